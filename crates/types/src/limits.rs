@@ -1,0 +1,26 @@
+//! Every size limit in the format, named once.
+//!
+//! A limit here is part of consensus: changing one changes which transactions and blocks
+//! are valid, so it is a reviewed format change like a fixture update.
+
+/// Largest encoded signed transaction, in bytes.
+pub const TRANSACTION_BYTES_MAX: usize = 64 * 1024;
+/// Largest sealed credit payload (HPKE ciphertext of one Metro 2 record), in bytes.
+pub const SEALED_PAYLOAD_BYTES_MAX: usize = 8 * 1024;
+/// Most report-key epochs a subject may have; a consent wraps one key per epoch.
+pub const REPORT_KEY_EPOCHS_MAX: usize = 128;
+/// Most consents a subject may have active at once; a key rotation re-wraps for each.
+pub const ACTIVE_CONSENTS_PER_SUBJECT_MAX: usize = 32;
+/// Longest chain id, in bytes.
+pub const CHAIN_ID_BYTES_MAX: usize = 32;
+/// Longest institution handle (e.g. `bank-a`), in bytes.
+pub const INSTITUTION_NAME_BYTES_MAX: usize = 32;
+/// Most institutions in a genesis file.
+pub const GENESIS_INSTITUTIONS_MAX: usize = 256;
+/// Most entries a begin-block step processes from one deadline queue in one block; the rest
+/// wait for the next block, so a burst of deadlines cannot make one block unbounded.
+pub const DEADLINES_PER_BLOCK_MAX: usize = 1024;
+/// Longest free-text field inside a sealed Metro 2 record, in bytes.
+pub const METRO2_TEXT_BYTES_MAX: usize = 64;
+/// Length of a Metro 2 payment history profile: 24 months, newest first.
+pub const PAYMENT_HISTORY_MONTHS: usize = 24;

@@ -1,0 +1,328 @@
+//! What executing a block produced: a receipt per transaction and the events it emitted.
+//!
+//! Events are the public record of what changed, in the order it changed. They name
+//! objects only by id and pseudonym and carry no credit payload, so any member may stream
+//! them; an event's id on the stream is `height:index`, its position in its block.
+
+use crate::{
+    hash::Digest,
+    ids::{ConsentId, DisputeId, InquiryId, InstitutionId, ProposalId, RecordId, SubjectId},
+    metro2::AccountStatus,
+    rejection::Rejection,
+    time::TimestampMs,
+    transaction::{InquiryKind, Purpose},
+};
+
+/// The result of one transaction.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Receipt {
+    /// The transaction's hash.
+    pub transaction: Digest,
+    /// Whether it applied.
+    pub outcome: Outcome,
+}
+crate::codec_struct!(Receipt {
+    transaction,
+    outcome
+});
+
+/// Whether a transaction applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// It applied whole.
+    Applied,
+    /// It broke a rule and changed nothing but its signer's nonce (or, for
+    /// [`Rejection::NonceNotNext`] and [`Rejection::ChainIdMismatch`], nothing at all).
+    Rejected(Rejection),
+}
+crate::codec_enum!(Outcome {
+    1 => Applied,
+    2 => Rejected(Rejection),
+});
+
+impl Outcome {
+    /// The rejection, if any.
+    pub fn rejection(self) -> Option<Rejection> {
+        match self {
+            Self::Applied => None,
+            Self::Rejected(rejection) => Some(rejection),
+        }
+    }
+}
+
+/// How a dispute ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisputeResolution {
+    /// The furnisher verified the record.
+    Verified,
+    /// The furnisher corrected it with a superseding record.
+    Corrected,
+    /// The furnisher deleted it.
+    Deleted,
+    /// The furnisher did not answer in time; the record is suppressed in the subject's
+    /// favour.
+    Lapsed,
+}
+crate::codec_enum!(DisputeResolution {
+    1 => Verified,
+    2 => Corrected,
+    3 => Deleted,
+    4 => Lapsed,
+});
+
+/// Something that happened on the ledger.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Event {
+    /// A subject registered.
+    SubjectRegistered {
+        /// The subject.
+        subject: SubjectId,
+    },
+    /// An institution attested a subject's identity.
+    KycAttested {
+        /// The subject.
+        subject: SubjectId,
+        /// The attesting institution.
+        institution: InstitutionId,
+    },
+    /// A subject's report key moved to a new epoch.
+    ReportKeyRotated {
+        /// The subject.
+        subject: SubjectId,
+        /// The new epoch.
+        epoch: u32,
+    },
+    /// A record was furnished.
+    RecordFurnished {
+        /// The new record.
+        record: RecordId,
+        /// Who it is about.
+        subject: SubjectId,
+        /// Who furnished it.
+        furnisher: InstitutionId,
+        /// Its status.
+        status: AccountStatus,
+        /// The record it supersedes, if any.
+        supersedes: Option<RecordId>,
+    },
+    /// An adverse status was reported: every lender monitoring the subject must hear of it.
+    Adverse {
+        /// Who it is about.
+        subject: SubjectId,
+        /// The record that reports it.
+        record: RecordId,
+        /// Who reported it.
+        furnisher: InstitutionId,
+        /// The adverse status.
+        status: AccountStatus,
+    },
+    /// A subject granted a consent.
+    ConsentGranted {
+        /// The consent.
+        consent: ConsentId,
+        /// The subject.
+        subject: SubjectId,
+        /// The lender.
+        lender: InstitutionId,
+        /// Why the lender may read.
+        purpose: Purpose,
+        /// Hard or soft.
+        inquiry_kind: InquiryKind,
+        /// When it ends.
+        expires_at: TimestampMs,
+    },
+    /// A subject revoked a consent.
+    ConsentRevoked {
+        /// The consent.
+        consent: ConsentId,
+        /// The subject.
+        subject: SubjectId,
+        /// The lender.
+        lender: InstitutionId,
+    },
+    /// A consent reached its expiry.
+    ConsentExpired {
+        /// The consent.
+        consent: ConsentId,
+        /// The subject.
+        subject: SubjectId,
+        /// The lender.
+        lender: InstitutionId,
+    },
+    /// A lender read a subject's file.
+    InquiryRecorded {
+        /// The inquiry.
+        inquiry: InquiryId,
+        /// The subject.
+        subject: SubjectId,
+        /// The lender.
+        lender: InstitutionId,
+        /// The consent it read under.
+        consent: ConsentId,
+        /// Why.
+        purpose: Purpose,
+        /// Hard or soft.
+        inquiry_kind: InquiryKind,
+    },
+    /// The regulator read a subject's file through the audit key.
+    AuditAccessRecorded {
+        /// The subject.
+        subject: SubjectId,
+        /// The regulator.
+        regulator: InstitutionId,
+    },
+    /// A subject disputed a record.
+    DisputeOpened {
+        /// The dispute.
+        dispute: DisputeId,
+        /// The record.
+        record: RecordId,
+        /// The subject.
+        subject: SubjectId,
+        /// The furnisher that must answer.
+        furnisher: InstitutionId,
+        /// The answer deadline.
+        deadline: TimestampMs,
+    },
+    /// A dispute ended.
+    DisputeResolved {
+        /// The dispute.
+        dispute: DisputeId,
+        /// The disputed record.
+        record: RecordId,
+        /// The subject.
+        subject: SubjectId,
+        /// How it ended.
+        resolution: DisputeResolution,
+        /// The correcting record, when corrected.
+        correction: Option<RecordId>,
+    },
+    /// A record's retention period ended and its payload was dropped.
+    RecordPurged {
+        /// The record.
+        record: RecordId,
+        /// The subject.
+        subject: SubjectId,
+    },
+    /// A governance proposal was submitted (its proposer's approval included).
+    ProposalSubmitted {
+        /// The proposal.
+        proposal: ProposalId,
+        /// The proposer.
+        proposer: InstitutionId,
+    },
+    /// A member approved a proposal.
+    ProposalApproved {
+        /// The proposal.
+        proposal: ProposalId,
+        /// The approver.
+        approver: InstitutionId,
+        /// Approvals so far.
+        approvals: u32,
+    },
+    /// A proposal reached its threshold and took effect.
+    ProposalEnacted {
+        /// The proposal.
+        proposal: ProposalId,
+    },
+    /// A proposal expired without reaching its threshold.
+    ProposalExpired {
+        /// The proposal.
+        proposal: ProposalId,
+    },
+}
+
+crate::codec_tagged!(Event {
+    1 => SubjectRegistered { subject },
+    2 => KycAttested { subject, institution },
+    3 => ReportKeyRotated { subject, epoch },
+    4 => RecordFurnished { record, subject, furnisher, status, supersedes },
+    5 => Adverse { subject, record, furnisher, status },
+    6 => ConsentGranted { consent, subject, lender, purpose, inquiry_kind, expires_at },
+    7 => ConsentRevoked { consent, subject, lender },
+    8 => ConsentExpired { consent, subject, lender },
+    9 => InquiryRecorded { inquiry, subject, lender, consent, purpose, inquiry_kind },
+    10 => AuditAccessRecorded { subject, regulator },
+    11 => DisputeOpened { dispute, record, subject, furnisher, deadline },
+    12 => DisputeResolved { dispute, record, subject, resolution, correction },
+    13 => RecordPurged { record, subject },
+    14 => ProposalSubmitted { proposal, proposer },
+    15 => ProposalApproved { proposal, approver, approvals },
+    16 => ProposalEnacted { proposal },
+    17 => ProposalExpired { proposal },
+});
+
+impl Event {
+    /// The subject the event is about, if any: what the risk feed and stream filters key on.
+    pub fn subject(&self) -> Option<SubjectId> {
+        match self {
+            Self::SubjectRegistered { subject }
+            | Self::KycAttested { subject, .. }
+            | Self::ReportKeyRotated { subject, .. }
+            | Self::RecordFurnished { subject, .. }
+            | Self::Adverse { subject, .. }
+            | Self::ConsentGranted { subject, .. }
+            | Self::ConsentRevoked { subject, .. }
+            | Self::ConsentExpired { subject, .. }
+            | Self::InquiryRecorded { subject, .. }
+            | Self::AuditAccessRecorded { subject, .. }
+            | Self::DisputeOpened { subject, .. }
+            | Self::DisputeResolved { subject, .. }
+            | Self::RecordPurged { subject, .. } => Some(*subject),
+            Self::ProposalSubmitted { .. }
+            | Self::ProposalApproved { .. }
+            | Self::ProposalEnacted { .. }
+            | Self::ProposalExpired { .. } => None,
+        }
+    }
+
+    /// The event's kind as a stable snake_case name (the stream's `event:` field).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::SubjectRegistered { .. } => "subject_registered",
+            Self::KycAttested { .. } => "kyc_attested",
+            Self::ReportKeyRotated { .. } => "report_key_rotated",
+            Self::RecordFurnished { .. } => "record_furnished",
+            Self::Adverse { .. } => "adverse",
+            Self::ConsentGranted { .. } => "consent_granted",
+            Self::ConsentRevoked { .. } => "consent_revoked",
+            Self::ConsentExpired { .. } => "consent_expired",
+            Self::InquiryRecorded { .. } => "inquiry_recorded",
+            Self::AuditAccessRecorded { .. } => "audit_access_recorded",
+            Self::DisputeOpened { .. } => "dispute_opened",
+            Self::DisputeResolved { .. } => "dispute_resolved",
+            Self::RecordPurged { .. } => "record_purged",
+            Self::ProposalSubmitted { .. } => "proposal_submitted",
+            Self::ProposalApproved { .. } => "proposal_approved",
+            Self::ProposalEnacted { .. } => "proposal_enacted",
+            Self::ProposalExpired { .. } => "proposal_expired",
+        }
+    }
+}
+
+/// Where in a block an event came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventSource {
+    /// The begin-block step (deadlines, expiries, purges).
+    BeginBlock,
+    /// The transaction at this index in the block.
+    Transaction(u32),
+}
+crate::codec_enum!(EventSource {
+    1 => BeginBlock,
+    2 => Transaction(u32),
+});
+
+/// An event with where it came from.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BlockEvent {
+    /// Its source.
+    pub source: EventSource,
+    /// The event.
+    pub event: Event,
+}
+crate::codec_struct!(BlockEvent { source, event });
