@@ -1,0 +1,193 @@
+//! Key files: a node's or a user's keys on disk.
+//!
+//! A key file holds one Ed25519 signing seed and one X25519 encryption secret, as JSON with
+//! hex fields. It is created with mode 0600 and never overwritten, and reading refuses a
+//! file that group or others can read: a key that may have leaked is not a key to sign with.
+
+use crate::{sealing::EncryptionSecret, signing::SigningKey};
+use credence_types::{EncryptionKey, PublicKey};
+use std::{
+    fs,
+    io::Write as _,
+    path::{Path, PathBuf},
+};
+use zeroize::Zeroizing;
+
+/// A key file could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFileError {
+    /// The file system refused.
+    #[error("key file {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is readable by group or others.
+    #[error("key file {path} is readable by others (mode {mode:o}); run chmod 600 on it")]
+    Permissions {
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// The file is not a key file.
+    #[error("key file {path} is malformed: {reason}")]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OnDisk {
+    /// Public halves, for people reading the file; checked against the secrets on load.
+    signing_public_key: PublicKey,
+    encryption_public_key: EncryptionKey,
+    signing_seed: String,
+    encryption_secret: String,
+}
+
+/// A signing key and an encryption key, as kept in one file.
+#[derive(Clone, Debug)]
+pub struct KeyFile {
+    /// Signs transactions (and, for a validator, consensus messages).
+    pub signing: SigningKey,
+    /// Opens what is sealed to this holder.
+    pub encryption: EncryptionSecret,
+}
+
+impl KeyFile {
+    /// Fresh keys.
+    pub fn generate() -> Self {
+        Self {
+            signing: SigningKey::generate(),
+            encryption: EncryptionSecret::generate(),
+        }
+    }
+
+    /// Writes the keys to a new file at `path`, readable by its owner only. Refuses to
+    /// overwrite an existing file.
+    pub fn write(&self, path: &Path) -> Result<(), KeyFileError> {
+        let io = |source| KeyFileError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let on_disk = OnDisk {
+            signing_public_key: self.signing.public_key(),
+            encryption_public_key: self.encryption.public_key(),
+            signing_seed: hex::encode(self.signing.to_seed().as_ref()),
+            encryption_secret: hex::encode(self.encryption.to_bytes().as_ref()),
+        };
+        let text =
+            Zeroizing::new(serde_json::to_string_pretty(&on_disk).expect("key files serialize"));
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        let mut file = options.open(path).map_err(io)?;
+        file.write_all(text.as_bytes()).map_err(io)?;
+        file.write_all(b"\n").map_err(io)?;
+        file.sync_all().map_err(io)
+    }
+
+    /// Reads keys from `path`, refusing a file that others can read.
+    pub fn read(path: &Path) -> Result<Self, KeyFileError> {
+        let io = |source| KeyFileError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let malformed = |reason: String| KeyFileError::Malformed {
+            path: path.to_path_buf(),
+            reason,
+        };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = fs::metadata(path).map_err(io)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                return Err(KeyFileError::Permissions {
+                    path: path.to_path_buf(),
+                    mode: mode & 0o777,
+                });
+            }
+        }
+        let text = Zeroizing::new(fs::read_to_string(path).map_err(io)?);
+        let on_disk: OnDisk = serde_json::from_str(&text).map_err(|e| malformed(e.to_string()))?;
+        let seed = decode_secret(&on_disk.signing_seed).map_err(malformed)?;
+        let secret = decode_secret(&on_disk.encryption_secret).map_err(malformed)?;
+        let signing = SigningKey::from_seed(&seed);
+        let encryption = EncryptionSecret::from_bytes(&secret)
+            .map_err(|_| malformed("encryption_secret is not an X25519 key".into()))?;
+        if signing.public_key() != on_disk.signing_public_key {
+            return Err(malformed(
+                "signing_public_key does not match signing_seed".into(),
+            ));
+        }
+        if encryption.public_key() != on_disk.encryption_public_key {
+            return Err(malformed(
+                "encryption_public_key does not match encryption_secret".into(),
+            ));
+        }
+        Ok(Self {
+            signing,
+            encryption,
+        })
+    }
+}
+
+fn decode_secret(text: &str) -> Result<Zeroizing<[u8; 32]>, String> {
+    let bytes = Zeroizing::new(hex::decode(text).map_err(|e| e.to_string())?);
+    let mut secret = Zeroizing::new([0u8; 32]);
+    if bytes.len() != 32 {
+        return Err("a secret must be 32 hex-encoded bytes".into());
+    }
+    secret.copy_from_slice(&bytes);
+    Ok(secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_then_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key.json");
+        let keys = KeyFile::generate();
+        keys.write(&path).unwrap();
+        let read = KeyFile::read(&path).unwrap();
+        assert_eq!(read.signing.public_key(), keys.signing.public_key());
+        assert_eq!(read.encryption.public_key(), keys.encryption.public_key());
+        assert!(
+            matches!(keys.write(&path), Err(KeyFileError::Io { .. })),
+            "no overwrite"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_readable_by_others_are_refused() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key.json");
+        KeyFile::generate().write(&path).unwrap();
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(matches!(
+            KeyFile::read(&path),
+            Err(KeyFileError::Permissions { .. })
+        ));
+    }
+}

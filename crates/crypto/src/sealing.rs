@@ -1,0 +1,264 @@
+//! Sealing with HPKE (RFC 9180, base mode): X25519 key encapsulation, HKDF-SHA256, and
+//! ChaCha20-Poly1305.
+//!
+//! Two things are sealed:
+//! - a credit payload, to the subject's current report key ([`seal_payload`]);
+//! - a report private key, to a lender's or the audit key's encryption key ([`wrap_key`]).
+//!
+//! Each seal binds its context in the AEAD's associated data — the subject and report-key
+//! epoch — so a ciphertext moved to another subject's file, or presented as another epoch,
+//! fails to open instead of opening as something else.
+
+use credence_types::{
+    EncryptionKey, SubjectId,
+    codec::BoundedBytes,
+    limits::SEALED_PAYLOAD_BYTES_MAX,
+    sealed::{EncapsulatedKey, KeyCiphertext, SealedKey, SealedPayload},
+};
+use hpke::{
+    Deserializable as _, Kem as _, OpModeR, OpModeS, Serializable as _, aead::ChaCha20Poly1305,
+    kdf::HkdfSha256, kem::X25519HkdfSha256,
+};
+use zeroize::Zeroizing;
+
+type Kem = X25519HkdfSha256;
+type Kdf = HkdfSha256;
+type Aead = ChaCha20Poly1305;
+
+const INFO_PAYLOAD: &[u8] = b"credence/payload/v1";
+const INFO_REPORT_KEY: &[u8] = b"credence/report-key/v1";
+
+/// Sealing or opening failed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SealError {
+    /// The recipient key is not a valid X25519 public key.
+    #[error("the recipient's encryption key is not a valid X25519 key")]
+    BadRecipient,
+    /// The ciphertext does not open with this key and context: wrong key, wrong subject or
+    /// epoch, or tampered bytes.
+    #[error("the ciphertext does not open with this key")]
+    CannotOpen,
+    /// The plaintext is larger than a sealed payload may be.
+    #[error("the payload is larger than {SEALED_PAYLOAD_BYTES_MAX} bytes once sealed")]
+    TooLarge,
+}
+
+/// The associated data binding a sealed payload to its subject and report-key epoch.
+pub fn payload_context(subject: &SubjectId, epoch: u32) -> Vec<u8> {
+    let mut aad = subject.0.to_vec();
+    aad.extend_from_slice(&epoch.to_be_bytes());
+    aad
+}
+
+/// The associated data binding a wrapped report key to its subject and epoch.
+pub fn report_key_context(subject: &SubjectId, epoch: u32) -> Vec<u8> {
+    payload_context(subject, epoch)
+}
+
+/// An X25519 private key: a subject's report key, an institution's encryption key, or the
+/// network's audit key.
+#[derive(Clone)]
+pub struct EncryptionSecret {
+    secret: <Kem as hpke::Kem>::PrivateKey,
+    public: EncryptionKey,
+}
+
+impl std::fmt::Debug for EncryptionSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EncryptionSecret({})", self.public)
+    }
+}
+
+impl EncryptionSecret {
+    /// A fresh key from the operating system's randomness.
+    pub fn generate() -> Self {
+        let mut ikm = Zeroizing::new([0u8; 32]);
+        getrandom::fill(ikm.as_mut()).expect("the operating system must provide randomness");
+        Self::derive(ikm.as_ref())
+    }
+
+    /// The key derived from input keying material (RFC 9180 `DeriveKeyPair`).
+    pub fn derive(ikm: &[u8]) -> Self {
+        let (secret, public) = Kem::derive_keypair(ikm);
+        let public = EncryptionKey(public.to_bytes().into());
+        Self { secret, public }
+    }
+
+    /// The key with these 32 secret bytes.
+    pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, SealError> {
+        let secret =
+            <Kem as hpke::Kem>::PrivateKey::from_bytes(bytes).map_err(|_| SealError::CannotOpen)?;
+        let public = EncryptionKey(Kem::sk_to_pk(&secret).to_bytes().into());
+        Ok(Self { secret, public })
+    }
+
+    /// The 32 secret bytes, for a key file or for wrapping.
+    pub fn to_bytes(&self) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(self.secret.to_bytes().into())
+    }
+
+    /// The public key.
+    pub fn public_key(&self) -> EncryptionKey {
+        self.public
+    }
+
+    /// Opens a payload sealed to this key under `context` (see [`payload_context`]).
+    pub fn open_payload(
+        &self,
+        sealed: &SealedPayload,
+        context: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, SealError> {
+        self.open(
+            INFO_PAYLOAD,
+            &sealed.encapsulated_key,
+            sealed.ciphertext.as_slice(),
+            context,
+        )
+    }
+
+    /// Opens a report key wrapped to this key under `context` (see
+    /// [`report_key_context`]).
+    pub fn unwrap_key(
+        &self,
+        sealed: &SealedKey,
+        context: &[u8],
+    ) -> Result<EncryptionSecret, SealError> {
+        let bytes = self.open(
+            INFO_REPORT_KEY,
+            &sealed.encapsulated_key,
+            &sealed.ciphertext.0,
+            context,
+        )?;
+        let bytes: [u8; 32] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| SealError::CannotOpen)?;
+        let bytes = Zeroizing::new(bytes);
+        EncryptionSecret::from_bytes(&bytes)
+    }
+
+    fn open(
+        &self,
+        info: &[u8],
+        encapsulated: &EncapsulatedKey,
+        ciphertext: &[u8],
+        aad: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, SealError> {
+        let encapsulated = <Kem as hpke::Kem>::EncappedKey::from_bytes(&encapsulated.0)
+            .map_err(|_| SealError::CannotOpen)?;
+        hpke::single_shot_open::<Aead, Kdf, Kem>(
+            &OpModeR::Base,
+            &self.secret,
+            &encapsulated,
+            info,
+            ciphertext,
+            aad,
+        )
+        .map(Zeroizing::new)
+        .map_err(|_| SealError::CannotOpen)
+    }
+}
+
+fn seal(
+    recipient: &EncryptionKey,
+    info: &[u8],
+    plaintext: &[u8],
+    aad: &[u8],
+) -> Result<(EncapsulatedKey, Vec<u8>), SealError> {
+    let recipient = <Kem as hpke::Kem>::PublicKey::from_bytes(&recipient.0)
+        .map_err(|_| SealError::BadRecipient)?;
+    let (encapsulated, ciphertext) =
+        hpke::single_shot_seal::<Aead, Kdf, Kem>(&OpModeS::Base, &recipient, info, plaintext, aad)
+            .map_err(|_| SealError::BadRecipient)?;
+    Ok((EncapsulatedKey(encapsulated.to_bytes().into()), ciphertext))
+}
+
+/// Seals a credit payload to a subject's report key under `context` (see
+/// [`payload_context`]).
+pub fn seal_payload(
+    report_key: &EncryptionKey,
+    plaintext: &[u8],
+    context: &[u8],
+) -> Result<SealedPayload, SealError> {
+    let (encapsulated_key, ciphertext) = seal(report_key, INFO_PAYLOAD, plaintext, context)?;
+    Ok(SealedPayload {
+        encapsulated_key,
+        ciphertext: BoundedBytes::new(ciphertext).ok_or(SealError::TooLarge)?,
+    })
+}
+
+/// Wraps a report private key for a reader (a lender or the audit key) under `context` (see
+/// [`report_key_context`]).
+pub fn wrap_key(
+    reader: &EncryptionKey,
+    key: &EncryptionSecret,
+    context: &[u8],
+) -> Result<SealedKey, SealError> {
+    let secret = key.to_bytes();
+    let (encapsulated_key, ciphertext) = seal(reader, INFO_REPORT_KEY, secret.as_ref(), context)?;
+    let ciphertext: [u8; 48] = ciphertext
+        .try_into()
+        .expect("a sealed 32-byte key is 48 bytes with its tag");
+    Ok(SealedKey {
+        encapsulated_key,
+        ciphertext: KeyCiphertext(ciphertext),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_open_only_with_the_right_key_and_context() {
+        let subject = SubjectId([3; 32]);
+        let report = EncryptionSecret::generate();
+        let sealed = seal_payload(
+            &report.public_key(),
+            b"tradeline",
+            &payload_context(&subject, 0),
+        )
+        .unwrap();
+        assert_eq!(
+            report
+                .open_payload(&sealed, &payload_context(&subject, 0))
+                .unwrap()
+                .as_slice(),
+            b"tradeline"
+        );
+        assert_eq!(
+            report.open_payload(&sealed, &payload_context(&subject, 1)),
+            Err(SealError::CannotOpen)
+        );
+        assert_eq!(
+            report.open_payload(&sealed, &payload_context(&SubjectId([4; 32]), 0)),
+            Err(SealError::CannotOpen)
+        );
+        let other = EncryptionSecret::generate();
+        assert_eq!(
+            other.open_payload(&sealed, &payload_context(&subject, 0)),
+            Err(SealError::CannotOpen)
+        );
+    }
+
+    #[test]
+    fn wrapped_keys_unwrap_for_the_reader() {
+        let subject = SubjectId([3; 32]);
+        let report = EncryptionSecret::generate();
+        let lender = EncryptionSecret::generate();
+        let context = report_key_context(&subject, 2);
+        let wrapped = wrap_key(&lender.public_key(), &report, &context).unwrap();
+        let unwrapped = lender.unwrap_key(&wrapped, &context).unwrap();
+        assert_eq!(unwrapped.public_key(), report.public_key());
+        assert!(report.unwrap_key(&wrapped, &context).is_err());
+    }
+
+    #[test]
+    fn derivation_is_deterministic_and_round_trips() {
+        let a = EncryptionSecret::derive(b"seed material that is long enough");
+        let b = EncryptionSecret::derive(b"seed material that is long enough");
+        assert_eq!(a.public_key(), b.public_key());
+        let c = EncryptionSecret::from_bytes(&a.to_bytes()).unwrap();
+        assert_eq!(c.public_key(), a.public_key());
+    }
+}
