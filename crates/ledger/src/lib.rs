@@ -1,0 +1,208 @@
+//! Credence's state machine.
+//!
+//! [`apply_block`] takes committed state (read-only), a block's context and its verified
+//! transactions, and returns the block's [`ChangeSet`], a [`Receipt`] per transaction and the
+//! events emitted — nothing else. It reads no clock (time is the block's), draws no
+//! randomness, starts no threads, does no I/O of its own (state is read through
+//! [`StateRead`]), iterates no hash map and uses no floating point, so every node that
+//! applies the same block to the same state gets the same result.
+//!
+//! Execution order within a block: the begin-block step (deadlines, expiries, purges), then
+//! each transaction in block order. A transaction is checked in this order:
+//! chain id → signer and nonce → authorisation → its rule. A wrong chain id or nonce
+//! changes nothing at all; any later rejection consumes the nonce (so the transaction can
+//! never be replayed) and changes nothing else.
+#![deny(clippy::float_arithmetic)]
+
+pub mod auth;
+mod exec;
+pub mod genesis;
+mod rules;
+pub mod state;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
+use credence_crypto::VerifiedTransaction;
+use credence_types::{
+    BlockContext, Rejection,
+    codec::encode,
+    receipt::{BlockEvent, EventSource, Outcome, Receipt},
+    state::{BlockEvents, Meta, Signer, StateKey, TransactionReceipt},
+};
+use exec::{Exec, Fail};
+pub use state::{ChangeSet, StateError, StateRead, apply_changes};
+
+/// What executing a block produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockOutcome {
+    /// The writes to commit, atomically with the block: the rules' writes, each
+    /// transaction's receipt, and the block's events.
+    pub changes: ChangeSet,
+    /// One receipt per transaction, in block order.
+    pub receipts: Vec<Receipt>,
+    /// Every event, in the order emitted.
+    pub events: Vec<BlockEvent>,
+}
+
+/// Applies a block to `state` in one call.
+///
+/// Fails only when state cannot be read or is corrupt — never because of what a
+/// transaction contains: a bad transaction gets a rejection receipt.
+pub fn apply_block<S: StateRead + ?Sized>(
+    state: &S,
+    context: &BlockContext,
+    transactions: &[VerifiedTransaction],
+) -> Result<BlockOutcome, StateError> {
+    let mut executor = BlockExecutor::new(state, *context)?;
+    executor.begin_block()?;
+    for transaction in transactions {
+        executor.apply_transaction(transaction)?;
+    }
+    executor.finish()
+}
+
+/// Executes a block one step at a time: the begin-block step, then each transaction.
+///
+/// Every step either completes or leaves no trace, so a step that fails with a
+/// [`StateError`] can simply be run again — which is how a store that loads state on demand
+/// drives execution: on [`StateError::NotLoaded`] it loads the key and repeats the step.
+pub struct BlockExecutor<'s, S: StateRead + ?Sized> {
+    exec: Exec<'s, S>,
+    meta: Meta,
+    receipts: Vec<Receipt>,
+}
+
+impl<'s, S: StateRead + ?Sized> BlockExecutor<'s, S> {
+    /// Starts a block on top of `state`.
+    pub fn new(state: &'s S, context: BlockContext) -> Result<Self, StateError> {
+        let exec = Exec::new(state, context);
+        let meta = exec.meta()?;
+        Ok(Self {
+            exec,
+            meta,
+            receipts: Vec::new(),
+        })
+    }
+
+    /// Runs the time-driven rules due at the block's time. Call once, before any
+    /// transaction.
+    pub fn begin_block(&mut self) -> Result<(), StateError> {
+        match rules::deadlines::begin_block(&mut self.exec) {
+            Ok(()) => {
+                self.exec.commit_step(EventSource::BeginBlock);
+                Ok(())
+            }
+            Err(Fail::State(error)) => {
+                self.exec.rollback_step();
+                Err(error)
+            }
+            // Time-driven rules act on state the ledger wrote itself; one that cannot apply
+            // is a broken invariant, not a client's mistake. The step is dropped whole so
+            // the chain keeps going, and the invariant tests catch the bug.
+            Err(Fail::Reject(_)) => {
+                self.exec.rollback_step();
+                Ok(())
+            }
+        }
+    }
+
+    /// Applies the next transaction of the block and returns its outcome.
+    pub fn apply_transaction(
+        &mut self,
+        verified: &VerifiedTransaction,
+    ) -> Result<Outcome, StateError> {
+        let index = u32::try_from(self.receipts.len()).expect("blocks hold fewer than 2^32 transactions");
+        let source = EventSource::Transaction(index);
+        let outcome = match transaction(&mut self.exec, &self.meta, verified) {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                self.exec.rollback_step();
+                return Err(error);
+            }
+        };
+        // Record where the transaction landed, unless an earlier copy of it already did
+        // (a replay is rejected, and must not overwrite the original's receipt).
+        let receipt_key = StateKey::transaction(&verified.hash());
+        match self.exec.exists(&receipt_key) {
+            Ok(true) => {}
+            Ok(false) => self.exec.store(
+                receipt_key,
+                &TransactionReceipt {
+                    height: self.exec.height(),
+                    index,
+                    outcome,
+                },
+            ),
+            Err(error) => {
+                self.exec.rollback_step();
+                return Err(error);
+            }
+        }
+        self.exec.commit_step(source);
+        self.receipts.push(Receipt {
+            transaction: verified.hash(),
+            outcome,
+        });
+        Ok(outcome)
+    }
+
+    /// Ends the block: stores its events and returns what it produced.
+    pub fn finish(self) -> Result<BlockOutcome, StateError> {
+        let height = self.exec.height();
+        let (mut changes, events) = self.exec.finish();
+        if !events.is_empty() {
+            let list = BlockEvents::new(events.clone())
+                .expect("a block's events fit the events bound");
+            changes.insert(StateKey::block_events(height), Some(encode(&list)));
+        }
+        Ok(BlockOutcome {
+            changes,
+            receipts: self.receipts,
+            events,
+        })
+    }
+}
+
+/// Checks and applies one transaction, leaving its writes in the executor's current step.
+fn transaction<S: StateRead + ?Sized>(
+    exec: &mut Exec<'_, S>,
+    meta: &Meta,
+    verified: &VerifiedTransaction,
+) -> Result<Outcome, StateError> {
+    let transaction = verified.transaction();
+    if transaction.chain_id != meta.chain_id {
+        return Ok(Outcome::Rejected(Rejection::ChainIdMismatch));
+    }
+
+    // Replay protection: the nonce must be the signer's next. A key not yet registered may
+    // only register, with nonce 1.
+    let signer_key = StateKey::signer(&transaction.signer);
+    let signer: Option<Signer> = exec.load(&signer_key)?;
+    let last_nonce = signer.map_or(0, |s| s.nonce);
+    if last_nonce.checked_add(1) != Some(transaction.nonce) {
+        return Ok(Outcome::Rejected(Rejection::NonceNotNext));
+    }
+
+    let result = auth::authorize(
+        exec,
+        &transaction.signer,
+        signer.map(|s| s.principal),
+        transaction.payload.kind(),
+    )
+    .and_then(|actor| rules::dispatch(exec, actor, transaction.nonce, &transaction.payload));
+    let outcome = match result {
+        Ok(()) => Outcome::Applied,
+        Err(Fail::Reject(rejection)) => {
+            exec.rollback_step();
+            Outcome::Rejected(rejection)
+        }
+        Err(Fail::State(error)) => return Err(error),
+    };
+    // The nonce is consumed whatever the outcome, so the transaction can never be replayed.
+    // (A new key's signer entry is written by its registration.)
+    if let Some(mut signer) = signer {
+        signer.nonce = transaction.nonce;
+        exec.store(signer_key, &signer);
+    }
+    Ok(outcome)
+}

@@ -1,0 +1,124 @@
+//! Credit records: furnishing, superseding, and the retention purge.
+
+use crate::{
+    exec::{Exec, RuleResult, ensure},
+    state::StateRead,
+};
+use credence_types::{
+    RecordId, Rejection,
+    metro2::StatusClass,
+    receipt::Event,
+    state::{Institution, Record, StateKey, Subject},
+    transaction::Furnishing,
+};
+
+/// A furnisher reports a record; returns its id.
+pub(crate) fn furnish<S: StateRead + ?Sized>(
+    exec: &mut Exec<'_, S>,
+    furnisher: &Institution,
+    f: &Furnishing,
+) -> RuleResult<RecordId> {
+    let mut subject: Subject =
+        exec.require(&StateKey::subject(&f.subject), Rejection::SubjectUnknown)?;
+    ensure(
+        f.report_key_epoch == subject.report_key_epoch,
+        Rejection::ReportKeyEpochStale,
+    )?;
+    ensure(
+        !f.status.requires_first_delinquency() || f.first_delinquency.is_some(),
+        Rejection::FirstDelinquencyRequired,
+    )?;
+    ensure(
+        f.first_delinquency.is_none_or(|date| date <= f.as_of),
+        Rejection::FirstDelinquencyAfterReport,
+    )?;
+    let today = exec.now().date();
+    ensure(f.as_of <= today, Rejection::ReportDateInFuture)?;
+    let deletes = f.status.class() == StatusClass::Deletion;
+    ensure(
+        !deletes || f.supersedes.is_some(),
+        Rejection::DeletionMustSupersede,
+    )?;
+
+    let id = exec.next_id(|c| &mut c.record, RecordId::next)?;
+
+    if let Some(previous_id) = f.supersedes {
+        let mut previous: Record =
+            exec.require(&StateKey::record(previous_id), Rejection::RecordUnknown)?;
+        ensure(
+            previous.furnisher == furnisher.id
+                && previous.subject == f.subject
+                && previous.account == f.account,
+            Rejection::SupersedeForeignRecord,
+        )?;
+        ensure(
+            previous.superseded_by.is_none(),
+            Rejection::RecordAlreadySuperseded,
+        )?;
+        ensure(!previous.deleted, Rejection::RecordDeleted)?;
+        previous.superseded_by = Some(id);
+        if deletes {
+            previous.deleted = true;
+        }
+        exec.store(StateKey::record(previous_id), &previous);
+    }
+
+    // Negative information is kept for the retention period after the date of first
+    // delinquency (FCRA §605); after that only the commitment remains.
+    let negative = matches!(
+        f.status.class(),
+        StatusClass::Delinquent | StatusClass::Derogatory | StatusClass::PaidDerogatory
+    );
+    let purge_on = match (negative, f.first_delinquency) {
+        (true, Some(first)) => {
+            let years = exec.meta()?.parameters.retention_years;
+            Some(first.plus_years(u32::from(years)))
+        }
+        _ => None,
+    };
+    if let Some(on) = purge_on {
+        exec.mark(StateKey::purge_queue(on, id));
+    }
+
+    exec.store(
+        StateKey::record(id),
+        &Record {
+            id,
+            furnisher: furnisher.id,
+            subject: f.subject,
+            account: f.account,
+            status: f.status,
+            first_delinquency: f.first_delinquency,
+            as_of: f.as_of,
+            report_key_epoch: f.report_key_epoch,
+            payload: Some(f.payload.clone()),
+            commitment: f.commitment,
+            supersedes: f.supersedes,
+            superseded_by: None,
+            furnished_at: exec.now(),
+            purge_on,
+            open_dispute: None,
+            deleted: false,
+        },
+    );
+    let sequence = subject.listings.records;
+    exec.store(StateKey::subject_record(subject.number, sequence), &id);
+    subject.listings.records = sequence.checked_add(1).ok_or(Rejection::IdsExhausted)?;
+    exec.store(StateKey::subject(&subject.id), &subject);
+    exec.emit(Event::RecordFurnished {
+        record: id,
+        subject: f.subject,
+        furnisher: furnisher.id,
+        status: f.status,
+        supersedes: f.supersedes,
+    });
+    if f.status.is_adverse() {
+        exec.emit(Event::Adverse {
+            subject: f.subject,
+            record: id,
+            furnisher: furnisher.id,
+            status: f.status,
+        });
+    }
+    Ok(id)
+}

@@ -1,0 +1,200 @@
+//! How the state machine reads and writes state.
+//!
+//! The ledger reads committed state through [`StateRead`] and never writes to it: executing a
+//! block yields a [`ChangeSet`] that the store commits atomically with the block's height.
+//! Within a block, writes go to an [`Overlay`] with two layers — the block's accepted changes
+//! and the current transaction's — so a rejected transaction is dropped whole.
+
+use credence_types::state::StateKey;
+use std::collections::BTreeMap;
+
+/// The writes a block makes: a new value, or `None` for a deletion, per key, in key order.
+pub type ChangeSet = BTreeMap<StateKey, Option<Vec<u8>>>;
+
+/// Reading committed state failed. This is never the transaction's fault: the block cannot
+/// be executed until the store recovers.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum StateError {
+    /// The store could not read.
+    #[error("state read failed: {0}")]
+    Read(String),
+    /// A stored value does not decode: the store is corrupt.
+    #[error("state value under {key} does not decode")]
+    Corrupt {
+        /// The key whose value is corrupt.
+        key: StateKey,
+    },
+    /// The store has not loaded this key yet (stores that load on demand ask the executor to
+    /// fetch it and retry).
+    #[error("state key {0} is not loaded")]
+    NotLoaded(StateKey),
+}
+
+/// Read access to committed state.
+pub trait StateRead {
+    /// The value under `key`.
+    fn get(&self, key: &StateKey) -> Result<Option<Vec<u8>>, StateError>;
+
+    /// Up to `limit` entries with `start <= key < end`, in key order.
+    fn range(
+        &self,
+        start: &StateKey,
+        end: &StateKey,
+        limit: usize,
+    ) -> Result<Vec<(StateKey, Vec<u8>)>, StateError>;
+}
+
+/// In-memory state: what tests and the reference model use, and the shape of a snapshot.
+impl StateRead for BTreeMap<StateKey, Vec<u8>> {
+    fn get(&self, key: &StateKey) -> Result<Option<Vec<u8>>, StateError> {
+        Ok(BTreeMap::get(self, key).cloned())
+    }
+
+    fn range(
+        &self,
+        start: &StateKey,
+        end: &StateKey,
+        limit: usize,
+    ) -> Result<Vec<(StateKey, Vec<u8>)>, StateError> {
+        if start >= end {
+            return Ok(Vec::new());
+        }
+        Ok(BTreeMap::range(self, start..end)
+            .take(limit)
+            .map(|(k, v)| (*k, v.clone()))
+            .collect())
+    }
+}
+
+/// Applies a change set to an in-memory state.
+pub fn apply_changes(state: &mut BTreeMap<StateKey, Vec<u8>>, changes: &ChangeSet) {
+    for (key, value) in changes {
+        match value {
+            Some(value) => {
+                state.insert(*key, value.clone());
+            }
+            None => {
+                state.remove(key);
+            }
+        }
+    }
+}
+
+/// Committed state with a block's writes layered on top.
+pub(crate) struct Overlay<'s, S: StateRead + ?Sized> {
+    base: &'s S,
+    block: ChangeSet,
+    transaction: ChangeSet,
+}
+
+impl<'s, S: StateRead + ?Sized> Overlay<'s, S> {
+    pub(crate) fn new(base: &'s S) -> Self {
+        Self {
+            base,
+            block: ChangeSet::new(),
+            transaction: ChangeSet::new(),
+        }
+    }
+
+    pub(crate) fn get(&self, key: &StateKey) -> Result<Option<Vec<u8>>, StateError> {
+        if let Some(value) = self.transaction.get(key) {
+            return Ok(value.clone());
+        }
+        if let Some(value) = self.block.get(key) {
+            return Ok(value.clone());
+        }
+        self.base.get(key)
+    }
+
+    pub(crate) fn put(&mut self, key: StateKey, value: Vec<u8>) {
+        self.transaction.insert(key, Some(value));
+    }
+
+    pub(crate) fn delete(&mut self, key: StateKey) {
+        self.transaction.insert(key, None);
+    }
+
+    /// Keeps the current transaction's writes.
+    pub(crate) fn commit_transaction(&mut self) {
+        let writes = std::mem::take(&mut self.transaction);
+        self.block.extend(writes);
+    }
+
+    /// Drops the current transaction's writes.
+    pub(crate) fn rollback_transaction(&mut self) {
+        self.transaction.clear();
+    }
+
+    /// Up to `limit` live entries with `start <= key < end`, merging the layers.
+    pub(crate) fn range(
+        &self,
+        start: &StateKey,
+        end: &StateKey,
+        limit: usize,
+    ) -> Result<Vec<(StateKey, Vec<u8>)>, StateError> {
+        if start >= end || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let layers = [&self.block, &self.transaction];
+        // Each deletion in the overlay can hide at most one committed entry, so asking the
+        // base for that many more keeps the first `limit` live entries exact.
+        let hidden = layers
+            .iter()
+            .map(|layer| layer.range(start..end).filter(|(_, v)| v.is_none()).count())
+            .sum::<usize>();
+        let mut merged: BTreeMap<StateKey, Vec<u8>> = self
+            .base
+            .range(start, end, limit.saturating_add(hidden))?
+            .into_iter()
+            .collect();
+        for layer in layers {
+            for (key, value) in layer.range(start..end) {
+                match value {
+                    Some(value) => merged.insert(*key, value.clone()),
+                    None => merged.remove(key),
+                };
+            }
+        }
+        Ok(merged.into_iter().take(limit).collect())
+    }
+
+    pub(crate) fn into_changes(mut self) -> ChangeSet {
+        self.commit_transaction();
+        self.block
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use credence_types::ids::RecordId;
+
+    fn key(n: u64) -> StateKey {
+        StateKey::record(RecordId(n))
+    }
+
+    #[test]
+    fn overlay_range_merges_layers_and_hides_deletions() {
+        let base: BTreeMap<StateKey, Vec<u8>> =
+            (0..10u8).map(|n| (key(u64::from(n)), vec![n])).collect();
+        let mut overlay = Overlay::new(&base);
+        overlay.delete(key(1));
+        overlay.delete(key(2));
+        overlay.commit_transaction();
+        overlay.put(key(20), vec![20]);
+        overlay.delete(key(3));
+        overlay.put(key(4), vec![44]);
+        let got: Vec<_> = overlay
+            .range(&key(0), &key(100), 4)
+            .unwrap()
+            .into_iter()
+            .map(|(_, v)| v[0])
+            .collect();
+        assert_eq!(got, vec![0, 44, 5, 6]);
+        overlay.rollback_transaction();
+        assert_eq!(overlay.get(&key(3)).unwrap(), Some(vec![3]));
+        assert_eq!(overlay.get(&key(2)).unwrap(), None);
+        let changes = overlay.into_changes();
+        assert_eq!(changes.len(), 2);
+    }
+}

@@ -1,0 +1,543 @@
+//! Fixtures for tests and benchmarks: a small consortium with deterministic keys, subjects
+//! that seal and wrap with real HPKE, and an in-memory chain to apply blocks to.
+//!
+//! Compiled only with the `testkit` feature; nothing in a node uses it.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use crate::{BlockOutcome, apply_block, apply_changes, genesis::genesis_state};
+use credence_crypto::{
+    EncryptionSecret, SigningKey, VerifiedTransaction,
+    sealing::{payload_context, report_key_context, seal_payload, wrap_key},
+    verify_one,
+};
+use credence_types::{
+    BlockContext, ConsentId, Digest, Height, InstitutionId, Payload, RecordId, Role, Roles,
+    SubjectId, TimestampMs,
+    codec::{BoundedVec, Name, Text, encode},
+    genesis::{ChainId, Genesis},
+    governance::{NewInstitution, Parameters},
+    metro2::{AccountStatus, Consumer, PaymentMonth, PortfolioType, Tradeline},
+    money::Amount,
+    receipt::Outcome,
+    sealed::WrappedReportKey,
+    state::{StateKey, Subject as SubjectState},
+    time::{Date, MS_PER_DAY},
+    transaction::{
+        ConsentRewrap, Furnishing, GrantConsent, InquiryKind, KeyRotation, Purpose,
+        RecordPlaintext, RegisterSubject, RevokeConsent, Transaction,
+    },
+};
+use std::collections::BTreeMap;
+
+/// 2026-01-01T00:00:00Z.
+pub const GENESIS_TIME: TimestampMs = TimestampMs(1_767_225_600_000);
+
+/// Someone who signs transactions, with its own nonce counter.
+#[derive(Clone, Debug)]
+pub struct Signer {
+    pub key: SigningKey,
+    pub nonce: u64,
+}
+
+impl Signer {
+    pub fn from_seed(seed: u64) -> Self {
+        let mut bytes = [0u8; 32];
+        bytes[..8].copy_from_slice(&seed.to_be_bytes());
+        bytes[31] = 0x5e;
+        Self {
+            key: SigningKey::from_seed(&bytes),
+            nonce: 0,
+        }
+    }
+
+    /// Signs `payload` with the next nonce.
+    pub fn sign(&mut self, chain: &ChainId, payload: Payload) -> VerifiedTransaction {
+        self.nonce += 1;
+        self.sign_with_nonce(chain, self.nonce, payload)
+    }
+
+    /// Signs `payload` with an explicit nonce (for replay tests).
+    pub fn sign_with_nonce(
+        &self,
+        chain: &ChainId,
+        nonce: u64,
+        payload: Payload,
+    ) -> VerifiedTransaction {
+        let signed = self.key.sign_transaction(Transaction {
+            chain_id: chain.clone(),
+            signer: self.key.public_key(),
+            nonce,
+            payload,
+        });
+        verify_one(signed).unwrap()
+    }
+}
+
+/// A member institution's keys.
+#[derive(Clone, Debug)]
+pub struct Member {
+    pub id: InstitutionId,
+    pub name: String,
+    pub roles: Roles,
+    pub signer: Signer,
+    pub encryption: EncryptionSecret,
+}
+
+/// A subject with its report keys (one per epoch), all held by the subject.
+#[derive(Clone, Debug)]
+pub struct Borrower {
+    pub signer: Signer,
+    pub report_keys: Vec<EncryptionSecret>,
+}
+
+impl Borrower {
+    pub fn new(seed: u64) -> Self {
+        Self {
+            signer: Signer::from_seed(seed.wrapping_add(1 << 40)),
+            report_keys: vec![EncryptionSecret::derive(&seed.to_be_bytes().repeat(4))],
+        }
+    }
+
+    pub fn id(&self) -> SubjectId {
+        SubjectId::from_key(&self.signer.key.public_key())
+    }
+
+    pub fn epoch(&self) -> u32 {
+        u32::try_from(self.report_keys.len() - 1).unwrap()
+    }
+
+    pub fn current_key(&self) -> &EncryptionSecret {
+        self.report_keys.last().unwrap()
+    }
+}
+
+/// The founding members of the test consortium, in id order.
+pub const BANK_A: usize = 0;
+pub const BANK_B: usize = 1;
+pub const LENDER_C: usize = 2;
+pub const REGULATOR: usize = 3;
+pub const REGISTRAR: usize = 4;
+
+/// A chain in memory: state, height, clock, and the consortium's keys.
+pub struct Chain {
+    pub genesis: Genesis,
+    pub state: BTreeMap<StateKey, Vec<u8>>,
+    pub height: Height,
+    pub time: TimestampMs,
+    pub members: Vec<Member>,
+    pub audit: EncryptionSecret,
+    pub proposer: SigningKey,
+}
+
+impl Chain {
+    /// Five members: two banks that furnish and lend, a lender, a regulator and a
+    /// registrar; the two banks and the lender validate.
+    pub fn new() -> Self {
+        Self::with_members(&[
+            ("bank-a", &[Role::Validator, Role::Furnisher, Role::Lender]),
+            ("bank-b", &[Role::Validator, Role::Furnisher, Role::Lender]),
+            ("lender-c", &[Role::Validator, Role::Lender]),
+            ("regulator", &[Role::Regulator]),
+            ("registry", &[Role::Registrar]),
+        ])
+    }
+
+    /// A consortium of the given members (name, roles), ids in order.
+    pub fn with_members(roles: &[(&str, &[Role])]) -> Self {
+        let members: Vec<Member> = roles
+            .iter()
+            .enumerate()
+            .map(|(i, (name, roles))| Member {
+                id: InstitutionId(i as u64),
+                name: (*name).to_string(),
+                roles: Roles::of(roles),
+                signer: Signer::from_seed(i as u64 + 1),
+                encryption: EncryptionSecret::derive(format!("member-{i}-encryption").as_bytes()),
+            })
+            .collect();
+        let audit = EncryptionSecret::derive(b"the network's audit key, held in escrow");
+        let genesis = Genesis {
+            chain_id: ChainId::new("credence-test").unwrap(),
+            genesis_time: GENESIS_TIME,
+            institutions: BoundedVec::new(
+                members
+                    .iter()
+                    .map(|m| NewInstitution {
+                        name: Name::new(&m.name).unwrap(),
+                        roles: m.roles,
+                        signing_key: m.signer.key.public_key(),
+                        encryption_key: m.encryption.public_key(),
+                    })
+                    .collect(),
+            )
+            .unwrap(),
+            audit_key: audit.public_key(),
+            parameters: Parameters::default(),
+        };
+        let mut state = BTreeMap::new();
+        apply_changes(&mut state, &genesis_state(&genesis).unwrap());
+        Self {
+            genesis,
+            state,
+            height: Height(0),
+            time: GENESIS_TIME,
+            proposer: members[0].signer.key.clone(),
+            members,
+            audit,
+        }
+    }
+
+    pub fn chain_id(&self) -> ChainId {
+        self.genesis.chain_id.clone()
+    }
+
+    /// Signs `payload` as member `index`.
+    pub fn member_tx(&mut self, index: usize, payload: Payload) -> VerifiedTransaction {
+        let chain = self.chain_id();
+        self.members[index].signer.sign(&chain, payload)
+    }
+
+    /// Signs `payload` as `borrower`.
+    pub fn borrower_tx(&self, borrower: &mut Borrower, payload: Payload) -> VerifiedTransaction {
+        borrower.signer.sign(&self.genesis.chain_id, payload)
+    }
+
+    /// Applies a block `advance_ms` after the previous one, returning what it produced.
+    pub fn block(&mut self, advance_ms: u64, txs: &[VerifiedTransaction]) -> BlockOutcome {
+        self.height = self.height.next().unwrap();
+        self.time = TimestampMs(self.time.0 + advance_ms.max(1));
+        let context = BlockContext {
+            height: self.height,
+            time: self.time,
+            proposer: self.proposer.public_key(),
+        };
+        let outcome = apply_block(&self.state, &context, txs).unwrap();
+        apply_changes(&mut self.state, &outcome.changes);
+        outcome
+    }
+
+    /// Applies one transaction in its own block and returns its outcome.
+    pub fn apply(&mut self, tx: VerifiedTransaction) -> Outcome {
+        self.block(1_000, &[tx]).receipts[0].outcome
+    }
+
+    /// Applies one transaction and asserts it applied.
+    pub fn ok(&mut self, tx: VerifiedTransaction) -> BlockOutcome {
+        let outcome = self.block(1_000, &[tx]);
+        assert_eq!(
+            outcome.receipts[0].outcome,
+            Outcome::Applied,
+            "{outcome:#?}"
+        );
+        outcome
+    }
+
+    /// Moves the clock forward by whole days with an empty block.
+    pub fn advance_days(&mut self, days: u64) -> BlockOutcome {
+        self.block(days * MS_PER_DAY, &[])
+    }
+
+    /// Reads an object from state.
+    pub fn get<T: commonware_codec::Read<Cfg = ()>>(&self, key: &StateKey) -> Option<T> {
+        self.state
+            .get(key)
+            .map(|bytes| credence_types::codec::decode(bytes).unwrap())
+    }
+
+    /// The state root of a plain sorted map: a stand-in digest for determinism checks.
+    pub fn digest(&self) -> Digest {
+        let mut parts: Vec<Vec<u8>> = Vec::new();
+        for (key, value) in &self.state {
+            parts.push(key.0.to_vec());
+            parts.push(encode(&u32::try_from(value.len()).unwrap()));
+            parts.push(value.clone());
+        }
+        let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+        Digest::of("credence/test-state", &refs)
+    }
+
+    // ----- Payload builders -----
+
+    /// Registration for `borrower`.
+    pub fn register(&self, borrower: &Borrower) -> Payload {
+        let id = borrower.id();
+        Payload::RegisterSubject(RegisterSubject {
+            report_key: borrower.current_key().public_key(),
+            audit_key_wrap: wrap_key(
+                &self.audit.public_key(),
+                borrower.current_key(),
+                &report_key_context(&id, 0),
+            )
+            .unwrap(),
+        })
+    }
+
+    /// A consent for member `lender`, wrapping every epoch of the borrower's report key.
+    pub fn consent(&self, borrower: &Borrower, lender: usize, purpose: Purpose) -> Payload {
+        let reader = self.members[lender].encryption.public_key();
+        let id = borrower.id();
+        let report_keys = borrower
+            .report_keys
+            .iter()
+            .enumerate()
+            .map(|(epoch, key)| {
+                let epoch = u32::try_from(epoch).unwrap();
+                WrappedReportKey {
+                    epoch,
+                    key: wrap_key(&reader, key, &report_key_context(&id, epoch)).unwrap(),
+                }
+            })
+            .collect();
+        Payload::GrantConsent(GrantConsent {
+            lender: self.members[lender].id,
+            purpose,
+            kind: InquiryKind::Hard,
+            expires_at: TimestampMs(self.time.0 + 90 * MS_PER_DAY),
+            report_keys: BoundedVec::new(report_keys).unwrap(),
+        })
+    }
+
+    /// A key rotation for `borrower`, re-wrapping for the consents that stay active; the
+    /// borrower's new key is appended to its epochs.
+    pub fn rotation(&self, borrower: &mut Borrower, keep: &[(ConsentId, usize)]) -> KeyRotation {
+        let next = EncryptionSecret::derive(
+            format!("{}-{}", borrower.id(), borrower.report_keys.len()).as_bytes(),
+        );
+        let id = borrower.id();
+        let epoch = borrower.epoch() + 1;
+        let context = report_key_context(&id, epoch);
+        let rewraps = keep
+            .iter()
+            .map(|(consent, lender)| ConsentRewrap {
+                consent: *consent,
+                key: wrap_key(
+                    &self.members[*lender].encryption.public_key(),
+                    &next,
+                    &context,
+                )
+                .unwrap(),
+            })
+            .collect();
+        let rotation = KeyRotation {
+            report_key: next.public_key(),
+            audit_key_wrap: wrap_key(&self.audit.public_key(), &next, &context).unwrap(),
+            rewraps: BoundedVec::new(rewraps).unwrap(),
+        };
+        borrower.report_keys.push(next);
+        rotation
+    }
+
+    /// Revocation of `consent` with a rotation that keeps `keep`.
+    pub fn revoke(
+        &self,
+        borrower: &mut Borrower,
+        consent: ConsentId,
+        keep: &[(ConsentId, usize)],
+    ) -> Payload {
+        let rotation = self.rotation(borrower, keep);
+        Payload::RevokeConsent(RevokeConsent { consent, rotation })
+    }
+
+    /// A record about `borrower` with `status`, sealed to its current report key.
+    pub fn furnishing(
+        &self,
+        borrower: &Borrower,
+        account: &str,
+        status: AccountStatus,
+        supersedes: Option<RecordId>,
+    ) -> Furnishing {
+        let today = self.time.date();
+        let first_delinquency = status
+            .requires_first_delinquency()
+            .then(|| Date(today.0.saturating_sub(45)));
+        let plaintext = RecordPlaintext {
+            tradeline: tradeline(account, status, today, first_delinquency),
+            salt: Digest::of("credence/test-salt", &[account.as_bytes()]),
+        };
+        let id = borrower.id();
+        let epoch = borrower.epoch();
+        Furnishing {
+            subject: id,
+            account: Digest::of("credence/test-account", &[account.as_bytes()]),
+            status,
+            first_delinquency,
+            as_of: today,
+            report_key_epoch: epoch,
+            payload: seal_payload(
+                &borrower.current_key().public_key(),
+                &encode(&plaintext),
+                &payload_context(&id, epoch),
+            )
+            .unwrap(),
+            commitment: plaintext.commitment(),
+            supersedes,
+        }
+    }
+
+    /// The subject's state.
+    pub fn subject(&self, borrower: &Borrower) -> SubjectState {
+        self.get(&StateKey::subject(&borrower.id())).unwrap()
+    }
+}
+
+impl Default for Chain {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A plausible Metro 2 base segment.
+pub fn tradeline(
+    account: &str,
+    status: AccountStatus,
+    as_of: Date,
+    first_delinquency: Option<Date>,
+) -> Tradeline {
+    let late = status.is_adverse();
+    Tradeline {
+        account_number: Text::new(account).unwrap(),
+        portfolio_type: PortfolioType::Installment,
+        account_type: Text::new("00").unwrap(),
+        currency: Name::new("usd").unwrap(),
+        date_opened: Date(as_of.0.saturating_sub(400)),
+        credit_limit: Amount(0),
+        highest_credit: Amount(2_500_000),
+        terms_months: 60,
+        scheduled_monthly_payment: Amount(48_000),
+        actual_payment: Amount(if late { 0 } else { 48_000 }),
+        account_status: status,
+        payment_history: BoundedVec::new(
+            (0..24)
+                .map(|month| match (late, month) {
+                    (true, 0) => PaymentMonth::Late30,
+                    _ => PaymentMonth::Current,
+                })
+                .collect(),
+        )
+        .unwrap(),
+        current_balance: Amount(1_900_000),
+        amount_past_due: Amount(if late { 48_000 } else { 0 }),
+        original_charge_off: Amount(0),
+        date_of_account_information: as_of,
+        first_delinquency,
+        date_closed: None,
+        date_of_last_payment: Some(Date(as_of.0.saturating_sub(30))),
+        consumer: Consumer {
+            name: Text::new("Test Borrower").unwrap(),
+            national_id: Text::new("000-00-0000").unwrap(),
+            date_of_birth: Date::from_ymd(1990, 5, 17),
+            address: Text::new("1 Test Street").unwrap(),
+        },
+    }
+}
+
+/// One payload of every kind, built from fixed bytes (no sealing randomness), in
+/// [`credence_types::transaction::PayloadKind::ALL`] order: for fixture and decoder tests.
+pub fn fixed_payloads() -> Vec<Payload> {
+    use credence_types::{
+        DisputeId, ProposalId,
+        governance::GovernanceAction,
+        sealed::{EncapsulatedKey, KeyCiphertext, SealedKey, SealedPayload},
+        transaction::{
+            AnswerDispute, AttestKyc, DisputeAnswer, DisputeReason, OpenDispute, ProposeGovernance,
+            RecordAuditAccess, RecordInquiry,
+        },
+    };
+    let sealed_key = SealedKey {
+        encapsulated_key: EncapsulatedKey([0x11; 32]),
+        ciphertext: KeyCiphertext([0x22; 48]),
+    };
+    let subject = SubjectId([0x33; 32]);
+    let furnishing = Furnishing {
+        subject,
+        account: Digest([0x44; 32]),
+        status: AccountStatus::PastDue60,
+        first_delinquency: Date::from_ymd(2026, 3, 1),
+        as_of: Date::from_ymd(2026, 5, 1).unwrap(),
+        report_key_epoch: 2,
+        payload: SealedPayload {
+            encapsulated_key: EncapsulatedKey([0x55; 32]),
+            ciphertext: credence_types::BoundedBytes::new(vec![0x66; 400]).unwrap(),
+        },
+        commitment: Digest([0x77; 32]),
+        supersedes: Some(RecordId(9)),
+    };
+    let rotation = KeyRotation {
+        report_key: credence_types::EncryptionKey([0x88; 32]),
+        audit_key_wrap: sealed_key,
+        rewraps: BoundedVec::new(vec![ConsentRewrap {
+            consent: ConsentId(3),
+            key: sealed_key,
+        }])
+        .unwrap(),
+    };
+    vec![
+        Payload::RegisterSubject(RegisterSubject {
+            report_key: credence_types::EncryptionKey([0x99; 32]),
+            audit_key_wrap: sealed_key,
+        }),
+        Payload::AttestKyc(AttestKyc {
+            subject,
+            commitment: Digest([0xaa; 32]),
+        }),
+        Payload::RotateReportKey(rotation.clone()),
+        Payload::FurnishRecord(furnishing.clone()),
+        Payload::GrantConsent(GrantConsent {
+            lender: InstitutionId(2),
+            purpose: Purpose::CreditApplication,
+            kind: InquiryKind::Soft,
+            expires_at: TimestampMs(1_800_000_000_000),
+            report_keys: BoundedVec::new(vec![WrappedReportKey {
+                epoch: 0,
+                key: sealed_key,
+            }])
+            .unwrap(),
+        }),
+        Payload::RevokeConsent(RevokeConsent {
+            consent: ConsentId(4),
+            rotation,
+        }),
+        Payload::RecordInquiry(RecordInquiry {
+            consent: ConsentId(5),
+        }),
+        Payload::OpenDispute(OpenDispute {
+            record: RecordId(6),
+            reason: DisputeReason::InaccurateAmount,
+        }),
+        Payload::AnswerDispute(AnswerDispute {
+            dispute: DisputeId(7),
+            answer: DisputeAnswer::Corrected(Box::new(furnishing)),
+        }),
+        Payload::ProposeGovernance(ProposeGovernance {
+            action: GovernanceAction::SetParameters(Parameters::default()),
+            expires_at: TimestampMs(1_800_000_000_000),
+        }),
+        Payload::ApproveGovernance(ProposalId(8)),
+        Payload::RecordAuditAccess(RecordAuditAccess {
+            subject,
+            case: Digest([0xbb; 32]),
+        }),
+    ]
+}
+
+/// The tables whose entries differ between two states (added, changed or removed keys).
+pub fn changed_tables(
+    before: &BTreeMap<StateKey, Vec<u8>>,
+    after: &BTreeMap<StateKey, Vec<u8>>,
+) -> std::collections::BTreeSet<u8> {
+    let changed = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, _)| k.tag());
+    let removed = before
+        .keys()
+        .filter(|k| !after.contains_key(*k))
+        .map(StateKey::tag);
+    changed.chain(removed).collect()
+}
+
+/// What a rejected transaction may write: its signer's nonce and its own receipt.
+pub fn rejection_footprint() -> std::collections::BTreeSet<u8> {
+    use credence_types::state::Table;
+    [Table::Signer as u8, Table::Transaction as u8].into()
+}

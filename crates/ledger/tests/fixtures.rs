@@ -1,0 +1,108 @@
+//! Pins the canonical encoding: the digest of one signed transaction of every kind, and of
+//! the genesis document and its state. A change here is a format change: a node running
+//! the old format would disagree with one running the new. Update a pin only deliberately,
+//! with the reason in the commit message.
+#![allow(clippy::unwrap_used)]
+
+use credence_ledger::{
+    genesis::genesis_state,
+    testkit::{Chain, Signer, fixed_payloads},
+};
+use credence_types::{
+    Digest, SignedTransaction,
+    codec::{decode, encode},
+    transaction::PayloadKind,
+};
+
+/// Signed with the testkit's deterministic key (seed 1), nonce 1, on `credence-test`.
+const PINNED: [(PayloadKind, &str); 12] = [
+    (
+        PayloadKind::RegisterSubject,
+        "3fe3d2db28c6593fe9761dcfb50a7c5f603c2855c9793acca50c8bb7091f02b2",
+    ),
+    (
+        PayloadKind::AttestKyc,
+        "09a89153612f8adf8467749fa7ffa14c240aed5fbf1e55405bdb50c70953753a",
+    ),
+    (
+        PayloadKind::RotateReportKey,
+        "809cd825075b0317614678b1839de7e75a47f925408c38380db3450e6c62a8d3",
+    ),
+    (
+        PayloadKind::FurnishRecord,
+        "57615cff5f3370dc44fbce2f08f09be527f0e013cf90fd72e69e966cf3bdfa25",
+    ),
+    (
+        PayloadKind::GrantConsent,
+        "23bc77c6c7c17e691328fe091951d574343e4c89605cce918750b7224870c3dc",
+    ),
+    (
+        PayloadKind::RevokeConsent,
+        "f93be382f3c322f61b40a38806d5a42e41c7e5e7524a31ee90f0ab1e60d67d9b",
+    ),
+    (
+        PayloadKind::RecordInquiry,
+        "532bb82007c2069f2029e666a760a1d233599f1ee9d9085e2add29cb07825e2d",
+    ),
+    (
+        PayloadKind::OpenDispute,
+        "cc5827bdfb2581b623429bc539b3a5d8c6e0a3a696fa0628c8fcc79121467200",
+    ),
+    (
+        PayloadKind::AnswerDispute,
+        "8e796951a329bc90ed2f11343711f2f2be21d33709c5e19c7a2c266c03ffca7d",
+    ),
+    (
+        PayloadKind::ProposeGovernance,
+        "14023f44fb9750569259931b7027ac51cbef3c19e9f239a0e750bdf12a860d34",
+    ),
+    (
+        PayloadKind::ApproveGovernance,
+        "9596548dac562f0a891577792c1e63da7ad8bace85b5021cc0f871ea96d7c4d3",
+    ),
+    (
+        PayloadKind::RecordAuditAccess,
+        "576cc07e69ad7cd251e99503bb4190e16113ed5efd706b51c80c956225239c4c",
+    ),
+];
+
+const GENESIS_DIGEST: &str = "993825bec057c6248fee3da670aef3954f70d4c9b64f733be143686d892a377a";
+const GENESIS_STATE_DIGEST: &str =
+    "9c1917e6cc5694d622e92603995d2cf0587f4a32d638320ffea2d80f6588f386";
+
+#[test]
+fn signed_transactions_of_every_kind_keep_their_encoding() {
+    let chain = Chain::new();
+    let signer = Signer::from_seed(1);
+    let mut actual = Vec::new();
+    for (payload, (kind, _)) in fixed_payloads().into_iter().zip(PINNED) {
+        assert_eq!(payload.kind(), kind);
+        let tx = signer.sign_with_nonce(&chain.chain_id(), 1, payload);
+        let bytes = encode(tx.signed());
+        let decoded: SignedTransaction = decode(&bytes).unwrap();
+        assert_eq!(&decoded, tx.signed(), "{kind:?} round-trips");
+        actual.push((kind, tx.hash().to_string()));
+    }
+    let expected: Vec<_> = PINNED.iter().map(|(k, h)| (*k, (*h).to_string())).collect();
+    assert_eq!(
+        actual, expected,
+        "transaction encoding changed: see this file's header"
+    );
+}
+
+#[test]
+fn genesis_keeps_its_digest_and_state() {
+    let chain = Chain::new();
+    assert_eq!(chain.genesis.digest().to_string(), GENESIS_DIGEST);
+    let changes = genesis_state(&chain.genesis).unwrap();
+    let mut parts = Vec::new();
+    for (key, value) in &changes {
+        parts.push(key.0.to_vec());
+        parts.push(value.clone().unwrap());
+    }
+    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+    assert_eq!(
+        Digest::of("credence/test-state", &refs).to_string(),
+        GENESIS_STATE_DIGEST
+    );
+}
