@@ -111,7 +111,8 @@ impl<'s, S: StateRead + ?Sized> BlockExecutor<'s, S> {
         &mut self,
         verified: &VerifiedTransaction,
     ) -> Result<Outcome, StateError> {
-        let index = u32::try_from(self.receipts.len()).expect("blocks hold fewer than 2^32 transactions");
+        let index =
+            u32::try_from(self.receipts.len()).expect("blocks hold fewer than 2^32 transactions");
         let source = EventSource::Transaction(index);
         let outcome = match transaction(&mut self.exec, &self.meta, verified) {
             Ok(outcome) => outcome,
@@ -151,8 +152,8 @@ impl<'s, S: StateRead + ?Sized> BlockExecutor<'s, S> {
         let height = self.exec.height();
         let (mut changes, events) = self.exec.finish();
         if !events.is_empty() {
-            let list = BlockEvents::new(events.clone())
-                .expect("a block's events fit the events bound");
+            let list =
+                BlockEvents::new(events.clone()).expect("a block's events fit the events bound");
             changes.insert(StateKey::block_events(height), Some(encode(&list)));
         }
         Ok(BlockOutcome {
@@ -205,4 +206,39 @@ fn transaction<S: StateRead + ?Sized>(
         exec.store(signer_key, &signer);
     }
     Ok(outcome)
+}
+
+/// The keys a transaction will likely read, for a store that loads state on demand to fetch
+/// in one batch before executing. A hint only: execution still asks for anything missed.
+pub fn prefetch_keys(transaction: &VerifiedTransaction) -> Vec<StateKey> {
+    use credence_types::{Payload, SubjectId, transaction::DisputeAnswer};
+    let tx = transaction.transaction();
+    let mut keys = vec![
+        StateKey::signer(&tx.signer),
+        StateKey::transaction(&transaction.hash()),
+        // Subjects sign with the key their pseudonym derives from.
+        StateKey::subject(&SubjectId::from_key(&tx.signer)),
+    ];
+    match &tx.payload {
+        Payload::RegisterSubject(_) | Payload::RotateReportKey(_) => {}
+        Payload::AttestKyc(body) => keys.push(StateKey::subject(&body.subject)),
+        Payload::FurnishRecord(f) => {
+            keys.push(StateKey::subject(&f.subject));
+            keys.extend(f.supersedes.map(StateKey::record));
+        }
+        Payload::GrantConsent(body) => keys.push(StateKey::institution(body.lender)),
+        Payload::RevokeConsent(body) => keys.push(StateKey::consent(body.consent)),
+        Payload::RecordInquiry(body) => keys.push(StateKey::consent(body.consent)),
+        Payload::OpenDispute(body) => keys.push(StateKey::record(body.record)),
+        Payload::AnswerDispute(body) => {
+            keys.push(StateKey::dispute(body.dispute));
+            if let DisputeAnswer::Corrected(f) = &body.answer {
+                keys.push(StateKey::subject(&f.subject));
+            }
+        }
+        Payload::ProposeGovernance(_) => {}
+        Payload::ApproveGovernance(proposal) => keys.push(StateKey::proposal(*proposal)),
+        Payload::RecordAuditAccess(body) => keys.push(StateKey::subject(&body.subject)),
+    }
+    keys
 }

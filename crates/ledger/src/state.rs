@@ -28,6 +28,16 @@ pub enum StateError {
     /// fetch it and retry).
     #[error("state key {0} is not loaded")]
     NotLoaded(StateKey),
+    /// The store has not loaded this range yet.
+    #[error("state range {start}..{end} (limit {limit}) is not loaded")]
+    RangeNotLoaded {
+        /// First key.
+        start: StateKey,
+        /// Exclusive end.
+        end: StateKey,
+        /// Most entries.
+        limit: usize,
+    },
 }
 
 /// Read access to committed state.
@@ -78,6 +88,42 @@ pub fn apply_changes(state: &mut BTreeMap<StateKey, Vec<u8>>, changes: &ChangeSe
             }
         }
     }
+}
+
+/// How many entries to read from below `layers` so that, after their deletions hide some,
+/// `limit` live entries remain: each deletion hides at most one entry.
+pub fn widened_limit(
+    layers: &[&ChangeSet],
+    start: &StateKey,
+    end: &StateKey,
+    limit: usize,
+) -> usize {
+    let hidden = layers
+        .iter()
+        .map(|layer| layer.range(start..end).filter(|(_, v)| v.is_none()).count())
+        .sum::<usize>();
+    limit.saturating_add(hidden)
+}
+
+/// Merges entries read from below (with [`widened_limit`]) with `layers` of changes, later
+/// layers winning, and keeps the first `limit` live entries of `start..end`.
+pub fn merge_range(
+    base: Vec<(StateKey, Vec<u8>)>,
+    layers: &[&ChangeSet],
+    start: &StateKey,
+    end: &StateKey,
+    limit: usize,
+) -> Vec<(StateKey, Vec<u8>)> {
+    let mut merged: BTreeMap<StateKey, Vec<u8>> = base.into_iter().collect();
+    for layer in layers {
+        for (key, value) in layer.range(start..end) {
+            match value {
+                Some(value) => merged.insert(*key, value.clone()),
+                None => merged.remove(key),
+            };
+        }
+    }
+    merged.into_iter().take(limit).collect()
 }
 
 /// Committed state with a block's writes layered on top.
@@ -136,26 +182,10 @@ impl<'s, S: StateRead + ?Sized> Overlay<'s, S> {
             return Ok(Vec::new());
         }
         let layers = [&self.block, &self.transaction];
-        // Each deletion in the overlay can hide at most one committed entry, so asking the
-        // base for that many more keeps the first `limit` live entries exact.
-        let hidden = layers
-            .iter()
-            .map(|layer| layer.range(start..end).filter(|(_, v)| v.is_none()).count())
-            .sum::<usize>();
-        let mut merged: BTreeMap<StateKey, Vec<u8>> = self
+        let base = self
             .base
-            .range(start, end, limit.saturating_add(hidden))?
-            .into_iter()
-            .collect();
-        for layer in layers {
-            for (key, value) in layer.range(start..end) {
-                match value {
-                    Some(value) => merged.insert(*key, value.clone()),
-                    None => merged.remove(key),
-                };
-            }
-        }
-        Ok(merged.into_iter().take(limit).collect())
+            .range(start, end, widened_limit(&layers, start, end, limit))?;
+        Ok(merge_range(base, &layers, start, end, limit))
     }
 
     pub(crate) fn into_changes(mut self) -> ChangeSet {

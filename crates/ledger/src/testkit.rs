@@ -541,3 +541,191 @@ pub fn rejection_footprint() -> std::collections::BTreeSet<u8> {
     use credence_types::state::Table;
     [Table::Signer as u8, Table::Transaction as u8].into()
 }
+
+/// A small deterministic pseudo-random generator (xorshift64*), so workloads need no
+/// randomness crate and replay exactly from a seed.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A number in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: usize) -> usize {
+        usize::try_from(self.next_u64() % u64::try_from(n).unwrap()).unwrap()
+    }
+
+    /// True with probability `percent`/100.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next_u64() % 100 < percent
+    }
+}
+
+/// A block as executed on a [`Chain`]: its context, transactions and outcome.
+#[derive(Clone, Debug)]
+pub struct RecordedBlock {
+    pub context: BlockContext,
+    pub transactions: Vec<VerifiedTransaction>,
+    pub outcome: BlockOutcome,
+}
+
+/// A realistic credit-sharing workload over a population of subjects: furnishing (most of
+/// it), consents and inquiries, disputes and their answers, revocations.
+pub struct Workload {
+    pub rng: Rng,
+    pub borrowers: Vec<Borrower>,
+    registered: usize,
+    /// Active consents as (consent, subject index, lender).
+    consents: Vec<(ConsentId, usize, usize)>,
+    next_consent: u64,
+    records: Vec<(RecordId, usize)>,
+    next_record: u64,
+    next_dispute: u64,
+    open_disputes: Vec<(credence_types::DisputeId, usize)>,
+}
+
+impl Workload {
+    pub fn new(seed: u64, subjects: usize) -> Self {
+        Self {
+            rng: Rng::new(seed),
+            borrowers: (0..subjects)
+                .map(|i| Borrower::new(seed.wrapping_mul(1_000_003) + i as u64))
+                .collect(),
+            registered: 0,
+            consents: Vec::new(),
+            next_consent: 0,
+            records: Vec::new(),
+            next_record: 0,
+            next_dispute: 0,
+            open_disputes: Vec::new(),
+        }
+    }
+
+    /// Registers every subject not registered yet, in blocks of `per_block`.
+    pub fn register_all(&mut self, chain: &mut Chain, per_block: usize) -> Vec<RecordedBlock> {
+        let mut blocks = Vec::new();
+        while self.registered < self.borrowers.len() {
+            let end = (self.registered + per_block).min(self.borrowers.len());
+            let txs: Vec<_> = (self.registered..end)
+                .map(|i| {
+                    let payload = chain.register(&self.borrowers[i]);
+                    let mut borrower = self.borrowers[i].clone();
+                    let tx = chain.borrower_tx(&mut borrower, payload);
+                    self.borrowers[i] = borrower;
+                    tx
+                })
+                .collect();
+            self.registered = end;
+            blocks.push(record(chain, 1_000, txs));
+        }
+        blocks
+    }
+
+    /// The next transaction of the mix. Call [`Workload::register_all`] first.
+    pub fn next_transaction(&mut self, chain: &mut Chain) -> VerifiedTransaction {
+        let subjects = self.borrowers.len();
+        let roll = self.rng.below(100);
+        let subject = self.rng.below(subjects);
+        let lender = [BANK_A, BANK_B, LENDER_C][self.rng.below(3)];
+        if roll < 15 || self.records.is_empty() && roll < 85 {
+            // A consent, then (below) inquiries under it.
+            if chain
+                .subject(&self.borrowers[subject])
+                .active_consents
+                .len()
+                < 8
+            {
+                let payload =
+                    chain.consent(&self.borrowers[subject], lender, Purpose::AccountReview);
+                let mut borrower = self.borrowers[subject].clone();
+                let tx = chain.borrower_tx(&mut borrower, payload);
+                self.borrowers[subject] = borrower;
+                self.consents
+                    .push((ConsentId(self.next_consent), subject, lender));
+                self.next_consent += 1;
+                return tx;
+            }
+        }
+        if roll < 30 && !self.consents.is_empty() {
+            let (consent, _, lender) = self.consents[self.rng.below(self.consents.len())];
+            return chain.member_tx(
+                lender,
+                Payload::RecordInquiry(credence_types::transaction::RecordInquiry { consent }),
+            );
+        }
+        if roll < 33 && !self.records.is_empty() {
+            let (record, owner) = self.records[self.rng.below(self.records.len())];
+            let mut borrower = self.borrowers[owner].clone();
+            let tx = chain.borrower_tx(
+                &mut borrower,
+                Payload::OpenDispute(credence_types::transaction::OpenDispute {
+                    record,
+                    reason: credence_types::transaction::DisputeReason::InaccurateStatus,
+                }),
+            );
+            self.borrowers[owner] = borrower;
+            self.open_disputes
+                .push((credence_types::DisputeId(self.next_dispute), owner));
+            self.next_dispute += 1;
+            return tx;
+        }
+        if roll < 35 && !self.open_disputes.is_empty() {
+            let (dispute, _) = self
+                .open_disputes
+                .swap_remove(self.rng.below(self.open_disputes.len()));
+            let furnisher = [BANK_A, BANK_B][self.rng.below(2)];
+            return chain.member_tx(
+                furnisher,
+                Payload::AnswerDispute(credence_types::transaction::AnswerDispute {
+                    dispute,
+                    answer: credence_types::transaction::DisputeAnswer::Verified,
+                }),
+            );
+        }
+        // Furnishing: monthly tradeline updates, a tenth of them adverse.
+        let furnisher = [BANK_A, BANK_B][self.rng.below(2)];
+        let status = if self.rng.chance(10) {
+            AccountStatus::PastDue30
+        } else {
+            AccountStatus::Current
+        };
+        let account = format!("acct-{subject}-{furnisher}");
+        let furnishing = chain.furnishing(&self.borrowers[subject], &account, status, None);
+        self.records.push((RecordId(self.next_record), subject));
+        self.next_record += 1;
+        chain.member_tx(furnisher, Payload::FurnishRecord(furnishing))
+    }
+
+    /// `count` transactions of the mix, as one block applied to `chain`.
+    pub fn block(&mut self, chain: &mut Chain, count: usize, advance_ms: u64) -> RecordedBlock {
+        let txs: Vec<_> = (0..count).map(|_| self.next_transaction(chain)).collect();
+        record(chain, advance_ms, txs)
+    }
+}
+
+/// Applies a block to `chain`, recording it.
+pub fn record(
+    chain: &mut Chain,
+    advance_ms: u64,
+    transactions: Vec<VerifiedTransaction>,
+) -> RecordedBlock {
+    let outcome = chain.block(advance_ms, &transactions);
+    RecordedBlock {
+        context: BlockContext {
+            height: chain.height,
+            time: chain.time,
+            proposer: chain.proposer.public_key(),
+        },
+        transactions,
+        outcome,
+    }
+}

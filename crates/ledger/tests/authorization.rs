@@ -4,7 +4,7 @@
 //! receipt must carry the authorisation rejection the table implies and state must be
 //! unchanged except the nonce; where it allows it, the receipt must not be an authorisation
 //! rejection (the rule itself may still refuse the sample payload).
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
 
 use credence_ledger::{
     auth::{Requirement, requirement},

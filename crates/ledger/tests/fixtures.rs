@@ -2,7 +2,7 @@
 //! the genesis document and its state. A change here is a format change: a node running
 //! the old format would disagree with one running the new. Update a pin only deliberately,
 //! with the reason in the commit message.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
 
 use credence_ledger::{
     genesis::genesis_state,

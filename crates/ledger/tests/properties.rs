@@ -10,7 +10,7 @@
 //!   record furnished after a revocation (and its key rotation) stays closed to the revoked
 //!   lender, whatever keys it kept;
 //! - an unanswered dispute always lapses by its deadline.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
 
 use credence_crypto::{
     VerifiedTransaction,
@@ -158,7 +158,7 @@ impl Model {
     /// Applies `tx` in a block one second on, checking the rejection property.
     fn submit(&mut self, tx: VerifiedTransaction) -> Outcome {
         let before = self.chain.state.clone();
-        let outcome = self.chain.block(1_000, &[tx.clone()]);
+        let outcome = self.chain.block(1_000, std::slice::from_ref(&tx));
         // Expiries run in the begin-block step of this block; mirror them.
         let now = self.now();
         for consent in self.consents.values_mut() {
@@ -187,12 +187,18 @@ impl Model {
             // With no begin-block events, the block wrote only what the transaction did.
             if outcome.events.is_empty() {
                 let changed = changed_tables(&before, &self.chain.state);
-                let allowed = if matches!(rejection, Rejection::NonceNotNext | Rejection::ChainIdMismatch) {
+                let allowed = if matches!(
+                    rejection,
+                    Rejection::NonceNotNext | Rejection::ChainIdMismatch
+                ) {
                     [credence_types::state::Table::Transaction as u8].into()
                 } else {
                     rejection_footprint()
                 };
-                assert!(changed.is_subset(&allowed), "rejected {rejection:?} changed {changed:?}");
+                assert!(
+                    changed.is_subset(&allowed),
+                    "rejected {rejection:?} changed {changed:?}"
+                );
             }
         }
         self.blocks.push((1_000, vec![tx.clone()]));

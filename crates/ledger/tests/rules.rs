@@ -1,6 +1,6 @@
 //! One test (or a few) per rule of the state machine, through `apply_block` on a chain in
 //! memory.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
 
 use credence_crypto::sealing::{payload_context, report_key_context};
 use credence_ledger::testkit::{
@@ -110,7 +110,10 @@ fn the_audit_key_opens_every_epoch_of_a_subjects_report_key() {
     let mut chain = Chain::new();
     let borrower = registered(&mut chain, 2);
     let epoch: credence_types::state::ReportKeyEpoch = chain
-        .get(&StateKey::report_key_epoch(chain.subject(&borrower).number, 0))
+        .get(&StateKey::report_key_epoch(
+            chain.subject(&borrower).number,
+            0,
+        ))
         .unwrap();
     let opened = chain
         .audit
@@ -357,7 +360,10 @@ fn consent_grants_check_the_lender_the_expiry_and_the_keys() {
     chain.ok(tx);
     let consent: Consent = chain.get(&StateKey::consent(ConsentId(0))).unwrap();
     assert!(consent.is_active_at(chain.time));
-    assert_eq!(chain.subject(&borrower).active_consents.as_slice(), &[ConsentId(0)]);
+    assert_eq!(
+        chain.subject(&borrower).active_consents.as_slice(),
+        &[ConsentId(0)]
+    );
 }
 
 #[test]
@@ -479,7 +485,10 @@ fn the_regulators_reads_are_logged_on_the_subjects_file() {
         events(&outcome)[0],
         Event::AuditAccessRecorded { .. }
     ));
-    assert!(chain.state.contains_key(&StateKey::subject_inquiry(chain.subject(&borrower).number, 0)));
+    assert!(chain.state.contains_key(&StateKey::subject_inquiry(
+        chain.subject(&borrower).number,
+        0
+    )));
 }
 
 // ----- Disputes -----

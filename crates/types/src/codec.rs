@@ -42,7 +42,7 @@ pub fn encode<T: Write + EncodeSize>(value: &T) -> Vec<u8> {
 macro_rules! codec_struct {
     ($name:ident { $($field:tt),* $(,)? }) => {
         impl $crate::codec::Write for $name {
-            fn write(&self, _buf: &mut impl ::bytes::BufMut) {
+            fn write(&self, _buf: &mut impl $crate::__private::bytes::BufMut) {
                 $( $crate::codec::Write::write(&self.$field, _buf); )*
             }
         }
@@ -54,9 +54,9 @@ macro_rules! codec_struct {
         impl $crate::codec::Read for $name {
             type Cfg = ();
             fn read_cfg(
-                _buf: &mut impl ::commonware_codec::Buf,
+                _buf: &mut impl $crate::__private::commonware_codec::Buf,
                 _: &(),
-            ) -> Result<Self, ::commonware_codec::Error> {
+            ) -> Result<Self, $crate::__private::commonware_codec::Error> {
                 Ok(Self { $( $field: $crate::codec::Read::read_cfg(_buf, &())?, )* })
             }
         }
@@ -69,10 +69,10 @@ macro_rules! codec_struct {
 macro_rules! codec_enum {
     ($name:ident { $($tag:literal => $variant:ident $(($inner:ty))?),* $(,)? }) => {
         impl $crate::codec::Write for $name {
-            fn write(&self, buf: &mut impl ::bytes::BufMut) {
+            fn write(&self, buf: &mut impl $crate::__private::bytes::BufMut) {
                 match self {
                     $( $crate::codec_enum!(@pat $name $variant inner $($inner)?) => {
-                        ::bytes::BufMut::put_u8(buf, $tag);
+                        $crate::__private::bytes::BufMut::put_u8(buf, $tag);
                         $crate::codec_enum!(@write buf inner $($inner)?);
                     } )*
                 }
@@ -90,13 +90,13 @@ macro_rules! codec_enum {
         impl $crate::codec::Read for $name {
             type Cfg = ();
             fn read_cfg(
-                buf: &mut impl ::commonware_codec::Buf,
+                buf: &mut impl $crate::__private::commonware_codec::Buf,
                 _: &(),
-            ) -> Result<Self, ::commonware_codec::Error> {
+            ) -> Result<Self, $crate::__private::commonware_codec::Error> {
                 let tag = <u8 as $crate::codec::Read>::read_cfg(buf, &())?;
                 match tag {
                     $( $tag => Ok($crate::codec_enum!(@read buf $name $variant $($inner)?)), )*
-                    other => Err(::commonware_codec::Error::InvalidEnum(other)),
+                    other => Err($crate::__private::commonware_codec::Error::InvalidEnum(other)),
                 }
             }
         }
@@ -119,10 +119,10 @@ macro_rules! codec_enum {
 macro_rules! codec_tagged {
     ($name:ident { $($tag:literal => $variant:ident { $($field:ident),* $(,)? }),* $(,)? }) => {
         impl $crate::codec::Write for $name {
-            fn write(&self, buf: &mut impl ::bytes::BufMut) {
+            fn write(&self, buf: &mut impl $crate::__private::bytes::BufMut) {
                 match self {
                     $( $name::$variant { $($field),* } => {
-                        ::bytes::BufMut::put_u8(buf, $tag);
+                        $crate::__private::bytes::BufMut::put_u8(buf, $tag);
                         $( $crate::codec::Write::write($field, buf); )*
                     } )*
                 }
@@ -140,15 +140,15 @@ macro_rules! codec_tagged {
         impl $crate::codec::Read for $name {
             type Cfg = ();
             fn read_cfg(
-                buf: &mut impl ::commonware_codec::Buf,
+                buf: &mut impl $crate::__private::commonware_codec::Buf,
                 _: &(),
-            ) -> Result<Self, ::commonware_codec::Error> {
+            ) -> Result<Self, $crate::__private::commonware_codec::Error> {
                 let tag = <u8 as $crate::codec::Read>::read_cfg(buf, &())?;
                 match tag {
                     $( $tag => Ok($name::$variant {
                         $( $field: $crate::codec::Read::read_cfg(buf, &())?, )*
                     }), )*
-                    other => Err(::commonware_codec::Error::InvalidEnum(other)),
+                    other => Err($crate::__private::commonware_codec::Error::InvalidEnum(other)),
                 }
             }
         }
@@ -494,8 +494,8 @@ impl<'de, const MAX: usize> Deserialize<'de> for Text<MAX> {
 macro_rules! byte_array_newtype {
     ($name:ident, $len:literal) => {
         impl $crate::codec::Write for $name {
-            fn write(&self, buf: &mut impl ::bytes::BufMut) {
-                ::bytes::BufMut::put_slice(buf, &self.0);
+            fn write(&self, buf: &mut impl $crate::__private::bytes::BufMut) {
+                $crate::__private::bytes::BufMut::put_slice(buf, &self.0);
             }
         }
         impl $crate::codec::EncodeSize for $name {
@@ -506,46 +506,57 @@ macro_rules! byte_array_newtype {
         impl $crate::codec::Read for $name {
             type Cfg = ();
             fn read_cfg(
-                buf: &mut impl ::commonware_codec::Buf,
+                buf: &mut impl $crate::__private::commonware_codec::Buf,
                 _: &(),
-            ) -> Result<Self, ::commonware_codec::Error> {
-                if ::bytes::Buf::remaining(buf) < $len {
-                    return Err(::commonware_codec::Error::EndOfBuffer);
+            ) -> Result<Self, $crate::__private::commonware_codec::Error> {
+                if $crate::__private::bytes::Buf::remaining(buf) < $len {
+                    return Err($crate::__private::commonware_codec::Error::EndOfBuffer);
                 }
                 let mut bytes = [0u8; $len];
-                ::bytes::Buf::copy_to_slice(buf, &mut bytes);
+                $crate::__private::bytes::Buf::copy_to_slice(buf, &mut bytes);
                 Ok(Self(bytes))
             }
         }
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(&::hex::encode(self.0))
+                f.write_str(&$crate::__private::hex::encode(self.0))
             }
         }
         impl ::std::fmt::Debug for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                write!(f, "{}({})", stringify!($name), ::hex::encode(self.0))
+                write!(
+                    f,
+                    "{}({})",
+                    stringify!($name),
+                    $crate::__private::hex::encode(self.0)
+                )
             }
         }
         impl ::std::str::FromStr for $name {
             type Err = String;
             fn from_str(text: &str) -> Result<Self, String> {
-                let bytes = ::hex::decode(text).map_err(|e| e.to_string())?;
+                let bytes = $crate::__private::hex::decode(text).map_err(|e| e.to_string())?;
                 let array: [u8; $len] = bytes
                     .try_into()
                     .map_err(|_| format!("expected {} hex-encoded bytes", $len))?;
                 Ok(Self(array))
             }
         }
-        impl ::serde::Serialize for $name {
-            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&::hex::encode(self.0))
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<S: $crate::__private::serde::Serializer>(
+                &self,
+                s: S,
+            ) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&$crate::__private::hex::encode(self.0))
             }
         }
-        impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let text = <String as ::serde::Deserialize>::deserialize(d)?;
-                text.parse().map_err(::serde::de::Error::custom)
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
+                d: D,
+            ) -> Result<Self, D::Error> {
+                let text = <String as $crate::__private::serde::Deserialize>::deserialize(d)?;
+                text.parse()
+                    .map_err($crate::__private::serde::de::Error::custom)
             }
         }
         impl AsRef<[u8]> for $name {

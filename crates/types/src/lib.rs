@@ -43,3 +43,12 @@ pub use rejection::Rejection;
 pub use roles::{Role, Roles};
 pub use time::{Date, TimestampMs};
 pub use transaction::{Payload, SignedTransaction, Transaction};
+
+/// Crates the codec macros expand to, so downstream crates need not depend on them.
+#[doc(hidden)]
+pub mod __private {
+    pub use bytes;
+    pub use commonware_codec;
+    pub use hex;
+    pub use serde;
+}

@@ -25,7 +25,9 @@ use crate::{
     genesis::ChainId,
     governance::{GovernanceAction, InstitutionName, Parameters},
     hash::Digest,
-    ids::{ConsentId, DisputeId, Height, InquiryId, InstitutionId, ProposalId, RecordId, SubjectId},
+    ids::{
+        ConsentId, DisputeId, Height, InquiryId, InstitutionId, ProposalId, RecordId, SubjectId,
+    },
     keys::{EncryptionKey, PublicKey},
     limits::{ACTIVE_CONSENTS_PER_SUBJECT_MAX, REPORT_KEY_EPOCHS_MAX},
     metro2::AccountStatus,
@@ -827,23 +829,57 @@ mod tests {
         // Neighbouring objects of every table must not share the indexed bytes.
         let pairs: Vec<(StateKey, StateKey)> = vec![
             (StateKey::record(RecordId(1)), StateKey::record(RecordId(2))),
-            (StateKey::subject_record(3, 0), StateKey::subject_record(3, 1)),
-            (StateKey::subject_record(3, 0), StateKey::subject_record(4, 0)),
-            (StateKey::lender_consent(InstitutionId(2), 9), StateKey::lender_consent(InstitutionId(2), 10)),
-            (StateKey::report_key_epoch(3, 0), StateKey::report_key_epoch(3, 1)),
-            (StateKey::kyc(3, InstitutionId(0)), StateKey::kyc(3, InstitutionId(1))),
-            (StateKey::consent_expiry(due, ConsentId(1)), StateKey::consent_expiry(due, ConsentId(2))),
-            (StateKey::dispute_deadline(due, DisputeId(1)), StateKey::dispute_deadline(due, DisputeId(2))),
+            (
+                StateKey::subject_record(3, 0),
+                StateKey::subject_record(3, 1),
+            ),
+            (
+                StateKey::subject_record(3, 0),
+                StateKey::subject_record(4, 0),
+            ),
+            (
+                StateKey::lender_consent(InstitutionId(2), 9),
+                StateKey::lender_consent(InstitutionId(2), 10),
+            ),
+            (
+                StateKey::report_key_epoch(3, 0),
+                StateKey::report_key_epoch(3, 1),
+            ),
+            (
+                StateKey::kyc(3, InstitutionId(0)),
+                StateKey::kyc(3, InstitutionId(1)),
+            ),
+            (
+                StateKey::consent_expiry(due, ConsentId(1)),
+                StateKey::consent_expiry(due, ConsentId(2)),
+            ),
+            (
+                StateKey::dispute_deadline(due, DisputeId(1)),
+                StateKey::dispute_deadline(due, DisputeId(2)),
+            ),
             (
                 StateKey::purge_queue(Date(20_000), RecordId(5)),
                 StateKey::purge_queue(Date(20_000), RecordId(6)),
             ),
-            (StateKey::approval(ProposalId(1), InstitutionId(0)), StateKey::approval(ProposalId(1), InstitutionId(1))),
-            (StateKey::block_events(Height(1)), StateKey::block_events(Height(2))),
-            (StateKey::subject(&subject), StateKey::subject(&SubjectId([8; 32]))),
+            (
+                StateKey::approval(ProposalId(1), InstitutionId(0)),
+                StateKey::approval(ProposalId(1), InstitutionId(1)),
+            ),
+            (
+                StateKey::block_events(Height(1)),
+                StateKey::block_events(Height(2)),
+            ),
+            (
+                StateKey::subject(&subject),
+                StateKey::subject(&SubjectId([8; 32])),
+            ),
         ];
         for (a, b) in pairs {
-            assert_ne!(indexed(&a), indexed(&b), "{a:?} and {b:?} share an index bucket");
+            assert_ne!(
+                indexed(&a),
+                indexed(&b),
+                "{a:?} and {b:?} share an index bucket"
+            );
         }
     }
 
@@ -865,6 +901,9 @@ mod tests {
     fn listings_sort_by_owner_then_sequence() {
         assert!(StateKey::subject_record(3, 7) < StateKey::subject_record(3, 8));
         assert!(StateKey::subject_record(3, u32::MAX) < StateKey::subject_record(4, 0));
-        assert_eq!(StateKey::listing_start(Table::SubjectRecord, 3), StateKey::subject_record(3, 0));
+        assert_eq!(
+            StateKey::listing_start(Table::SubjectRecord, 3),
+            StateKey::subject_record(3, 0)
+        );
     }
 }

@@ -70,7 +70,10 @@ pub(crate) fn grant<S: StateRead + ?Sized>(
         .consents
         .checked_add(1)
         .ok_or(Rejection::IdsExhausted)?;
-    exec.store(StateKey::lender_consent(lender.id, lender.consents_received), &id);
+    exec.store(
+        StateKey::lender_consent(lender.id, lender.consents_received),
+        &id,
+    );
     lender.consents_received = lender
         .consents_received
         .checked_add(1)
