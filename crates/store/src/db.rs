@@ -1,0 +1,377 @@
+//! The store: a QMDB holding ledger state, with the height and digest of the last block in
+//! the metadata of each commit.
+
+use crate::proof::{self, StateProof};
+use commonware_cryptography::{Sha256, sha256};
+use commonware_parallel::Sequential;
+use commonware_runtime::{
+    BLOB_PAGE_SIZE, Spawner,
+    buffer::paged::{CacheRef, page_size},
+};
+use commonware_storage::{
+    journal::contiguous::variable::Config as JournalConfig,
+    merkle::{full::Config as MerkleConfig, mmr},
+    qmdb::{
+        any::ordered::variable::Update,
+        current::{VariableConfig, batch::MerkleizedBatch, ordered::variable::partitioned},
+        floor::Proportional,
+    },
+    translator::EightCap,
+};
+use commonware_utils::sequence::FixedBytes;
+use credence_ledger::ChangeSet;
+use credence_types::{
+    Digest, Height,
+    codec::{decode, encode},
+    state::{KEY_LEN, StateKey},
+};
+use futures::StreamExt as _;
+use std::{num::NonZeroUsize, sync::Arc};
+
+/// A state key as the database stores it.
+pub(crate) type Key = FixedBytes<KEY_LEN>;
+/// The Merkle family (a Merkle mountain range).
+pub(crate) type Family = mmr::Family;
+/// Bytes of activity bitmap grafted per Merkle leaf: one digest's worth, which keeps proofs
+/// smallest.
+pub(crate) const CHUNK: usize = 32;
+/// Largest value the store accepts (a block's event list is the largest), in bytes.
+pub const VALUE_BYTES_MAX: usize = 16 << 20;
+
+/// The database: ordered (for exclusion proofs and scans), current (proofs of current
+/// values), with an index partitioned by the key's table tag.
+type Db<E> = partitioned::Db<Family, E, Key, Vec<u8>, Sha256, EightCap, 1, CHUNK, Sequential>;
+type Batch = MerkleizedBatch<Family, sha256::Digest, Update<Key, Vec<u8>>, CHUNK, Sequential>;
+
+/// A store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed; the store must be reopened.
+    #[error("state database: {0}")]
+    Database(String),
+    /// The store was lost by an earlier failure and must be reopened.
+    #[error("the state store was closed by an earlier failure; reopen it")]
+    Closed,
+    /// The commit metadata does not decode: the store is not a Credence store, or corrupt.
+    #[error("the store's commit metadata is corrupt")]
+    CorruptMetadata,
+    /// A block was committed out of order.
+    #[error("block at height {got} does not follow committed height {committed:?}")]
+    OutOfOrder {
+        /// The committed height.
+        committed: Option<Height>,
+        /// The height offered.
+        got: Height,
+    },
+    /// A value is larger than the store accepts.
+    #[error("a value of {0} bytes is larger than the store accepts")]
+    ValueTooLarge(usize),
+    /// Executing a block failed on a state read.
+    #[error("executing the block: {0}")]
+    State(#[from] credence_ledger::StateError),
+}
+
+fn database<T: std::fmt::Display>(error: T) -> StoreError {
+    StoreError::Database(error.to_string())
+}
+
+/// Where the store's state stands: the last block committed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommitInfo {
+    /// Its height (0 for genesis).
+    pub height: Height,
+    /// Its digest (the genesis digest for height 0).
+    pub block: Digest,
+}
+credence_types::codec_struct!(CommitInfo { height, block });
+
+/// Tuning of the store; none of it changes what is stored, except where noted.
+#[derive(Clone, Debug)]
+pub struct StoreConfig {
+    /// Prefix of the storage partitions (names may hold `[A-Za-z0-9_-]`).
+    pub partition_prefix: String,
+    /// Pages of 4 KiB in the read cache. Reads that miss it go to disk and are ~40× slower,
+    /// so size it to the working set.
+    pub cache_pages: NonZeroUsize,
+    /// Bytes buffered before a journal write.
+    pub write_buffer: NonZeroUsize,
+    /// Operations per journal blob. Fixed for the life of the data.
+    pub items_per_blob: std::num::NonZeroU64,
+    /// Make the Merkle structure durable and prune inactive history every this many
+    /// commits, which bounds recovery time and disk use.
+    pub maintenance_interval: u64,
+}
+
+impl StoreConfig {
+    /// Settings for a node: a 256 MiB read cache.
+    pub fn node(partition_prefix: &str) -> Self {
+        Self {
+            partition_prefix: partition_prefix.to_string(),
+            cache_pages: NonZeroUsize::new(65_536).expect("non-zero"),
+            write_buffer: NonZeroUsize::new(2 << 20).expect("non-zero"),
+            items_per_blob: std::num::NonZeroU64::new(100_000).expect("non-zero"),
+            maintenance_interval: 1_000,
+        }
+    }
+
+    /// Small settings for tests.
+    pub fn small(partition_prefix: &str) -> Self {
+        Self {
+            partition_prefix: partition_prefix.to_string(),
+            cache_pages: NonZeroUsize::new(1_024).expect("non-zero"),
+            write_buffer: NonZeroUsize::new(64 << 10).expect("non-zero"),
+            items_per_blob: std::num::NonZeroU64::new(1_000).expect("non-zero"),
+            maintenance_interval: 50,
+        }
+    }
+
+    fn database(&self) -> VariableConfig<EightCap, DbCodecConfig, Sequential, NonZeroUsize> {
+        let prefix = &self.partition_prefix;
+        let page_cache = CacheRef::new(page_size(BLOB_PAGE_SIZE), self.cache_pages);
+        let replay = NonZeroUsize::new(1 << 20).expect("non-zero");
+        VariableConfig {
+            merkle_config: MerkleConfig {
+                journal_partition: format!("{prefix}-state-mmr"),
+                // Journals derive `-metadata` and `-blobs` partitions from their own names, so no
+                // partition here may be another's name plus such a suffix.
+                metadata_partition: format!("{prefix}-state-mmr-pins"),
+                items_per_blob: self.items_per_blob,
+                write_buffer: self.write_buffer,
+                replay_buffer: replay,
+                strategy: Sequential,
+                page_cache: page_cache.clone(),
+            },
+            journal_config: JournalConfig {
+                partition: format!("{prefix}-state-log"),
+                items_per_section: self.items_per_blob,
+                compression: None,
+                codec_config: ((), ((0..=VALUE_BYTES_MAX).into(), ())),
+                page_cache,
+                write_buffer: self.write_buffer,
+                replay_buffer: replay,
+            },
+            grafted_metadata_partition: format!("{prefix}-state-grafted"),
+            translator: EightCap,
+            init_cache: Some(NonZeroUsize::new(1 << 16).expect("non-zero")),
+            init_buffer: replay,
+            init_concurrency: NonZeroUsize::new(1).expect("non-zero"),
+        }
+    }
+}
+
+type DbCodecConfig = ((), (commonware_codec::RangeCfg<usize>, ()));
+
+/// A block's changes staged and merkleized on top of the committed state (or on top of
+/// another pending block): its root is known, nothing is written.
+#[derive(Clone)]
+pub struct Pending {
+    batch: Arc<Batch>,
+    /// The block the changes belong to.
+    pub info: CommitInfo,
+    /// The state root once they are committed.
+    pub root: Digest,
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending")
+            .field("info", &self.info)
+            .field("root", &self.root)
+            .finish()
+    }
+}
+
+/// The authenticated state store.
+pub struct Store<E: commonware_storage::Context + Spawner> {
+    db: Option<Db<E>>,
+    committed: Option<CommitInfo>,
+    maintenance_interval: u64,
+}
+
+pub(crate) fn to_key(key: &StateKey) -> Key {
+    FixedBytes::new(key.0)
+}
+
+fn from_key(key: &Key) -> StateKey {
+    let mut bytes = [0u8; KEY_LEN];
+    bytes.copy_from_slice(key.as_ref());
+    StateKey(bytes)
+}
+
+pub(crate) fn to_digest(digest: &sha256::Digest) -> Digest {
+    let mut bytes = [0u8; 32];
+    bytes.copy_from_slice(digest.as_ref());
+    Digest(bytes)
+}
+
+impl<E: commonware_storage::Context + Spawner> Store<E> {
+    /// Opens the store, recovering the last committed block after a crash.
+    pub async fn open(context: E, config: &StoreConfig) -> Result<Self, StoreError> {
+        let db = Db::init(context, config.database(), None)
+            .await
+            .map_err(database)?;
+        let committed = match db.get_metadata().await.map_err(database)? {
+            None => None,
+            Some(bytes) => {
+                Some(decode::<CommitInfo>(&bytes).map_err(|_| StoreError::CorruptMetadata)?)
+            }
+        };
+        tracing::info!(height = ?committed.map(|c| c.height), "state store opened");
+        Ok(Self {
+            db: Some(db),
+            committed,
+            maintenance_interval: config.maintenance_interval.max(1),
+        })
+    }
+
+    fn db(&self) -> Result<&Db<E>, StoreError> {
+        self.db.as_ref().ok_or(StoreError::Closed)
+    }
+
+    /// The last committed block, or `None` for an empty store.
+    pub fn committed(&self) -> Option<CommitInfo> {
+        self.committed
+    }
+
+    /// The state root of the committed state.
+    pub fn root(&self) -> Result<Digest, StoreError> {
+        Ok(to_digest(&self.db()?.root()))
+    }
+
+    /// The value under `key`.
+    pub async fn get(&self, key: &StateKey) -> Result<Option<Vec<u8>>, StoreError> {
+        self.db()?.get(&to_key(key)).await.map_err(database)
+    }
+
+    /// The values under `keys`, in order.
+    pub async fn get_many(&self, keys: &[StateKey]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let keys: Vec<Key> = keys.iter().map(to_key).collect();
+        let refs: Vec<&Key> = keys.iter().collect();
+        self.db()?.get_many(&refs).await.map_err(database)
+    }
+
+    /// Up to `limit` entries with `start <= key < end`, in key order.
+    pub async fn range(
+        &self,
+        start: &StateKey,
+        end: &StateKey,
+        limit: usize,
+    ) -> Result<Vec<(StateKey, Vec<u8>)>, StoreError> {
+        if start >= end || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let db = self.db()?;
+        let stream = db.stream_range(to_key(start)..to_key(end)).take(limit);
+        futures::pin_mut!(stream);
+        let mut entries = Vec::new();
+        while let Some(item) = stream.next().await {
+            let (key, value) = item.map_err(database)?;
+            entries.push((from_key(&key), value));
+        }
+        Ok(entries)
+    }
+
+    /// Stages `changes` for the block `info` on top of `parent` (a pending block not yet
+    /// committed) or of the committed state, and computes the resulting root.
+    pub async fn speculate(
+        &self,
+        parent: Option<&Pending>,
+        changes: &ChangeSet,
+        info: CommitInfo,
+    ) -> Result<Pending, StoreError> {
+        let db = self.db()?;
+        let mut batch = match parent {
+            Some(parent) => parent.batch.new_batch::<Sha256>(),
+            None => db.new_batch(),
+        };
+        for (key, value) in changes {
+            if let Some(value) = value
+                && value.len() > VALUE_BYTES_MAX
+            {
+                return Err(StoreError::ValueTooLarge(value.len()));
+            }
+            batch = batch.write(to_key(key), value.clone());
+        }
+        let batch = batch
+            .merkleize(db, Some(encode(&info)), &mut Proportional)
+            .await
+            .map_err(database)?;
+        let root = to_digest(&batch.root());
+        Ok(Pending { batch, info, root })
+    }
+
+    /// Applies a pending block and makes it durable. Blocks must be committed in height
+    /// order, each on top of the last.
+    pub async fn commit(&mut self, pending: Pending) -> Result<Digest, StoreError> {
+        let expected = self.committed.map_or(Height(0), |c| Height(c.height.0 + 1));
+        if pending.info.height != expected {
+            return Err(StoreError::OutOfOrder {
+                committed: self.committed.map(|c| c.height),
+                got: pending.info.height,
+            });
+        }
+        let db = self.db.take().ok_or(StoreError::Closed)?;
+        let db = db.apply_batch(pending.batch).await.map_err(database)?;
+        let mut db = db.commit().await.map_err(database)?;
+        if pending.info.height.0 > 0
+            && pending
+                .info
+                .height
+                .0
+                .is_multiple_of(self.maintenance_interval)
+        {
+            db = Self::maintain(db).await?;
+        }
+        let root = to_digest(&db.root());
+        debug_assert_eq!(
+            root, pending.root,
+            "the applied root must be the speculated one"
+        );
+        self.db = Some(db);
+        self.committed = Some(pending.info);
+        Ok(root)
+    }
+
+    /// Commits `changes` as the next block: [`Store::speculate`] then [`Store::commit`].
+    pub async fn commit_changes(
+        &mut self,
+        changes: &ChangeSet,
+        info: CommitInfo,
+    ) -> Result<Digest, StoreError> {
+        let pending = self.speculate(None, changes, info).await?;
+        self.commit(pending).await
+    }
+
+    /// Makes the Merkle structure durable (bounding recovery) and prunes history below the
+    /// inactivity floor (bounding disk).
+    async fn maintain(db: Db<E>) -> Result<Db<E>, StoreError> {
+        let db = db.sync().await.map_err(database)?;
+        let boundary = db.sync_boundary();
+        db.prune(boundary).await.map_err(database)
+    }
+
+    /// Proves the current value of `key`, or its absence, against [`Store::root`].
+    pub async fn prove(&self, key: &StateKey) -> Result<StateProof, StoreError> {
+        let db = self.db()?;
+        let stored = to_key(key);
+        match db.get(&stored).await.map_err(database)? {
+            Some(value) => {
+                let proof = db.key_value_proof(stored).await.map_err(database)?;
+                Ok(proof::present(value, &proof))
+            }
+            None => {
+                let proof = db.exclusion_proof(&stored).await.map_err(database)?;
+                Ok(proof::absent(&proof))
+            }
+        }
+    }
+
+    /// Makes everything durable and closes the store cleanly (recovery on the next open is
+    /// then immediate).
+    pub async fn close(mut self) -> Result<(), StoreError> {
+        if let Some(db) = self.db.take() {
+            db.sync().await.map_err(database)?;
+        }
+        Ok(())
+    }
+}

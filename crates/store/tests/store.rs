@@ -1,0 +1,318 @@
+//! The store on the deterministic runtime: executing against it equals executing in memory,
+//! roots survive restarts, speculation matches commitment, proofs verify (and tampered ones
+//! do not), and a crash at any instant recovers a whole committed block.
+#![allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
+
+use commonware_runtime::{Clock as _, Runner as _, Spawner as _, Supervisor as _, deterministic};
+use credence_ledger::{
+    genesis::genesis_state,
+    testkit::{Chain, RecordedBlock, Workload},
+};
+use credence_store::{CommitInfo, ProofError, StateProof, Store, StoreConfig, execute, verify};
+use credence_types::{
+    Digest, Height, RecordId,
+    codec::BoundedBytes,
+    state::{KEY_LEN, StateKey},
+};
+use std::{collections::BTreeMap, time::Duration};
+
+mod common;
+use common::{info, raw_block};
+
+/// The genesis state root of the testkit consortium. A change is a format change (of the
+/// state layout, the encoding, or the store): update it only deliberately.
+const GENESIS_ROOT: &str = "cf39c71ca77895d813a9bc2c389f978fa4ff49a8a6b3c01c7cb640a23c5e3ada";
+
+fn genesis_info(chain: &Chain) -> CommitInfo {
+    CommitInfo {
+        height: Height(0),
+        block: chain.genesis.digest(),
+    }
+}
+
+/// A busy history: registrations, then mixed blocks, with a month's gap so that disputes
+/// lapse and consents near expiry.
+fn history() -> (Chain, Vec<RecordedBlock>) {
+    let mut chain = Chain::new();
+    let mut workload = Workload::new(3, 24);
+    let mut blocks = workload.register_all(&mut chain, 10);
+    for i in 0..12 {
+        let advance = if i == 6 { 31 * 86_400_000 } else { 2_000 };
+        blocks.push(workload.block(&mut chain, 40, advance));
+    }
+    (chain, blocks)
+}
+
+async fn open(
+    context: &deterministic::Context,
+    name: &'static str,
+) -> Store<deterministic::Context> {
+    Store::open(context.child(name), &StoreConfig::small("test"))
+        .await
+        .unwrap()
+}
+
+/// Every key and value in the store, by scanning the whole key space.
+async fn dump(store: &Store<deterministic::Context>) -> BTreeMap<StateKey, Vec<u8>> {
+    let end = StateKey([0xff; KEY_LEN]);
+    store
+        .range(&StateKey([0; KEY_LEN]), &end, usize::MAX)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+#[test]
+fn executing_against_the_store_equals_executing_in_memory() {
+    let (chain, blocks) = history();
+    deterministic::Runner::seeded(1).start(|context| async move {
+        let mut store = open(&context, "store").await;
+        store
+            .commit_changes(
+                &genesis_state(&chain.genesis).unwrap(),
+                genesis_info(&chain),
+            )
+            .await
+            .unwrap();
+        for block in &blocks {
+            let outcome = execute(&store, &[], block.context, &block.transactions)
+                .await
+                .unwrap();
+            assert_eq!(outcome, block.outcome, "block {:?}", block.context.height);
+            let info = CommitInfo {
+                height: block.context.height,
+                block: Digest::default(),
+            };
+            store.commit_changes(&outcome.changes, info).await.unwrap();
+        }
+        assert_eq!(
+            dump(&store).await,
+            chain.state,
+            "the store holds exactly the state"
+        );
+    });
+}
+
+#[test]
+fn roots_survive_a_restart_and_match_an_uninterrupted_run() {
+    let (chain, blocks) = history();
+    let run = |restart_at: Option<usize>| {
+        let (chain, blocks) = (&chain, &blocks);
+        deterministic::Runner::seeded(2).start(|context| async move {
+            let mut store = open(&context, "first").await;
+            store
+                .commit_changes(&genesis_state(&chain.genesis).unwrap(), genesis_info(chain))
+                .await
+                .unwrap();
+            let mut roots = Vec::new();
+            for (i, block) in blocks.iter().enumerate() {
+                if restart_at == Some(i) {
+                    store.close().await.unwrap();
+                    store = open(&context, "second").await;
+                    assert_eq!(store.committed().unwrap().height.0, i as u64);
+                }
+                let outcome = execute(&store, &[], block.context, &block.transactions)
+                    .await
+                    .unwrap();
+                let info = CommitInfo {
+                    height: block.context.height,
+                    block: Digest::default(),
+                };
+                roots.push(store.commit_changes(&outcome.changes, info).await.unwrap());
+            }
+            roots
+        })
+    };
+    let straight = run(None);
+    let restarted = run(Some(blocks.len() / 2));
+    assert_eq!(straight, restarted);
+}
+
+#[test]
+fn the_genesis_root_is_pinned() {
+    let chain = Chain::new();
+    deterministic::Runner::seeded(3).start(|context| async move {
+        let mut store = open(&context, "store").await;
+        let root = store
+            .commit_changes(
+                &genesis_state(&chain.genesis).unwrap(),
+                genesis_info(&chain),
+            )
+            .await
+            .unwrap();
+        assert_eq!(root.to_string(), GENESIS_ROOT);
+    });
+}
+
+#[test]
+fn speculation_on_pending_blocks_gives_the_committed_roots() {
+    deterministic::Runner::seeded(4).start(|context| async move {
+        let mut store = open(&context, "store").await;
+        store.commit_changes(&raw_block(0), info(0)).await.unwrap();
+        let first = store.speculate(None, &raw_block(1), info(1)).await.unwrap();
+        let second = store
+            .speculate(Some(&first), &raw_block(2), info(2))
+            .await
+            .unwrap();
+        // A sibling of the second on the same parent gets its own root.
+        let sibling = store
+            .speculate(Some(&first), &raw_block(7), info(2))
+            .await
+            .unwrap();
+        assert_ne!(sibling.root, second.root);
+        let (first_root, second_root) = (first.root, second.root);
+        assert_eq!(store.commit(first).await.unwrap(), first_root);
+        assert_eq!(store.commit(second).await.unwrap(), second_root);
+        assert_eq!(store.committed(), Some(info(2)));
+        // Out of order is refused.
+        let stale = store.speculate(None, &raw_block(9), info(9)).await.unwrap();
+        assert!(store.commit(stale).await.is_err());
+    });
+}
+
+#[test]
+fn proofs_verify_present_and_absent_keys_and_reject_tampering() {
+    deterministic::Runner::seeded(5).start(|context| async move {
+        let mut store = open(&context, "store").await;
+        for height in 0..5 {
+            store
+                .commit_changes(&raw_block(height), info(height))
+                .await
+                .unwrap();
+        }
+        let root = store.root().unwrap();
+        let mut present = 0;
+        let mut absent = 0;
+        for id in 0..500 {
+            let key = StateKey::record(RecordId(id));
+            let proof = store.prove(&key).await.unwrap();
+            let value = verify(&key, &proof, &root).unwrap();
+            assert_eq!(value, store.get(&key).await.unwrap());
+            match value {
+                Some(_) => present += 1,
+                None => absent += 1,
+            }
+            // An inclusion proof is for this key only (an exclusion proof covers the gap
+            // between two keys, so it also proves its neighbours in that gap absent), and
+            // every proof is for this root only.
+            if matches!(proof, StateProof::Present { .. }) {
+                let other = StateKey::record(RecordId(id + 1));
+                assert!(verify(&other, &proof, &root).is_err());
+            }
+            assert!(verify(&key, &proof, &Digest([1; 32])).is_err());
+            if let StateProof::Present { value, proof } = &proof {
+                let mut forged = value.as_slice().to_vec();
+                forged.push(b'!');
+                let forged = StateProof::Present {
+                    value: BoundedBytes::new(forged).unwrap(),
+                    proof: proof.clone(),
+                };
+                assert_eq!(verify(&key, &forged, &root), Err(ProofError::Mismatch));
+                let mut bytes = proof.as_slice().to_vec();
+                let middle = bytes.len() / 2;
+                bytes[middle] ^= 1;
+                let flipped = StateProof::Present {
+                    value: value.clone(),
+                    proof: BoundedBytes::new(bytes).unwrap(),
+                };
+                assert!(verify(&key, &flipped, &root).is_err());
+            }
+        }
+        assert!(
+            present > 50 && absent > 50,
+            "{present} present, {absent} absent"
+        );
+        // Keys outside any table are provably absent too.
+        let beyond = StateKey([0xfe; KEY_LEN]);
+        let proof = store.prove(&beyond).await.unwrap();
+        assert_eq!(verify(&beyond, &proof, &root), Ok(None));
+    });
+}
+
+/// Commits raw blocks until stopped; returns nothing (the runtime drops it mid-flight).
+async fn write_forever(context: deterministic::Context, mut store: Store<deterministic::Context>) {
+    let mut height = store.committed().map_or(0, |c| c.height.0 + 1);
+    loop {
+        store
+            .commit_changes(&raw_block(height), info(height))
+            .await
+            .unwrap();
+        height += 1;
+        context.sleep(Duration::from_millis(1)).await;
+    }
+}
+
+#[test]
+fn a_crash_at_any_instant_recovers_a_whole_committed_block() {
+    // Reference roots from an uninterrupted run.
+    let reference: Vec<Digest> = deterministic::Runner::seeded(6).start(|context| async move {
+        let mut store = open(&context, "store").await;
+        let mut roots = Vec::new();
+        for height in 0..400 {
+            roots.push(
+                store
+                    .commit_changes(&raw_block(height), info(height))
+                    .await
+                    .unwrap(),
+            );
+        }
+        roots
+    });
+
+    let mut recovered_heights = std::collections::BTreeSet::new();
+    for seed in 0..12u64 {
+        // Crash after a seed-chosen stretch of simulated time, then recover and crash again.
+        let mut checkpoint = None;
+        let mut last = None;
+        for round in 0..4u64 {
+            let runner = match checkpoint.take() {
+                None => deterministic::Runner::seeded(100 + seed),
+                Some(checkpoint) => deterministic::Runner::from(checkpoint),
+            };
+            let crash_after =
+                Duration::from_micros(1_500 + (seed * 7_919 + round * 104_729) % 40_000);
+            let reference = &reference;
+            let (recovered, next) = runner.start_and_recover(|context| async move {
+                let store = open(&context, "store").await;
+                let recovered = store.committed();
+                if let Some(commit) = recovered {
+                    let height = commit.height.0 as usize;
+                    assert_eq!(
+                        commit,
+                        info(commit.height.0),
+                        "seed {seed}: metadata is the block's"
+                    );
+                    assert_eq!(
+                        store.root().unwrap(),
+                        reference[height],
+                        "seed {seed}: root of height {height}"
+                    );
+                }
+                let writer = context.child("writer");
+                let task = writer.spawn(move |context| write_forever(context, store));
+                context.sleep(crash_after).await;
+                drop(task);
+                recovered.map(|c| c.height.0)
+            });
+            recovered_heights.extend(recovered);
+            checkpoint = Some(next);
+            last = Some(round);
+        }
+        // A final clean recovery checks the last crash.
+        let runner = deterministic::Runner::from(checkpoint.unwrap());
+        let reference = &reference;
+        runner.start(|context| async move {
+            let store = open(&context, "store").await;
+            if let Some(commit) = store.committed() {
+                assert_eq!(store.root().unwrap(), reference[commit.height.0 as usize]);
+            }
+        });
+        assert_eq!(last, Some(3));
+    }
+    // The crashes landed at many different points of the history.
+    assert!(
+        recovered_heights.len() > 10,
+        "recovered heights {recovered_heights:?}"
+    );
+}
