@@ -5,7 +5,7 @@
 //!
 //! If any of these ever diverged, a Byzantine client could craft a transaction that some
 //! validators accept and others reject, and split the network.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
 
 use commonware_parallel::Sequential;
 use credence_crypto::{SignatureError, SigningKey, signing::verify_signature, verify_batch};
