@@ -81,6 +81,12 @@ impl SigningKey {
         self.public
     }
 
+    /// The key as the consensus engine takes it: a validator signs its votes with the same
+    /// key as its transactions, under another namespace.
+    pub fn engine_key(&self) -> ed25519::PrivateKey {
+        self.inner.clone()
+    }
+
     /// Signs `message` under `namespace`.
     pub fn sign(&self, namespace: &[u8], message: &[u8]) -> Signature {
         let signature = self.inner.sign(namespace, message);

@@ -21,7 +21,7 @@ use commonware_storage::{
 use commonware_utils::sequence::FixedBytes;
 use credence_ledger::ChangeSet;
 use credence_types::{
-    Digest, Height,
+    BlockHeader, Digest, Height,
     codec::{decode, encode},
     state::{KEY_LEN, StateKey},
 };
@@ -75,15 +75,16 @@ fn database<T: std::fmt::Display>(error: T) -> StoreError {
     StoreError::Database(error.to_string())
 }
 
-/// Where the store's state stands: the last block committed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CommitInfo {
-    /// Its height (0 for genesis).
-    pub height: Height,
-    /// Its digest (the genesis digest for height 0).
-    pub block: Digest,
+/// The commit metadata of a block: its header without the state root (the root is the
+/// store's own). Everything in it is known before the block executes, so it can be
+/// merkleized with the block's changes, and after a restart the store returns the whole
+/// header of the last committed block.
+fn metadata(header: &BlockHeader) -> Vec<u8> {
+    encode(&BlockHeader {
+        state_root: Digest::default(),
+        ..*header
+    })
 }
-credence_types::codec_struct!(CommitInfo { height, block });
 
 /// Tuning of the store; none of it changes what is stored, except where noted.
 #[derive(Clone, Debug)]
@@ -166,8 +167,8 @@ type DbCodecConfig = ((), (commonware_codec::RangeCfg<usize>, ()));
 #[derive(Clone)]
 pub struct Pending {
     batch: Arc<Batch>,
-    /// The block the changes belong to.
-    pub info: CommitInfo,
+    /// The block's header, with the state root the changes lead to.
+    pub header: BlockHeader,
     /// The state root once they are committed.
     pub root: Digest,
 }
@@ -175,7 +176,7 @@ pub struct Pending {
 impl std::fmt::Debug for Pending {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pending")
-            .field("info", &self.info)
+            .field("height", &self.header.height)
             .field("root", &self.root)
             .finish()
     }
@@ -184,7 +185,7 @@ impl std::fmt::Debug for Pending {
 /// The authenticated state store.
 pub struct Store<E: commonware_storage::Context + Spawner> {
     db: Option<Db<E>>,
-    committed: Option<CommitInfo>,
+    committed: Option<BlockHeader>,
     maintenance_interval: u64,
 }
 
@@ -213,7 +214,12 @@ impl<E: commonware_storage::Context + Spawner> Store<E> {
         let committed = match db.get_metadata().await.map_err(database)? {
             None => None,
             Some(bytes) => {
-                Some(decode::<CommitInfo>(&bytes).map_err(|_| StoreError::CorruptMetadata)?)
+                let stub =
+                    decode::<BlockHeader>(&bytes).map_err(|_| StoreError::CorruptMetadata)?;
+                Some(BlockHeader {
+                    state_root: to_digest(&db.root()),
+                    ..stub
+                })
             }
         };
         tracing::info!(height = ?committed.map(|c| c.height), "state store opened");
@@ -228,8 +234,8 @@ impl<E: commonware_storage::Context + Spawner> Store<E> {
         self.db.as_ref().ok_or(StoreError::Closed)
     }
 
-    /// The last committed block, or `None` for an empty store.
-    pub fn committed(&self) -> Option<CommitInfo> {
+    /// The header of the last committed block, or `None` for an empty store.
+    pub fn committed(&self) -> Option<BlockHeader> {
         self.committed
     }
 
@@ -271,13 +277,14 @@ impl<E: commonware_storage::Context + Spawner> Store<E> {
         Ok(entries)
     }
 
-    /// Stages `changes` for the block `info` on top of `parent` (a pending block not yet
-    /// committed) or of the committed state, and computes the resulting root.
+    /// Stages `changes` for the block `header` (whose state root is ignored) on top of
+    /// `parent` (a pending block not yet committed) or of the committed state, and computes
+    /// the resulting root.
     pub async fn speculate(
         &self,
         parent: Option<&Pending>,
         changes: &ChangeSet,
-        info: CommitInfo,
+        header: &BlockHeader,
     ) -> Result<Pending, StoreError> {
         let db = self.db()?;
         let mut batch = match parent {
@@ -293,33 +300,36 @@ impl<E: commonware_storage::Context + Spawner> Store<E> {
             batch = batch.write(to_key(key), value.clone());
         }
         let batch = batch
-            .merkleize(db, Some(encode(&info)), &mut Proportional)
+            .merkleize(db, Some(metadata(header)), &mut Proportional)
             .await
             .map_err(database)?;
         let root = to_digest(&batch.root());
-        Ok(Pending { batch, info, root })
+        let header = BlockHeader {
+            state_root: root,
+            ..*header
+        };
+        Ok(Pending {
+            batch,
+            header,
+            root,
+        })
     }
 
     /// Applies a pending block and makes it durable. Blocks must be committed in height
     /// order, each on top of the last.
     pub async fn commit(&mut self, pending: Pending) -> Result<Digest, StoreError> {
         let expected = self.committed.map_or(Height(0), |c| Height(c.height.0 + 1));
-        if pending.info.height != expected {
+        if pending.header.height != expected {
             return Err(StoreError::OutOfOrder {
                 committed: self.committed.map(|c| c.height),
-                got: pending.info.height,
+                got: pending.header.height,
             });
         }
         let db = self.db.take().ok_or(StoreError::Closed)?;
         let db = db.apply_batch(pending.batch).await.map_err(database)?;
         let mut db = db.commit().await.map_err(database)?;
-        if pending.info.height.0 > 0
-            && pending
-                .info
-                .height
-                .0
-                .is_multiple_of(self.maintenance_interval)
-        {
+        let height = pending.header.height.0;
+        if height > 0 && height.is_multiple_of(self.maintenance_interval) {
             db = Self::maintain(db).await?;
         }
         let root = to_digest(&db.root());
@@ -328,7 +338,7 @@ impl<E: commonware_storage::Context + Spawner> Store<E> {
             "the applied root must be the speculated one"
         );
         self.db = Some(db);
-        self.committed = Some(pending.info);
+        self.committed = Some(pending.header);
         Ok(root)
     }
 
@@ -336,10 +346,39 @@ impl<E: commonware_storage::Context + Spawner> Store<E> {
     pub async fn commit_changes(
         &mut self,
         changes: &ChangeSet,
-        info: CommitInfo,
+        header: &BlockHeader,
     ) -> Result<Digest, StoreError> {
-        let pending = self.speculate(None, changes, info).await?;
+        let pending = self.speculate(None, changes, header).await?;
         self.commit(pending).await
+    }
+
+    /// The state root `changes` would give as the first block of an empty store, computed
+    /// in a scratch database that is destroyed afterwards: how a node that has moved past
+    /// genesis learns the genesis root again.
+    pub async fn root_of_first(
+        context: E,
+        config: &StoreConfig,
+        changes: &ChangeSet,
+        header: &BlockHeader,
+    ) -> Result<Digest, StoreError> {
+        let scratch = StoreConfig {
+            partition_prefix: format!("{}-scratch", config.partition_prefix),
+            ..config.clone()
+        };
+        let db = Db::init(context, scratch.database(), None)
+            .await
+            .map_err(database)?;
+        let mut batch = db.new_batch();
+        for (key, value) in changes {
+            batch = batch.write(to_key(key), value.clone());
+        }
+        let root = batch
+            .merkleize(&db, Some(metadata(header)), &mut Proportional)
+            .await
+            .map_err(database)?
+            .root();
+        db.destroy().await.map_err(database)?;
+        Ok(to_digest(&root))
     }
 
     /// Makes the Merkle structure durable (bounding recovery) and prunes history below the

@@ -4,7 +4,7 @@
 //! append-only log of operations under a Merkle structure whose root authenticates every key's
 //! current value. A block's changes are staged in a batch, merkleized (which yields the state
 //! root the block will commit to, without applying anything), then applied and made durable
-//! in one commit whose metadata records the block's height and digest. A crash at any instant
+//! in one commit whose metadata records the block's header. A crash at any instant
 //! therefore recovers a whole committed block, never part of one. ARCHITECTURE.md ("State
 //! store") gives the measurements behind the choice.
 //!
@@ -17,6 +17,6 @@ pub mod execute;
 pub mod proof;
 mod view;
 
-pub use db::{CommitInfo, Pending, Store, StoreConfig, StoreError};
+pub use db::{Pending, Store, StoreConfig, StoreError};
 pub use execute::execute;
 pub use proof::{ProofError, StateProof, verify};

@@ -31,7 +31,7 @@ pub mod state;
 pub mod time;
 pub mod transaction;
 
-pub use block::BlockContext;
+pub use block::{Block, BlockContext, BlockHeader};
 pub use codec::{BoundedBytes, BoundedVec, DecodeError, Name, decode, encode};
 pub use hash::Digest;
 pub use ids::{

@@ -24,3 +24,7 @@ pub const DEADLINES_PER_BLOCK_MAX: usize = 1024;
 pub const METRO2_TEXT_BYTES_MAX: usize = 64;
 /// Length of a Metro 2 payment history profile: 24 months, newest first.
 pub const PAYMENT_HISTORY_MONTHS: usize = 24;
+/// Most transactions a block may hold (the format's bound; nodes build smaller blocks).
+pub const BLOCK_TRANSACTIONS_MAX: usize = 65_536;
+/// Largest encoded block, in bytes (the format's bound; nodes build smaller blocks).
+pub const BLOCK_BYTES_MAX: usize = 32 * 1024 * 1024;

@@ -2,8 +2,9 @@
 #![allow(dead_code)]
 
 use credence_ledger::ChangeSet;
-use credence_store::CommitInfo;
-use credence_types::{Digest, Height, RecordId, state::StateKey};
+use credence_types::{
+    BlockHeader, Digest, Height, PublicKey, RecordId, TimestampMs, state::StateKey,
+};
 
 /// A deterministic block of raw changes: upserts of records and some deletions.
 pub fn raw_block(height: u64) -> ChangeSet {
@@ -19,10 +20,26 @@ pub fn raw_block(height: u64) -> ChangeSet {
     changes
 }
 
-/// The commit metadata of the raw block at `height`.
-pub fn info(height: u64) -> CommitInfo {
-    CommitInfo {
+/// The header of the raw block at `height` (its state root is the store's to fill).
+pub fn info(height: u64) -> BlockHeader {
+    BlockHeader {
+        parent: Digest::of("test-block", &[&height.to_be_bytes()]),
         height: Height(height),
-        block: Digest::of("test-block", &[&height.to_be_bytes()]),
+        time: TimestampMs(1_000 + height),
+        proposer: PublicKey::default(),
+        transactions_root: Digest::default(),
+        transaction_count: 0,
+        state_root: Digest::default(),
+    }
+}
+
+/// Whether two headers are the same block but for the state root.
+pub fn same_block(a: &BlockHeader, b: &BlockHeader) -> bool {
+    BlockHeader {
+        state_root: Digest::default(),
+        ..*a
+    } == BlockHeader {
+        state_root: Digest::default(),
+        ..*b
     }
 }

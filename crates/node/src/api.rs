@@ -1,0 +1,278 @@
+//! The node's HTTP API, versioned under `/v1`. JSON in and out; a client's mistake is a 4xx
+//! with a stable `code` and a `message`, never a 500.
+//!
+//! - `POST /v1/transactions`: submit a signed transaction (`{"transaction": "<hex>"}`, or the
+//!   raw bytes as `application/octet-stream`); `202` with its hash;
+//! - `GET /v1/transactions/{hash}`: `pending`, `finalized` (height, index, outcome), or 404;
+//! - `GET /v1/status`: chain id, finalised height, block digest, state root, mempool size;
+//! - `GET /health`: 200 while the node runs, 503 once it has halted;
+//! - `GET /metrics`: Prometheus exposition.
+
+use crate::service::{Node, SubmitError};
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::{DefaultBodyLimit, Path, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use credence_types::{
+    Digest, Height, TimestampMs,
+    codec::decode,
+    limits::TRANSACTION_BYTES_MAX,
+    receipt::Outcome,
+    state::{StateKey, TransactionReceipt},
+};
+use std::sync::Arc;
+
+/// An API error: an HTTP status, a stable code and a message.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct ErrorBody<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            code: self.code,
+            message: &self.message,
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<SubmitError> for ApiError {
+    fn from(error: SubmitError) -> Self {
+        use crate::mempool::MempoolError;
+        let message = error.to_string();
+        let (status, code) = match error {
+            SubmitError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "transaction_too_large"),
+            SubmitError::Malformed(_) => (StatusCode::BAD_REQUEST, "transaction_malformed"),
+            SubmitError::WrongChain(_) => (StatusCode::BAD_REQUEST, "chain_id_mismatch"),
+            SubmitError::BadSignature => (StatusCode::BAD_REQUEST, "signature_invalid"),
+            SubmitError::StaleNonce { .. } => (StatusCode::CONFLICT, "nonce_stale"),
+            SubmitError::Mempool(MempoolError::Duplicate) => {
+                (StatusCode::CONFLICT, "transaction_duplicate")
+            }
+            SubmitError::Mempool(MempoolError::NonceTaken) => (StatusCode::CONFLICT, "nonce_taken"),
+            SubmitError::Mempool(MempoolError::NonceTooFarAhead(_)) => {
+                (StatusCode::BAD_REQUEST, "nonce_too_far_ahead")
+            }
+            SubmitError::Mempool(MempoolError::Full) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "mempool_full")
+            }
+            SubmitError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "node_unavailable"),
+        };
+        Self::new(status, code, message)
+    }
+}
+
+/// What the API needs from the node.
+pub struct ApiState<E: commonware_storage::Context + commonware_runtime::Spawner> {
+    /// The node.
+    pub node: Arc<Node<E>>,
+    /// The runtime, for its metrics.
+    pub runtime: E,
+}
+
+type Shared<E> = Arc<ApiState<E>>;
+
+/// The API's routes.
+pub fn router<E>(state: ApiState<E>) -> Router
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner + Send + Sync + 'static,
+{
+    Router::new()
+        .route("/v1/transactions", post(submit::<E>))
+        .route("/v1/transactions/{hash}", get(transaction::<E>))
+        .route("/v1/status", get(status::<E>))
+        .route("/health", get(health::<E>))
+        .route("/metrics", get(metrics::<E>))
+        // Hex doubles a transaction's size; leave room for the JSON around it.
+        .layer(DefaultBodyLimit::max(TRANSACTION_BYTES_MAX * 2 + 1_024))
+        .with_state(Arc::new(state))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubmitBody {
+    transaction: String,
+}
+
+#[derive(serde::Serialize)]
+struct Submitted {
+    hash: Digest,
+}
+
+async fn submit<E>(
+    State(api): State<Shared<E>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Submitted>), ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    let binary = headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/octet-stream"));
+    let bytes = if binary {
+        body.to_vec()
+    } else {
+        let parsed: SubmitBody = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "body_malformed", e.to_string()))?;
+        hex::decode(parsed.transaction.trim()).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "transaction_malformed",
+                format!("`transaction` is not hex: {e}"),
+            )
+        })?
+    };
+    let hash = api.node.submit(&bytes).await?;
+    Ok((StatusCode::ACCEPTED, Json(Submitted { hash })))
+}
+
+/// A transaction's status.
+#[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum TransactionStatus {
+    /// Waiting in this node's mempool.
+    Pending,
+    /// In a finalised block.
+    Finalized {
+        /// The block's height.
+        height: Height,
+        /// Its position in the block.
+        index: u32,
+        /// Applied, or rejected with a code.
+        outcome: Outcome,
+    },
+}
+
+async fn transaction<E>(
+    State(api): State<Shared<E>>,
+    Path(hash): Path<String>,
+) -> Result<Json<TransactionStatus>, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    let hash: Digest = hash
+        .parse()
+        .map_err(|e: String| ApiError::new(StatusCode::BAD_REQUEST, "hash_malformed", e))?;
+    let stored = {
+        let chain = api.node.chain.lock().await;
+        chain
+            .store()
+            .get(&StateKey::transaction(&hash))
+            .await
+            .map_err(|e| {
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "node_unavailable",
+                    e.to_string(),
+                )
+            })?
+    };
+    if let Some(bytes) = stored {
+        let receipt: TransactionReceipt = decode(&bytes).map_err(|e| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "node_unavailable",
+                e.to_string(),
+            )
+        })?;
+        return Ok(Json(TransactionStatus::Finalized {
+            height: receipt.height,
+            index: receipt.index,
+            outcome: receipt.outcome,
+        }));
+    }
+    let pending = api
+        .node
+        .mempool
+        .lock()
+        .expect("the mempool lock is never poisoned")
+        .contains(&hash);
+    if pending {
+        return Ok(Json(TransactionStatus::Pending));
+    }
+    Err(ApiError::new(
+        StatusCode::NOT_FOUND,
+        "transaction_unknown",
+        "no pending or finalised transaction has this hash",
+    ))
+}
+
+/// The node's view of the chain.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct Status {
+    /// The chain id.
+    pub chain_id: String,
+    /// Height of the last finalised and committed block.
+    pub height: Height,
+    /// Its digest.
+    pub block: Digest,
+    /// Its state root.
+    pub state_root: Digest,
+    /// Its time.
+    pub time: TimestampMs,
+    /// Transactions in this node's mempool.
+    pub mempool: usize,
+}
+
+async fn status<E>(State(api): State<Shared<E>>) -> Json<Status>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    let tip = api.node.chain.lock().await.tip();
+    Json(Status {
+        chain_id: api.node.settings.chain_id.as_str().to_string(),
+        height: tip.header.height,
+        block: tip.digest,
+        state_root: tip.header.state_root,
+        time: tip.header.time,
+        mempool: api.node.mempool_len(),
+    })
+}
+
+async fn health<E>(State(api): State<Shared<E>>) -> (StatusCode, String)
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    match api.node.halted.borrow().as_ref() {
+        None => (StatusCode::OK, "ok\n".to_string()),
+        Some(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("halted: {reason}\n"),
+        ),
+    }
+}
+
+async fn metrics<E>(State(api): State<Shared<E>>) -> impl IntoResponse
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        api.runtime.encode(),
+    )
+}

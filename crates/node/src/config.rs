@@ -1,0 +1,346 @@
+//! Configuration: the node's TOML file (what this operator chooses) and the network file
+//! (what every member agreed: genesis, validators and their addresses, block limits).
+//!
+//! Both are read leniently into plain structs, then validated into typed settings; a bad
+//! value fails start-up with a message that names its key.
+
+use crate::{consensus::block::BlockLimits, mempool::MempoolLimits};
+use credence_types::{PublicKey, Role, genesis::Genesis, limits};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+/// A configuration problem, naming the key at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file does not parse (the message names the key).
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// A value is out of range.
+    #[error("{path}: `{key}` {problem}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The key.
+        key: &'static str,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// The node's configuration file.
+#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeFile {
+    /// Where the node keeps its data.
+    pub data_dir: PathBuf,
+    /// The institution's key file (signing and encryption keys).
+    pub key_file: PathBuf,
+    /// The network file every member shares.
+    pub network_file: PathBuf,
+    /// Where this validator listens for its peers.
+    pub p2p_listen: SocketAddr,
+    /// Where the API listens.
+    pub api_listen: SocketAddr,
+    /// Block production.
+    #[serde(default)]
+    pub blocks: BlocksSection,
+    /// The mempool.
+    #[serde(default)]
+    pub mempool: MempoolSection,
+    /// The state store.
+    #[serde(default)]
+    pub store: StoreSection,
+    /// Worker threads of the runtime.
+    #[serde(default = "default_threads")]
+    pub worker_threads: usize,
+}
+
+fn default_threads() -> usize {
+    2
+}
+
+/// `[blocks]`: how this node builds blocks.
+#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BlocksSection {
+    /// Least time between blocks when there are transactions, in milliseconds.
+    pub interval_ms: u64,
+    /// Time between empty blocks when idle, in milliseconds.
+    pub empty_interval_ms: u64,
+    /// Most transactions this node puts in a block (at most the network's limit).
+    pub transactions_max: usize,
+}
+
+impl Default for BlocksSection {
+    fn default() -> Self {
+        Self {
+            interval_ms: 200,
+            empty_interval_ms: 1_000,
+            transactions_max: 10_000,
+        }
+    }
+}
+
+/// `[mempool]`.
+#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MempoolSection {
+    /// Most transactions held.
+    pub transactions_max: usize,
+    /// Most mebibytes held.
+    pub mib_max: usize,
+    /// Most pending transactions per signer.
+    pub per_signer_max: usize,
+    /// How far ahead of a signer's last accepted nonce a new one may be.
+    pub nonce_window: u64,
+}
+
+impl Default for MempoolSection {
+    fn default() -> Self {
+        Self {
+            transactions_max: 200_000,
+            mib_max: 512,
+            per_signer_max: 4_096,
+            nonce_window: 4_096,
+        }
+    }
+}
+
+/// `[store]`.
+#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSection {
+    /// Mebibytes of state read cache.
+    pub cache_mib: usize,
+}
+
+impl Default for StoreSection {
+    fn default() -> Self {
+        Self { cache_mib: 256 }
+    }
+}
+
+/// A validator's entry in the network file.
+#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidatorEntry {
+    /// The institution's name, as in genesis.
+    pub name: String,
+    /// Its signing key, which signs its consensus votes too.
+    pub key: PublicKey,
+    /// Where it listens for peers.
+    pub p2p: SocketAddr,
+}
+
+/// The network file: what every member agreed on.
+#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkFile {
+    /// The genesis document.
+    pub genesis: Genesis,
+    /// The validators and their addresses.
+    pub validators: Vec<ValidatorEntry>,
+    /// Most transactions in a block.
+    pub block_transactions_max: usize,
+    /// Largest encoded block, in bytes.
+    pub block_bytes_max: usize,
+}
+
+/// A validated configuration.
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// The node file, validated.
+    pub node: NodeFile,
+    /// The network file, validated.
+    pub network: NetworkFile,
+}
+
+fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Resolves `path` relative to the directory of `base`.
+fn relative_to(base: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base.parent().unwrap_or(Path::new(".")).join(path)
+    }
+}
+
+impl NodeConfig {
+    /// Reads and validates a node file and the network file it names. Relative paths in the
+    /// node file are relative to the node file's directory.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let mut node: NodeFile = toml::from_str(&read(path)?).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        node.data_dir = relative_to(path, &node.data_dir);
+        node.key_file = relative_to(path, &node.key_file);
+        node.network_file = relative_to(path, &node.network_file);
+        let network_path = node.network_file.clone();
+        let network: NetworkFile =
+            serde_json::from_str(&read(&network_path)?).map_err(|e| ConfigError::Parse {
+                path: network_path.clone(),
+                message: e.to_string(),
+            })?;
+        let config = Self {
+            path: path.to_path_buf(),
+            node,
+            network,
+        };
+        config.validate(&network_path)?;
+        Ok(config)
+    }
+
+    fn validate(&self, network_path: &Path) -> Result<(), ConfigError> {
+        let invalid = |path: &Path, key: &'static str, problem: &str| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            key,
+            problem: problem.to_string(),
+        };
+        let node = &self.node;
+        let here = &self.path;
+        if node.blocks.interval_ms == 0 {
+            return Err(invalid(here, "blocks.interval_ms", "must be at least 1"));
+        }
+        if node.blocks.empty_interval_ms < node.blocks.interval_ms {
+            return Err(invalid(
+                here,
+                "blocks.empty_interval_ms",
+                "must be at least blocks.interval_ms",
+            ));
+        }
+        if node.blocks.empty_interval_ms >= 2_000 {
+            return Err(invalid(
+                here,
+                "blocks.empty_interval_ms",
+                "must be under 2000, the consensus leader timeout",
+            ));
+        }
+        if node.blocks.transactions_max == 0
+            || node.blocks.transactions_max > self.network.block_transactions_max
+        {
+            return Err(invalid(
+                here,
+                "blocks.transactions_max",
+                "must be between 1 and the network's block_transactions_max",
+            ));
+        }
+        if node.mempool.transactions_max == 0 || node.mempool.mib_max == 0 {
+            return Err(invalid(here, "mempool", "limits must be at least 1"));
+        }
+        if node.store.cache_mib < 4 {
+            return Err(invalid(here, "store.cache_mib", "must be at least 4"));
+        }
+        if !(1..=64).contains(&node.worker_threads) {
+            return Err(invalid(here, "worker_threads", "must be 1..=64"));
+        }
+        if node.p2p_listen == node.api_listen {
+            return Err(invalid(here, "api_listen", "must differ from p2p_listen"));
+        }
+
+        let network = &self.network;
+        network
+            .genesis
+            .parameters
+            .validate()
+            .map_err(|problem| invalid(network_path, "genesis.parameters", problem))?;
+        if network.validators.is_empty() {
+            return Err(invalid(
+                network_path,
+                "validators",
+                "must name at least one validator",
+            ));
+        }
+        if !(1..=limits::BLOCK_TRANSACTIONS_MAX).contains(&network.block_transactions_max) {
+            return Err(invalid(
+                network_path,
+                "block_transactions_max",
+                &format!("must be 1..={}", limits::BLOCK_TRANSACTIONS_MAX),
+            ));
+        }
+        if !(1 << 16..=limits::BLOCK_BYTES_MAX).contains(&network.block_bytes_max) {
+            return Err(invalid(
+                network_path,
+                "block_bytes_max",
+                &format!("must be 65536..={}", limits::BLOCK_BYTES_MAX),
+            ));
+        }
+        for validator in &network.validators {
+            let member = network
+                .genesis
+                .institutions
+                .iter()
+                .find(|i| i.name.as_str() == validator.name)
+                .ok_or_else(|| {
+                    invalid(
+                        network_path,
+                        "validators.name",
+                        &format!("{:?} is not a genesis institution", validator.name),
+                    )
+                })?;
+            if !member.roles.has(Role::Validator) || member.signing_key != validator.key {
+                return Err(invalid(
+                    network_path,
+                    "validators.key",
+                    &format!(
+                        "{:?} must hold the validator role with this signing key in genesis",
+                        validator.name
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Block limits of the network.
+    pub fn block_limits(&self) -> BlockLimits {
+        BlockLimits {
+            transactions_max: self.network.block_transactions_max,
+            bytes_max: self.network.block_bytes_max,
+        }
+    }
+
+    /// Mempool limits.
+    pub fn mempool_limits(&self) -> MempoolLimits {
+        MempoolLimits {
+            transactions_max: self.node.mempool.transactions_max,
+            bytes_max: self.node.mempool.mib_max.saturating_mul(1 << 20),
+            per_signer_max: self.node.mempool.per_signer_max,
+        }
+    }
+
+    /// Block building interval when busy.
+    pub fn block_interval(&self) -> Duration {
+        Duration::from_millis(self.node.blocks.interval_ms)
+    }
+
+    /// Block building interval when idle.
+    pub fn empty_block_interval(&self) -> Duration {
+        Duration::from_millis(self.node.blocks.empty_interval_ms)
+    }
+}

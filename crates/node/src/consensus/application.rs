@@ -1,0 +1,184 @@
+//! The engine's view of the node: building and verifying blocks (the `Application` marshal
+//! wraps), and receiving finalised blocks in height order (marshal's reporter).
+
+use super::block::ChainBlock;
+use crate::{chain::ChainError, service::Node};
+use commonware_actor::Feedback;
+use commonware_consensus::{
+    Application, Reporter,
+    marshal::{Update, ancestry::Ancestry},
+    simplex::{scheme::ed25519, types::Context},
+};
+use commonware_cryptography::{Digested, Digestible as _, sha256};
+use commonware_runtime::{Clock, Spawner};
+use commonware_utils::{Acknowledgement as _, acknowledgement::Exact};
+use credence_types::{Block, BlockHeader, PublicKey};
+use futures::{StreamExt as _, channel::mpsc};
+use std::sync::Arc;
+
+/// The application marshal wraps: proposes and verifies blocks through the node.
+pub struct App<E: commonware_storage::Context + Spawner> {
+    node: Arc<Node<E>>,
+}
+
+impl<E: commonware_storage::Context + Spawner> Clone for App<E> {
+    fn clone(&self) -> Self {
+        Self {
+            node: Arc::clone(&self.node),
+        }
+    }
+}
+
+impl<E: commonware_storage::Context + Spawner> App<E> {
+    /// The application for `node`.
+    pub fn new(node: Arc<Node<E>>) -> Self {
+        Self { node }
+    }
+}
+
+/// Key bytes from an engine key.
+pub(crate) fn key_bytes(key: &commonware_cryptography::ed25519::PublicKey) -> PublicKey {
+    let mut bytes = [0u8; 32];
+    bytes.copy_from_slice(key.as_ref());
+    PublicKey(bytes)
+}
+
+impl<E> App<E>
+where
+    E: commonware_storage::Context + Spawner,
+{
+    /// Walks `ancestry` back to a block this node has executed and executes the ones after
+    /// it, oldest first. Returns the header of the ancestry's first block (the parent of the
+    /// block being built or verified), or `None` if the ancestry ran out first.
+    async fn execute_ancestry(
+        &self,
+        mut ancestry: impl Ancestry<ChainBlock>,
+    ) -> Result<Option<BlockHeader>, ChainError> {
+        let mut missing: Vec<Block> = Vec::new();
+        let mut first: Option<BlockHeader> = None;
+        while let Some(block) = ancestry.next().await {
+            let block = block.inner().block().clone();
+            first.get_or_insert(block.header);
+            if self
+                .node
+                .chain
+                .lock()
+                .await
+                .is_executed(&block.header.digest())
+            {
+                break;
+            }
+            missing.push(block);
+        }
+        if missing.is_empty() && first.is_none() {
+            return Ok(None);
+        }
+        missing.reverse();
+        self.node.catch_up(missing).await?;
+        Ok(first)
+    }
+
+    /// Logs a failure this node cannot resolve by itself and stops it from voting: consensus
+    /// times the view out; the operator is told why.
+    async fn stall(&self, error: &ChainError) -> ! {
+        tracing::error!(%error, "cannot build on this chain; abstaining");
+        if matches!(error, ChainError::Diverged { .. } | ChainError::Store(_)) {
+            self.node.halt(error.to_string());
+        }
+        match futures::future::pending::<std::convert::Infallible>().await {}
+    }
+}
+
+impl<E> Application<E> for App<E>
+where
+    E: commonware_storage::Context + Spawner + Clock,
+{
+    type SigningScheme = ed25519::Scheme;
+    type Context = Context<sha256::Digest, commonware_cryptography::ed25519::PublicKey>;
+    type Block = ChainBlock;
+    type Input = ();
+
+    async fn propose(
+        &mut self,
+        (runtime, _context): (E, Self::Context),
+        ancestry: impl Ancestry<Self::Block>,
+        (): Self::Input,
+    ) -> Option<Digested<Self::Block>> {
+        let parent = match self.execute_ancestry(ancestry).await {
+            Ok(parent) => parent?,
+            Err(error) => self.stall(&error).await,
+        };
+        let block = ChainBlock::new(self.node.propose(&runtime, &parent).await?);
+        let digest = block.digest();
+        Some(Digested::precomputed(block, digest))
+    }
+
+    async fn verify(
+        &mut self,
+        (runtime, context): (E, Self::Context),
+        mut ancestry: impl Ancestry<Self::Block>,
+    ) -> bool {
+        let Some(block) = ancestry.next().await else {
+            // Without the block there is no verdict to give: abstain.
+            match futures::future::pending::<std::convert::Infallible>().await {}
+        };
+        let parent = match self.execute_ancestry(ancestry).await {
+            Ok(Some(parent)) => parent,
+            Ok(None) => return false,
+            Err(error) => self.stall(&error).await,
+        };
+        let leader = key_bytes(&context.leader);
+        match self
+            .node
+            .verify(&runtime, block.inner().block(), &parent, &leader)
+            .await
+        {
+            Ok(valid) => valid,
+            Err(error) => self.stall(&error).await,
+        }
+    }
+}
+
+/// Marshal's reporter: hands finalised blocks, in height order, to the committing task.
+#[derive(Clone)]
+pub struct Finalized {
+    sender: mpsc::UnboundedSender<(Digested<ChainBlock>, Exact)>,
+}
+
+impl Reporter for Finalized {
+    type Activity = Update<ChainBlock, Exact>;
+
+    fn report(&mut self, activity: Self::Activity) -> Feedback {
+        match activity {
+            // Never dropped: a dropped acknowledgement stops marshal.
+            Update::Block(block, ack) => match self.sender.unbounded_send((block, ack)) {
+                Ok(()) => Feedback::Ok,
+                Err(_) => Feedback::Closed,
+            },
+            Update::Tip(..) => Feedback::Ok,
+        }
+    }
+}
+
+/// Starts the task that commits finalised blocks, acknowledging each to marshal only once
+/// it is durable. Returns the reporter to give marshal.
+pub fn start_finalizer<E>(runtime: E, node: Arc<Node<E>>) -> Finalized
+where
+    E: commonware_storage::Context + Spawner + Clock,
+{
+    let (sender, mut receiver) = mpsc::unbounded::<(Digested<ChainBlock>, Exact)>();
+    runtime.child("commit").spawn(move |runtime| async move {
+        while let Some((block, ack)) = receiver.next().await {
+            match node.finalize(&runtime, block.inner().block()).await {
+                Ok(()) => ack.acknowledge(),
+                Err(error) => {
+                    // Unacknowledged, the block is redelivered after a restart.
+                    tracing::error!(%error, "cannot commit a finalised block; stopping");
+                    node.halt(error.to_string());
+                    return;
+                }
+            }
+        }
+    });
+    Finalized { sender }
+}

@@ -1,0 +1,17 @@
+//! A Credence validator node.
+//!
+//! Transactions arrive through the API ([`api`]) or from peers, are checked ([`ingress`]) and
+//! wait in the [`mempool`]. Consensus — Commonware's simplex with marshal, reached only
+//! through the [`consensus`] adapter — asks this node to propose and to verify blocks; both
+//! execute the block against the [`chain`] (committed state plus blocks not finalised yet).
+//! Finalised blocks arrive in height order; each is committed durably and only then
+//! acknowledged, so a node killed at any instant re-executes what it had not committed.
+
+pub mod api;
+pub mod chain;
+pub mod config;
+pub mod consensus;
+pub mod mempool;
+pub mod metrics;
+pub mod run;
+pub mod service;

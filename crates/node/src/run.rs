@@ -1,0 +1,189 @@
+//! Running a node in production: the tokio runtime, the validators' network, consensus, the
+//! API, and a clean stop on SIGTERM or Ctrl-C.
+
+use crate::{
+    api,
+    chain::Chain,
+    config::NodeConfig,
+    consensus::{self, EngineConfig, network},
+    mempool::Mempool,
+    metrics::Metrics,
+    service::{Node, Settings, Verifier},
+};
+use commonware_runtime::{Runner as _, Supervisor as _, tokio as runtime};
+use credence_crypto::KeyFile;
+use credence_store::StoreConfig;
+use futures::lock::Mutex as AsyncMutex;
+use std::{num::NonZeroUsize, sync::Arc};
+
+/// The node could not start, or stopped on a failure.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The key file.
+    #[error(transparent)]
+    Keys(#[from] credence_crypto::KeyFileError),
+    /// The data directory.
+    #[error("data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// This node's key is not a validator's.
+    #[error("this node's key {0} is not one of the network's validators")]
+    NotAValidator(credence_types::PublicKey),
+    /// The chain could not open.
+    #[error(transparent)]
+    Chain(#[from] crate::chain::ChainError),
+    /// Consensus could not start.
+    #[error(transparent)]
+    Engine(#[from] consensus::EngineError),
+    /// The API could not listen.
+    #[error("API listener on {address}: {source}")]
+    Api {
+        /// The address.
+        address: std::net::SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The node halted.
+    #[error("the node halted: {0}")]
+    Halted(String),
+}
+
+/// Runs the node until SIGTERM, Ctrl-C, or a failure it cannot recover from.
+pub fn run(config: NodeConfig) -> Result<(), RunError> {
+    let data_dir = config.node.data_dir.clone();
+    std::fs::create_dir_all(&data_dir).map_err(|source| RunError::DataDir {
+        path: data_dir.clone(),
+        source,
+    })?;
+    let keys = KeyFile::read(&config.node.key_file)?;
+    let me = keys.signing.public_key();
+    let validators: Vec<_> = config.network.validators.iter().map(|v| v.key).collect();
+    if !validators.contains(&me) {
+        return Err(RunError::NotAValidator(me));
+    }
+    let threads = config.node.worker_threads;
+    let runtime_config = runtime::Config::new()
+        .with_worker_threads(threads)
+        .with_storage_directory(data_dir.join("storage"))
+        .with_catch_panics(false);
+    runtime::Runner::new(runtime_config).start(|context| async move {
+        let store_config = StoreConfig {
+            cache_pages: NonZeroUsize::new(config.node.store.cache_mib.saturating_mul(256))
+                .unwrap_or(NonZeroUsize::MIN),
+            ..StoreConfig::node("state")
+        };
+        let chain = Chain::open(context.child("chain"), &store_config, &config.network.genesis)
+            .await?;
+        let tip = chain.tip();
+        tracing::info!(height = tip.header.height.0, block = %tip.digest, "chain opened");
+
+        let (gossip, admitted) = futures::channel::mpsc::unbounded();
+        let (commits, _) = tokio::sync::broadcast::channel(1_024);
+        let (halted, mut halted_watch) = tokio::sync::watch::channel(None);
+        let verifier = commonware_parallel::Rayon::new(
+            NonZeroUsize::new(threads).unwrap_or(NonZeroUsize::MIN),
+        )
+        .map(Verifier::Parallel)
+        .unwrap_or(Verifier::Sequential);
+        let node = Arc::new(Node {
+            chain: AsyncMutex::new(chain),
+            mempool: std::sync::Mutex::new(Mempool::new(config.mempool_limits())),
+            settings: Settings {
+                chain_id: config.network.genesis.chain_id.clone(),
+                me,
+                block_transactions_max: config.node.blocks.transactions_max,
+                block_bytes_max: config.network.block_bytes_max.saturating_sub(1 << 16),
+                block_interval: config.block_interval(),
+                empty_block_interval: config.empty_block_interval(),
+                nonce_window: config.node.mempool.nonce_window,
+            },
+            verifier,
+            metrics: Metrics::new(&context.child("credence")),
+            commits,
+            gossip,
+            halted,
+        });
+
+        // The validators' network.
+        let limits = config.block_limits();
+        let signer = keys.signing.engine_key();
+        let book: Vec<_> = config
+            .network
+            .validators
+            .iter()
+            .map(|v| (v.key, v.p2p))
+            .collect();
+        let max_message = consensus::max_message_size(book.len(), &limits);
+        let (channels, oracle, _network) = network::start(
+            context.child("p2p"),
+            &signer,
+            config.node.p2p_listen,
+            &book,
+            max_message,
+        )?;
+        let engine = EngineConfig::new(
+            validators,
+            signer,
+            "consensus".to_string(),
+            limits,
+        );
+        let _engine = consensus::start(
+            context.child("engine"),
+            engine,
+            Arc::clone(&node),
+            admitted,
+            channels,
+            oracle.clone(),
+            oracle,
+        )
+        .await?;
+
+        // The API.
+        let listener = tokio::net::TcpListener::bind(config.node.api_listen)
+            .await
+            .map_err(|source| RunError::Api {
+                address: config.node.api_listen,
+                source,
+            })?;
+        let router = api::router(api::ApiState {
+            node: Arc::clone(&node),
+            runtime: context.child("api"),
+        });
+        tracing::info!(api = %config.node.api_listen, p2p = %config.node.p2p_listen, "node running");
+        let server = tokio::spawn(async move { axum::serve(listener, router).await });
+
+        // Until told to stop, or halted.
+        let outcome = tokio::select! {
+            () = shutdown_signal() => Ok(()),
+            _ = halted_watch.changed() => {
+                let reason = halted_watch.borrow().clone().unwrap_or_default();
+                Err(RunError::Halted(reason))
+            }
+        };
+        server.abort();
+        tracing::info!("stopping");
+        outcome
+    })
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => futures::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        () = terminate => {},
+    }
+}

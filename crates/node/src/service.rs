@@ -1,0 +1,486 @@
+//! The node's logic, independent of the consensus engine: admitting transactions, building
+//! and checking blocks, and committing finalised ones. The [`crate::consensus`] adapter calls
+//! these; nothing here names an engine type.
+
+use crate::{
+    chain::{Chain, ChainError, Committed, Executed, child_time},
+    mempool::{Mempool, MempoolError},
+    metrics::Metrics,
+};
+use commonware_runtime::Clock;
+use credence_crypto::{VerifiedTransaction, verify_batch, verify_one};
+use credence_types::{
+    Block, BlockHeader, Digest, PublicKey, SignedTransaction, TimestampMs,
+    block::{MAX_TIME_STEP_MS, transactions_root},
+    codec::{BoundedVec, EncodeSize as _, decode},
+    genesis::ChainId,
+    limits::TRANSACTION_BYTES_MAX,
+    state::{Signer as SignerState, StateKey},
+};
+use futures::lock::Mutex as AsyncMutex;
+use std::{
+    collections::HashSet,
+    sync::{Arc, Mutex},
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+/// How this node builds blocks and admits transactions.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The network's chain id.
+    pub chain_id: ChainId,
+    /// This validator's key.
+    pub me: PublicKey,
+    /// Most transactions this node puts in a block.
+    pub block_transactions_max: usize,
+    /// Most bytes of transactions this node puts in a block.
+    pub block_bytes_max: usize,
+    /// Least time between a block and its child when there are transactions to include.
+    pub block_interval: Duration,
+    /// Time between a block and an empty child: the chain keeps finalising when idle, since
+    /// deadlines, expiries and purges run on block time.
+    pub empty_block_interval: Duration,
+    /// How far ahead of the signer's last accepted nonce a submitted nonce may be.
+    pub nonce_window: u64,
+}
+
+/// The parallelism used to verify signatures.
+#[derive(Clone, Debug)]
+pub enum Verifier {
+    /// On the calling task (deterministic tests).
+    Sequential,
+    /// On a thread pool.
+    Parallel(commonware_parallel::Rayon),
+}
+
+impl Verifier {
+    /// Verifies a batch of transactions.
+    pub fn verify(
+        &self,
+        transactions: Vec<SignedTransaction>,
+    ) -> Result<Vec<VerifiedTransaction>, (usize, credence_crypto::SignatureError)> {
+        match self {
+            Self::Sequential => verify_batch(transactions, &commonware_parallel::Sequential),
+            Self::Parallel(pool) => verify_batch(transactions, pool),
+        }
+    }
+}
+
+/// Why a submitted transaction was refused. Each maps to a 4xx with a stable code.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SubmitError {
+    /// The bytes are larger than a transaction may be.
+    #[error("the transaction is larger than {TRANSACTION_BYTES_MAX} bytes")]
+    TooLarge,
+    /// The bytes do not decode as a signed transaction.
+    #[error("the bytes are not a signed transaction: {0}")]
+    Malformed(String),
+    /// The transaction names another chain.
+    #[error("the transaction is for chain {0:?}, not this one")]
+    WrongChain(String),
+    /// The signature does not verify.
+    #[error("the signature does not verify")]
+    BadSignature,
+    /// The nonce was already used.
+    #[error("nonce {nonce} was already used; the signer's last accepted nonce is {last}")]
+    StaleNonce {
+        /// The transaction's nonce.
+        nonce: u64,
+        /// The signer's last accepted nonce.
+        last: u64,
+    },
+    /// The mempool refused it.
+    #[error(transparent)]
+    Mempool(#[from] MempoolError),
+    /// The node cannot read its state.
+    #[error("the node cannot read its state: {0}")]
+    Unavailable(String),
+}
+
+/// Shared state of a running node.
+pub struct Node<E: commonware_storage::Context + commonware_runtime::Spawner> {
+    /// The chain: committed state and pending blocks.
+    pub chain: AsyncMutex<Chain<E>>,
+    /// Transactions waiting for a block.
+    pub mempool: Mutex<Mempool>,
+    /// Settings.
+    pub settings: Settings,
+    /// Signature verification.
+    pub verifier: Verifier,
+    /// Metrics.
+    pub metrics: Metrics,
+    /// Committed blocks, in order, for whoever listens (the API's waiters, the event
+    /// stream). Lagging listeners miss blocks and must read state instead.
+    pub commits: tokio::sync::broadcast::Sender<Arc<Committed>>,
+    /// Transactions admitted here, for the gossip task to send to the other validators.
+    pub gossip: futures::channel::mpsc::UnboundedSender<VerifiedTransaction>,
+    /// Set, with the reason, when the node must stop: its state diverged from the network's
+    /// or its store failed. The process exits and the operator is told why.
+    pub halted: tokio::sync::watch::Sender<Option<String>>,
+}
+
+/// Milliseconds since the Unix epoch on the runtime's clock.
+pub fn now(clock: &impl Clock) -> TimestampMs {
+    let elapsed = clock
+        .current()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO);
+    TimestampMs(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Sleeps until the runtime's clock reads at least `at`.
+pub async fn sleep_until(clock: &impl Clock, at: TimestampMs) {
+    let target = UNIX_EPOCH + Duration::from_millis(at.0);
+    if clock.current() < target {
+        clock.sleep_until(target).await;
+    }
+}
+
+fn system_time(at: TimestampMs) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(at.0)
+}
+
+impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
+    /// Stops the node for `reason` (see [`Node::halted`]).
+    pub fn halt(&self, reason: String) {
+        tracing::error!(reason, "halting");
+        self.halted.send_replace(Some(reason));
+    }
+}
+
+impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
+    /// Admits a transaction submitted by a client: decode, size, chain, signature, nonce
+    /// window, mempool. Returns its hash. Gossiped to the other validators on success.
+    pub async fn submit(&self, bytes: &[u8]) -> Result<Digest, SubmitError> {
+        if bytes.len() > TRANSACTION_BYTES_MAX {
+            return Err(SubmitError::TooLarge);
+        }
+        let signed: SignedTransaction =
+            decode(bytes).map_err(|e| SubmitError::Malformed(e.source.to_string()))?;
+        let verified = self.admit(signed).await?;
+        let hash = verified.hash();
+        let _ = self.gossip.unbounded_send(verified);
+        Ok(hash)
+    }
+
+    /// Checks a decoded transaction and adds it to the mempool.
+    pub async fn admit(
+        &self,
+        signed: SignedTransaction,
+    ) -> Result<VerifiedTransaction, SubmitError> {
+        if signed.transaction.chain_id != self.settings.chain_id {
+            return Err(SubmitError::WrongChain(
+                signed.transaction.chain_id.as_str().to_string(),
+            ));
+        }
+        let verified = verify_one(signed).map_err(|_| SubmitError::BadSignature)?;
+        self.check_nonce(&verified).await?;
+        self.mempool
+            .lock()
+            .expect("the mempool lock is never poisoned")
+            .insert(verified.clone())?;
+        self.metrics.mempool_size(self.mempool_len());
+        Ok(verified)
+    }
+
+    /// Refuses a nonce already used, or too far ahead of the signer's last.
+    async fn check_nonce(&self, verified: &VerifiedTransaction) -> Result<(), SubmitError> {
+        let transaction = verified.transaction();
+        let stored = {
+            let chain = self.chain.lock().await;
+            chain
+                .store()
+                .get(&StateKey::signer(&transaction.signer))
+                .await
+                .map_err(|e| SubmitError::Unavailable(e.to_string()))?
+        };
+        let last = match stored {
+            Some(bytes) => {
+                decode::<SignerState>(&bytes)
+                    .map_err(|e| SubmitError::Unavailable(e.to_string()))?
+                    .nonce
+            }
+            None => 0,
+        };
+        if transaction.nonce <= last {
+            return Err(SubmitError::StaleNonce {
+                nonce: transaction.nonce,
+                last,
+            });
+        }
+        if transaction.nonce - last > self.settings.nonce_window {
+            return Err(MempoolError::NonceTooFarAhead(self.settings.nonce_window).into());
+        }
+        Ok(())
+    }
+
+    /// Adds transactions gossiped by a peer. Returns false if any signature is invalid (the
+    /// peer is misbehaving); the valid ones are kept regardless.
+    pub fn admit_gossip(&self, transactions: Vec<SignedTransaction>) -> bool {
+        let chain_id = &self.settings.chain_id;
+        let fresh: Vec<SignedTransaction> = {
+            let pool = self
+                .mempool
+                .lock()
+                .expect("the mempool lock is never poisoned");
+            transactions
+                .into_iter()
+                .filter(|t| &t.transaction.chain_id == chain_id && !pool.contains(&t.hash()))
+                .collect()
+        };
+        if fresh.is_empty() {
+            return true;
+        }
+        let (verified, honest) = match self.verifier.verify(fresh.clone()) {
+            Ok(verified) => (verified, true),
+            Err(_) => (
+                fresh
+                    .into_iter()
+                    .filter_map(|t| verify_one(t).ok())
+                    .collect(),
+                false,
+            ),
+        };
+        let mut pool = self
+            .mempool
+            .lock()
+            .expect("the mempool lock is never poisoned");
+        for transaction in verified {
+            // Duplicates, conflicts and a full pool are normal under gossip.
+            let _ = pool.insert(transaction);
+        }
+        self.metrics.mempool_size(pool.len());
+        honest
+    }
+
+    /// Transactions waiting.
+    pub fn mempool_len(&self) -> usize {
+        self.mempool
+            .lock()
+            .expect("the mempool lock is never poisoned")
+            .len()
+    }
+
+    /// Executes `blocks` (oldest first; each the parent of the next, the first a child of an
+    /// executed block) that this node has not executed yet, checking each against its
+    /// header. They are notarised or finalised, so a mismatch means this node diverged.
+    pub async fn catch_up(&self, blocks: Vec<Block>) -> Result<(), ChainError> {
+        for block in blocks {
+            let transactions = self
+                .verifier
+                .verify(block.transactions.as_slice().to_vec())
+                .map_err(|_| ChainError::InvalidFinalized(block.header.height))?;
+            let mut chain = self.chain.lock().await;
+            if chain.is_executed(&block.header.digest()) {
+                continue;
+            }
+            let executed = chain.execute(&block.header, &transactions).await?;
+            if executed.header.state_root != block.header.state_root {
+                return Err(ChainError::Diverged {
+                    height: block.header.height,
+                    executed: executed.header.state_root,
+                    expected: block.header.state_root,
+                });
+            }
+            chain.keep(executed);
+        }
+        Ok(())
+    }
+
+    /// Builds a block on `parent` (already executed here), waiting for the block interval
+    /// first. Returns `None` if the parent is no longer buildable (it was pruned).
+    pub async fn propose(&self, clock: &impl Clock, parent: &BlockHeader) -> Option<Block> {
+        let parent_digest = parent.digest();
+        // Pace: a busy chain makes a block every `block_interval`; an idle one an empty
+        // block every `empty_block_interval`, sooner if a transaction arrives meanwhile.
+        let busy_at = TimestampMs(
+            parent.time.0
+                + u64::try_from(self.settings.block_interval.as_millis()).unwrap_or(u64::MAX),
+        );
+        let idle_at = TimestampMs(
+            parent.time.0
+                + u64::try_from(self.settings.empty_block_interval.as_millis()).unwrap_or(u64::MAX),
+        );
+        loop {
+            let now = now(clock);
+            let target = if self.mempool_len() > 0 {
+                busy_at
+            } else {
+                idle_at
+            };
+            if now >= target {
+                break;
+            }
+            let step = Duration::from_millis((target.0 - now.0).min(20));
+            clock.sleep_until(system_time(now) + step).await;
+        }
+        let started = clock.current();
+        let chain = self.chain.lock().await;
+        let exclude: HashSet<Digest> = chain.pending_transactions(&parent_digest).ok()?;
+        let transactions = self
+            .mempool
+            .lock()
+            .expect("the mempool lock is never poisoned")
+            .select(
+                self.settings.block_transactions_max,
+                self.settings.block_bytes_max,
+                &exclude,
+            );
+        let hashes: Vec<Digest> = transactions.iter().map(VerifiedTransaction::hash).collect();
+        let stub = BlockHeader {
+            parent: parent_digest,
+            height: parent.height.next()?,
+            time: child_time(parent, now(clock)),
+            proposer: self.settings.me,
+            transactions_root: transactions_root(hashes.iter().copied()),
+            transaction_count: u32::try_from(hashes.len()).ok()?,
+            state_root: Digest::default(),
+        };
+        let executed = match chain.execute(&stub, &transactions).await {
+            Ok(executed) => executed,
+            Err(error) => {
+                tracing::error!(%error, "could not execute own proposal");
+                return None;
+            }
+        };
+        drop(chain);
+        let header = executed.header;
+        self.keep(executed).await;
+        self.metrics
+            .executed(clock.current().duration_since(started).unwrap_or_default());
+        Some(Block {
+            header,
+            transactions: BoundedVec::new(
+                transactions
+                    .into_iter()
+                    .map(VerifiedTransaction::into_signed)
+                    .collect(),
+            )
+            .expect("selection is bounded by the block limits"),
+        })
+    }
+
+    async fn keep(&self, executed: Executed) {
+        self.chain.lock().await.keep(executed);
+    }
+
+    /// Checks a proposed block whose parent (`parent`) is executed here: structure, time,
+    /// signatures, and the state root by executing it. A timestamp ahead of this node's
+    /// clock is waited out, so validity never depends on whose clock is right.
+    pub async fn verify(
+        &self,
+        clock: &impl Clock,
+        block: &Block,
+        parent: &BlockHeader,
+        leader: &PublicKey,
+    ) -> Result<bool, ChainError> {
+        let header = &block.header;
+        let structure_ok = header.parent == parent.digest()
+            && header.height.0 == parent.height.0.saturating_add(1)
+            && header.time > parent.time
+            && header.time.0 <= parent.time.0.saturating_add(MAX_TIME_STEP_MS)
+            && &header.proposer == leader
+            && block.transactions.len() <= self.settings.block_transactions_max.max(1)
+            && block.encode_size() <= self.settings.block_bytes_max.saturating_add(1 << 16);
+        if !structure_ok {
+            return Ok(false);
+        }
+        let hashes: Vec<Digest> = block
+            .transactions
+            .iter()
+            .map(SignedTransaction::hash)
+            .collect();
+        let unique: HashSet<&Digest> = hashes.iter().collect();
+        if unique.len() != hashes.len() || !block.commits_to(&hashes) {
+            return Ok(false);
+        }
+        sleep_until(clock, header.time).await;
+
+        // Signatures: those this node verified on admission are in its mempool.
+        let mut transactions = Vec::with_capacity(hashes.len());
+        let mut unverified = Vec::new();
+        {
+            let pool = self
+                .mempool
+                .lock()
+                .expect("the mempool lock is never poisoned");
+            for (index, (signed, hash)) in block.transactions.iter().zip(&hashes).enumerate() {
+                match pool.get(hash) {
+                    Some(verified) => transactions.push(Some(verified)),
+                    None => {
+                        transactions.push(None);
+                        unverified.push((index, signed.clone()));
+                    }
+                }
+            }
+        }
+        if !unverified.is_empty() {
+            let (indices, signed): (Vec<usize>, Vec<SignedTransaction>) =
+                unverified.into_iter().unzip();
+            let Ok(verified) = self.verifier.verify(signed) else {
+                return Ok(false);
+            };
+            for (index, verified) in indices.into_iter().zip(verified) {
+                transactions[index] = Some(verified);
+            }
+        }
+        let transactions: Vec<VerifiedTransaction> = transactions
+            .into_iter()
+            .map(|t| t.expect("every slot is filled"))
+            .collect();
+
+        let started = clock.current();
+        let chain = self.chain.lock().await;
+        if chain.is_executed(&header.digest()) {
+            return Ok(true);
+        }
+        let executed = chain.execute(header, &transactions).await?;
+        drop(chain);
+        if executed.header.state_root != header.state_root {
+            tracing::warn!(
+                height = header.height.0,
+                "proposal's state root does not match execution"
+            );
+            return Ok(false);
+        }
+        self.keep(executed).await;
+        self.metrics
+            .executed(clock.current().duration_since(started).unwrap_or_default());
+        Ok(true)
+    }
+
+    /// Commits a finalised block (the child of the tip) and tells listeners. Blocks at or
+    /// below the tip were committed before (a redelivery after a restart) and are skipped.
+    pub async fn finalize(&self, clock: &impl Clock, block: &Block) -> Result<(), ChainError> {
+        let started = clock.current();
+        let committed = {
+            let mut chain = self.chain.lock().await;
+            if block.header.height <= chain.tip().header.height {
+                return Ok(());
+            }
+            chain
+                .commit(block, |signed| self.verifier.verify(signed).ok())
+                .await?
+        };
+        self.metrics.committed(
+            &committed,
+            clock.current().duration_since(started).unwrap_or_default(),
+        );
+        {
+            let mut pool = self
+                .mempool
+                .lock()
+                .expect("the mempool lock is never poisoned");
+            for transaction in committed.transactions.iter() {
+                pool.remove(&transaction.hash());
+                pool.prune_signer(
+                    &transaction.transaction().signer,
+                    transaction.transaction().nonce,
+                );
+            }
+            self.metrics.mempool_size(pool.len());
+        }
+        let _ = self.commits.send(Arc::new(committed));
+        Ok(())
+    }
+}
