@@ -1,5 +1,6 @@
 //! `credence`: the command line of a Credence member. Thin glue over the library crates.
 
+mod bench;
 mod devnet;
 mod layout;
 
@@ -49,6 +50,32 @@ enum Command {
         /// The node's configuration file (TOML).
         #[arg(long)]
         config: PathBuf,
+    },
+    /// Offer a load to a running devnet and measure it against this machine's limit.
+    ///
+    /// Example: `credence bench --rate 2000 --duration 30` against `credence devnet`.
+    Bench {
+        /// The running devnet's directory.
+        #[arg(long, default_value = "devnet")]
+        dir: PathBuf,
+        /// API port of validator 0.
+        #[arg(long, default_value_t = 8080)]
+        base_port: u16,
+        /// Transactions per second to offer.
+        #[arg(long, default_value_t = 2_000)]
+        rate: u64,
+        /// Seconds to measure.
+        #[arg(long, default_value_t = 30)]
+        duration: u64,
+        /// Seconds of load before measuring.
+        #[arg(long, default_value_t = 5)]
+        warmup: u64,
+        /// Subjects in the population.
+        #[arg(long, default_value_t = 2_000)]
+        subjects: usize,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Manage keys.
     #[command(subcommand)]
@@ -121,6 +148,30 @@ fn main() -> anyhow::Result<()> {
             base_port,
             fresh,
         }),
+        Command::Bench {
+            dir,
+            base_port,
+            rate,
+            duration,
+            warmup,
+            subjects,
+            json,
+        } => {
+            let report = bench::run(&bench::Options {
+                dir,
+                base_port,
+                rate,
+                duration,
+                warmup,
+                subjects,
+            })?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                bench::print(&report);
+            }
+            Ok(())
+        }
         Command::Node { config } => {
             let config = credence_node::config::NodeConfig::load(&config)?;
             credence_node::run::run(config)?;

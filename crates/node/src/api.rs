@@ -18,10 +18,12 @@ use axum::{
     routing::{get, post},
 };
 use credence_types::{
-    Digest, Height, TimestampMs,
+    Digest, Height,
+    api::{
+        AccountView, BatchItem, BatchRequest, BlockSummary, ErrorBody, Status, SubmitRequest,
+        Submitted, TransactionStatus,
+    },
     codec::decode,
-    limits::TRANSACTION_BYTES_MAX,
-    receipt::Outcome,
     state::{StateKey, TransactionReceipt},
 };
 use std::sync::Arc;
@@ -44,17 +46,11 @@ impl ApiError {
     }
 }
 
-#[derive(serde::Serialize)]
-struct ErrorBody<'a> {
-    code: &'a str,
-    message: &'a str,
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
-            code: self.code,
-            message: &self.message,
+            code: self.code.to_string(),
+            message: self.message,
         };
         (self.status, Json(body)).into_response()
     }
@@ -103,25 +99,22 @@ where
 {
     Router::new()
         .route("/v1/transactions", post(submit::<E>))
+        .route("/v1/transactions/batch", post(submit_batch::<E>))
+        .route("/v1/blocks/{height}", get(block::<E>))
+        .route("/v1/accounts/{key}", get(account::<E>))
         .route("/v1/transactions/{hash}", get(transaction::<E>))
         .route("/v1/status", get(status::<E>))
         .route("/health", get(health::<E>))
         .route("/metrics", get(metrics::<E>))
         // Hex doubles a transaction's size; leave room for the JSON around it.
-        .layer(DefaultBodyLimit::max(TRANSACTION_BYTES_MAX * 2 + 1_024))
+        .layer(DefaultBodyLimit::max(BATCH_BYTES_MAX))
         .with_state(Arc::new(state))
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SubmitBody {
-    transaction: String,
-}
-
-#[derive(serde::Serialize)]
-struct Submitted {
-    hash: Digest,
-}
+/// Most transactions in one batch submission.
+pub const BATCH_TRANSACTIONS_MAX: usize = 1_024;
+/// Largest request body: a batch of hex-encoded transactions.
+pub const BATCH_BYTES_MAX: usize = 8 << 20;
 
 async fn submit<E>(
     State(api): State<Shared<E>>,
@@ -137,7 +130,7 @@ where
     let bytes = if binary {
         body.to_vec()
     } else {
-        let parsed: SubmitBody = serde_json::from_slice(&body)
+        let parsed: SubmitRequest = serde_json::from_slice(&body)
             .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "body_malformed", e.to_string()))?;
         hex::decode(parsed.transaction.trim()).map_err(|e| {
             ApiError::new(
@@ -151,21 +144,117 @@ where
     Ok((StatusCode::ACCEPTED, Json(Submitted { hash })))
 }
 
-/// A transaction's status.
-#[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case", tag = "status")]
-pub enum TransactionStatus {
-    /// Waiting in this node's mempool.
-    Pending,
-    /// In a finalised block.
-    Finalized {
-        /// The block's height.
-        height: Height,
-        /// Its position in the block.
-        index: u32,
-        /// Applied, or rejected with a code.
-        outcome: Outcome,
-    },
+/// `POST /v1/transactions/batch`: up to [`BATCH_TRANSACTIONS_MAX`] hex-encoded transactions;
+/// each is admitted or refused on its own, in order (for one signer, in nonce order).
+async fn submit_batch<E>(
+    State(api): State<Shared<E>>,
+    body: Bytes,
+) -> Result<Json<Vec<BatchItem>>, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    let parsed: BatchRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "body_malformed", e.to_string()))?;
+    if parsed.transactions.len() > BATCH_TRANSACTIONS_MAX {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "batch_too_large",
+            format!("at most {BATCH_TRANSACTIONS_MAX} transactions per batch"),
+        ));
+    }
+    let mut results = Vec::with_capacity(parsed.transactions.len());
+    for text in parsed.transactions {
+        let outcome = match hex::decode(text.trim()) {
+            Err(e) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "transaction_malformed",
+                format!("not hex: {e}"),
+            )),
+            Ok(bytes) => api.node.submit(&bytes).await.map_err(ApiError::from),
+        };
+        results.push(match outcome {
+            Ok(hash) => BatchItem::Accepted { hash },
+            Err(error) => BatchItem::Refused {
+                code: error.code.to_string(),
+                message: error.message,
+            },
+        });
+    }
+    Ok(Json(results))
+}
+
+/// `GET /v1/accounts/{key}`: a signing key's owner and last nonce, so a client can resume
+/// signing; 404 for a key that has signed nothing.
+async fn account<E>(
+    State(api): State<Shared<E>>,
+    Path(key): Path<String>,
+) -> Result<Json<AccountView>, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    let key: credence_types::PublicKey = key
+        .parse()
+        .map_err(|e: String| ApiError::new(StatusCode::BAD_REQUEST, "key_malformed", e))?;
+    let stored = {
+        let chain = api.node.chain.lock().await;
+        chain
+            .store()
+            .get(&StateKey::signer(&key))
+            .await
+            .map_err(|e| {
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "node_unavailable",
+                    e.to_string(),
+                )
+            })?
+    };
+    let bytes = stored.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "account_unknown",
+            "no account has this key",
+        )
+    })?;
+    let signer: credence_types::state::Signer = decode(&bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "node_unavailable",
+            e.to_string(),
+        )
+    })?;
+    Ok(Json(AccountView {
+        principal: signer.principal,
+        nonce: signer.nonce,
+    }))
+}
+
+/// `GET /v1/blocks/{height}`: a recently committed block (the node keeps the last
+/// [`crate::service::RECENT_BLOCKS_MAX`]).
+async fn block<E>(
+    State(api): State<Shared<E>>,
+    Path(height): Path<String>,
+) -> Result<Json<BlockSummary>, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    let height: u64 = height.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "height_malformed",
+            "height must be a number",
+        )
+    })?;
+    api.node
+        .recent_block(Height(height))
+        .map(Json)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "block_unknown",
+                "no recent committed block has this height",
+            )
+        })
 }
 
 async fn transaction<E>(
@@ -220,23 +309,6 @@ where
         "transaction_unknown",
         "no pending or finalised transaction has this hash",
     ))
-}
-
-/// The node's view of the chain.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-pub struct Status {
-    /// The chain id.
-    pub chain_id: String,
-    /// Height of the last finalised and committed block.
-    pub height: Height,
-    /// Its digest.
-    pub block: Digest,
-    /// Its state root.
-    pub state_root: Digest,
-    /// Its time.
-    pub time: TimestampMs,
-    /// Transactions in this node's mempool.
-    pub mempool: usize,
 }
 
 async fn status<E>(State(api): State<Shared<E>>) -> Json<Status>

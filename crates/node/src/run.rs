@@ -108,6 +108,7 @@ pub fn run(config: NodeConfig) -> Result<(), RunError> {
             commits,
             gossip,
             halted,
+            recent: std::sync::Mutex::new(std::collections::VecDeque::new()),
         });
 
         // The validators' network.

@@ -11,6 +11,7 @@ use commonware_runtime::Clock;
 use credence_crypto::{VerifiedTransaction, verify_batch, verify_one};
 use credence_types::{
     Block, BlockHeader, Digest, PublicKey, SignedTransaction, TimestampMs,
+    api::BlockSummary,
     block::{MAX_TIME_STEP_MS, transactions_root},
     codec::{BoundedVec, EncodeSize as _, decode},
     genesis::ChainId,
@@ -117,7 +118,12 @@ pub struct Node<E: commonware_storage::Context + commonware_runtime::Spawner> {
     /// Set, with the reason, when the node must stop: its state diverged from the network's
     /// or its store failed. The process exits and the operator is told why.
     pub halted: tokio::sync::watch::Sender<Option<String>>,
+    /// The most recent committed blocks, newest last, for the API.
+    pub recent: Mutex<std::collections::VecDeque<BlockSummary>>,
 }
+
+/// How many recent blocks the node keeps in memory for the API.
+pub const RECENT_BLOCKS_MAX: usize = 4_096;
 
 /// Milliseconds since the Unix epoch on the runtime's clock.
 pub fn now(clock: &impl Clock) -> TimestampMs {
@@ -161,6 +167,18 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         let hash = verified.hash();
         let _ = self.gossip.unbounded_send(verified);
         Ok(hash)
+    }
+
+    /// The recent committed block at `height`, if still kept.
+    pub fn recent_block(&self, height: credence_types::Height) -> Option<BlockSummary> {
+        let recent = self
+            .recent
+            .lock()
+            .expect("the recent-blocks lock is never poisoned");
+        let newest = recent.back()?.header.height.0;
+        let back = usize::try_from(newest.checked_sub(height.0)?).ok()?;
+        let index = recent.len().checked_sub(back.checked_add(1)?)?;
+        recent.get(index).cloned()
     }
 
     /// Checks a decoded transaction and adds it to the mempool.
@@ -479,6 +497,24 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
                 );
             }
             self.metrics.mempool_size(pool.len());
+        }
+        {
+            let mut recent = self
+                .recent
+                .lock()
+                .expect("the recent-blocks lock is never poisoned");
+            if recent.len() >= RECENT_BLOCKS_MAX {
+                recent.pop_front();
+            }
+            recent.push_back(BlockSummary {
+                digest: committed.digest,
+                header: committed.header,
+                transactions: committed
+                    .transactions
+                    .iter()
+                    .map(VerifiedTransaction::hash)
+                    .collect(),
+            });
         }
         let _ = self.commits.send(Arc::new(committed));
         Ok(())

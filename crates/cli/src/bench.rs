@@ -1,0 +1,463 @@
+//! `credence bench`: a load generator for a running devnet.
+//!
+//! 1. Measures this machine's limit: Ed25519 batch verification with the node's own signature
+//!    code on all cores. Every validator verifies every transaction, and the validators share
+//!    the cores, so `rate ÷ validators` bounds the network's throughput.
+//! 2. Registers a population of subjects (not timed).
+//! 3. Signs the whole load before the clock starts: monthly tradeline updates furnished by the
+//!    validator banks (most of it), consents, and new registrations.
+//! 4. Submits open-loop at the chosen rate, each transaction at its intended send time, to the
+//!    validators in turn, and follows finalised blocks; a transaction's latency runs from its
+//!    intended send time to the moment its block is seen committed, so a stalled node cannot
+//!    hide latency by delaying submissions.
+//! 5. Reports committed transactions per second over the measured window, latency p50/p99, and
+//!    the ratio of throughput to the verification bound.
+
+// Statistics are floating point and turned into indices and counts by truncation toward zero,
+// which is the rounding wanted here; nothing here is ledger state.
+#![allow(clippy::cast_possible_truncation)]
+
+use anyhow::{Context as _, bail};
+use credence_client::{Account, NodeClient, build};
+use credence_crypto::{EncryptionSecret, KeyFile, SigningKey, verify_batch};
+use credence_node::config::NetworkFile;
+use credence_types::{
+    Digest, Height, SignedTransaction, SubjectId, TimestampMs,
+    api::BatchItem,
+    codec::{BoundedVec, Name, Text},
+    metro2::{AccountStatus, Consumer, PaymentMonth, PortfolioType, Tradeline},
+    money::Amount,
+    time::Date,
+    transaction::{InquiryKind, Purpose},
+};
+use std::{
+    collections::HashMap,
+    path::PathBuf,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+/// Options of `credence bench`.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The running devnet's directory.
+    pub dir: PathBuf,
+    /// API port of validator 0.
+    pub base_port: u16,
+    /// Transactions per second to offer.
+    pub rate: u64,
+    /// Seconds measured.
+    pub duration: u64,
+    /// Seconds of load before measuring.
+    pub warmup: u64,
+    /// Subjects in the population.
+    pub subjects: usize,
+}
+
+/// What a run measured.
+#[derive(Debug, serde::Serialize)]
+pub struct Report {
+    /// Validators in the devnet.
+    pub validators: usize,
+    /// Offered rate, transactions per second.
+    pub offered_tps: u64,
+    /// Committed transactions per second over the measured window.
+    pub tps: f64,
+    /// Submit-to-finalised latency, median, milliseconds.
+    pub p50_ms: f64,
+    /// Submit-to-finalised latency, 99th percentile, milliseconds.
+    pub p99_ms: f64,
+    /// Transactions of the measured window not finalised by the end of the run.
+    pub unfinished: usize,
+    /// Transactions the nodes refused at submission.
+    pub refused: usize,
+    /// Batch Ed25519 verification rate on all cores, signatures per second.
+    pub verify_per_second: f64,
+    /// The throughput bound verification sets: the rate divided by the validators.
+    pub bound_tps: f64,
+    /// `tps / bound_tps`.
+    pub bound_ratio: f64,
+}
+
+/// Measures batch verification on all cores with the node's signature code.
+pub fn verification_rate(threads: usize) -> anyhow::Result<f64> {
+    let key = SigningKey::from_seed(&[9; 32]);
+    let chain = Name::new("bench").map_err(anyhow::Error::msg)?;
+    let mut account = Account::new(key, chain, 0);
+    let signed: Vec<SignedTransaction> = (0..4_096)
+        .map(|i| {
+            account.sign(credence_types::Payload::ApproveGovernance(
+                credence_types::ProposalId(i),
+            ))
+        })
+        .collect();
+    let pool = commonware_parallel_rayon(threads)?;
+    let started = Instant::now();
+    let mut verified = 0usize;
+    while started.elapsed() < Duration::from_secs(2) {
+        verify_batch(signed.clone(), &pool)
+            .map_err(|(i, e)| anyhow::anyhow!("signature {i}: {e}"))?;
+        verified += signed.len();
+    }
+    Ok(verified as f64 / started.elapsed().as_secs_f64())
+}
+
+fn commonware_parallel_rayon(threads: usize) -> anyhow::Result<commonware_parallel::Rayon> {
+    commonware_parallel::Rayon::new(std::num::NonZeroUsize::new(threads.max(1)).context("threads")?)
+        .map_err(|e| anyhow::anyhow!("thread pool: {e}"))
+}
+
+struct Population {
+    subjects: Vec<(SubjectId, EncryptionSecret, Account)>,
+}
+
+fn tradeline(account: &str, month: u64, as_of: Date) -> anyhow::Result<Tradeline> {
+    let text = |s: &str| Text::new(s).map_err(anyhow::Error::msg);
+    Ok(Tradeline {
+        account_number: text(account)?,
+        portfolio_type: PortfolioType::Installment,
+        account_type: Text::new("00").map_err(anyhow::Error::msg)?,
+        currency: Name::new("usd").map_err(anyhow::Error::msg)?,
+        date_opened: Date(as_of.0.saturating_sub(400)),
+        credit_limit: Amount(0),
+        highest_credit: Amount(2_500_000),
+        terms_months: 60,
+        scheduled_monthly_payment: Amount(48_000),
+        actual_payment: Amount(48_000),
+        account_status: AccountStatus::Current,
+        payment_history: BoundedVec::new(vec![PaymentMonth::Current; 24]).context("history")?,
+        current_balance: Amount(2_500_000u64.saturating_sub(month * 40_000)),
+        amount_past_due: Amount(0),
+        original_charge_off: Amount(0),
+        date_of_account_information: as_of,
+        first_delinquency: None,
+        date_closed: None,
+        date_of_last_payment: Some(as_of),
+        consumer: Consumer {
+            name: text("Bench Subject")?,
+            national_id: text("000-00-0000")?,
+            date_of_birth: None,
+            address: text("1 Bench Street")?,
+        },
+    })
+}
+
+fn now_ms() -> TimestampMs {
+    let elapsed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    TimestampMs(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Runs the benchmark against the devnet in `options.dir`.
+pub fn run(options: &Options) -> anyhow::Result<Report> {
+    let network_path = options.dir.join("network.json");
+    let network: NetworkFile = serde_json::from_str(
+        &std::fs::read_to_string(&network_path)
+            .with_context(|| format!("reading {}; is a devnet there?", network_path.display()))?,
+    )?;
+    let validators = network.validators.len();
+    let chain = network.genesis.chain_id.clone();
+    let audit_key = network.genesis.audit_key;
+    let nodes: Vec<NodeClient> = (0..validators)
+        .map(|i| {
+            crate::layout::api_address(options.base_port, i)
+                .map(|a| NodeClient::new(&format!("http://{a}")))
+        })
+        .collect::<Result<_, _>>()?;
+    let threads = std::thread::available_parallelism().map_or(2, usize::from);
+
+    eprintln!("measuring the verification limit on {threads} cores…");
+    let verify_per_second = verification_rate(threads)?;
+    let bound_tps = verify_per_second / validators as f64;
+    eprintln!(
+        "  {verify_per_second:.0} signatures/s; bound {bound_tps:.0} tx/s for {validators} validators"
+    );
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+
+    // The banks furnish; their nonces continue from what the chain holds.
+    let mut banks = Vec::new();
+    for validator in &network.validators {
+        let keys = KeyFile::read(
+            &options
+                .dir
+                .join("keys")
+                .join(format!("{}.json", validator.name)),
+        )?;
+        let lender = network
+            .genesis
+            .institutions
+            .iter()
+            .position(|i| i.name.as_str() == validator.name)
+            .context("validator not in genesis")?;
+        banks.push((keys, lender));
+    }
+    let status = runtime.block_on(nodes[0].status())?;
+    eprintln!("devnet at height {}", status.height.0);
+    let mut bank_accounts = Vec::new();
+    for (keys, _) in &banks {
+        let nonce = runtime.block_on(last_nonce(&nodes[0], &keys.signing.public_key()))?;
+        bank_accounts.push(Account::new(keys.signing.clone(), chain.clone(), nonce));
+    }
+
+    // Setup: register the population.
+    eprintln!("registering {} subjects…", options.subjects);
+    let mut population = Population {
+        subjects: Vec::new(),
+    };
+    let mut registrations = Vec::new();
+    for _ in 0..options.subjects {
+        let key = SigningKey::generate();
+        let id = SubjectId::from_key(&key.public_key());
+        let report = EncryptionSecret::generate();
+        let mut account = Account::new(key, chain.clone(), 0);
+        registrations.push(account.sign(build::register_subject(&id, &report, &audit_key)?));
+        population.subjects.push((id, report, account));
+    }
+    runtime.block_on(submit_and_wait(&nodes, &registrations))?;
+
+    // Pre-sign the load.
+    let total = usize::try_from(options.rate * (options.warmup + options.duration))?;
+    eprintln!("signing {total} transactions…");
+    let today = now_ms().date();
+    let mut load = Vec::with_capacity(total);
+    let mut month = 0u64;
+    for i in 0..total {
+        let roll = i % 20;
+        let subject = i % population.subjects.len();
+        let transaction = if roll == 0 {
+            // A consent to a random bank.
+            let (id, report, account) = &mut population.subjects[subject];
+            let (keys, lender) = &banks[i % banks.len()];
+            account.sign(build::grant_consent(
+                id,
+                std::slice::from_ref(report),
+                credence_types::InstitutionId(u64::try_from(*lender)?),
+                &keys.encryption.public_key(),
+                Purpose::AccountReview,
+                InquiryKind::Soft,
+                TimestampMs(now_ms().0 + 30 * 86_400_000),
+            )?)
+        } else {
+            if subject == 0 {
+                month += 1;
+            }
+            let bank = i % bank_accounts.len();
+            let (id, report, _) = &population.subjects[subject];
+            let account = format!("loan-{subject}-{bank}");
+            let reference = build::account_reference(&[u8::try_from(bank)?; 32], &account);
+            bank_accounts[bank].sign(build::furnish(
+                id,
+                &report.public_key(),
+                0,
+                reference,
+                tradeline(&account, month, today)?,
+                None,
+            )?)
+        };
+        load.push(transaction);
+    }
+
+    eprintln!(
+        "offering {} tx/s for {}s warm-up + {}s measured…",
+        options.rate, options.warmup, options.duration
+    );
+    let report = runtime.block_on(drive(&nodes, load, options))?;
+    Ok(Report {
+        validators,
+        offered_tps: options.rate,
+        verify_per_second,
+        bound_tps,
+        bound_ratio: report.tps / bound_tps,
+        ..report
+    })
+}
+
+async fn last_nonce(node: &NodeClient, key: &credence_types::PublicKey) -> anyhow::Result<u64> {
+    Ok(node.account(key).await?.map_or(0, |account| account.nonce))
+}
+
+/// Submits `transactions` in batches and waits until all are finalised.
+async fn submit_and_wait(
+    nodes: &[NodeClient],
+    transactions: &[SignedTransaction],
+) -> anyhow::Result<()> {
+    let mut hashes = Vec::new();
+    for (i, chunk) in transactions.chunks(512).enumerate() {
+        let node = &nodes[i % nodes.len()];
+        for item in node.submit_batch(chunk).await? {
+            match item {
+                BatchItem::Accepted { hash } => hashes.push(hash),
+                BatchItem::Refused { code, message } => bail!("setup refused: {code}: {message}"),
+            }
+        }
+    }
+    for hash in hashes {
+        nodes[0]
+            .wait_finalized(&hash, Duration::from_millis(100), Duration::from_secs(120))
+            .await?;
+    }
+    Ok(())
+}
+
+struct Tracking {
+    intended: HashMap<Digest, Instant>,
+    finalized: Vec<(Instant, Instant)>,
+}
+
+async fn drive(
+    nodes: &[NodeClient],
+    load: Vec<SignedTransaction>,
+    options: &Options,
+) -> anyhow::Result<Report> {
+    let tracking = Arc::new(Mutex::new(Tracking {
+        intended: HashMap::new(),
+        finalized: Vec::new(),
+    }));
+    let start = Instant::now() + Duration::from_millis(200);
+    let warmup_end = start + Duration::from_secs(options.warmup);
+    let end = warmup_end + Duration::from_secs(options.duration);
+    let interval = Duration::from_secs_f64(1.0 / options.rate as f64);
+    let refused = Arc::new(Mutex::new(0usize));
+
+    // Follow finalised blocks on node 0.
+    let follower = {
+        let node = nodes[0].clone();
+        let tracking = Arc::clone(&tracking);
+        tokio::spawn(async move {
+            let mut height = node.status().await.map(|s| s.height.0).unwrap_or(0) + 1;
+            let grace = end + Duration::from_secs(10);
+            while Instant::now() < grace {
+                match node.block(Height(height)).await {
+                    Ok(block) => {
+                        let seen = Instant::now();
+                        let mut tracking = tracking.lock().expect("never poisoned");
+                        for hash in &block.transactions {
+                            if let Some(intended) = tracking.intended.remove(hash) {
+                                tracking.finalized.push((intended, seen));
+                            }
+                        }
+                        height += 1;
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+                }
+            }
+        })
+    };
+
+    // Submit open-loop: every 20 ms, everything now due, to the next validator.
+    let mut next = 0usize;
+    let mut turn = 0usize;
+    let mut inflight = Vec::new();
+    while next < load.len() {
+        let now = Instant::now();
+        let due = if now < start {
+            0
+        } else {
+            (((now - start).as_secs_f64() / interval.as_secs_f64()) as usize + 1).min(load.len())
+        };
+        if due > next {
+            let batch: Vec<SignedTransaction> = load[next..due].to_vec();
+            {
+                let mut tracking = tracking.lock().expect("never poisoned");
+                for (offset, transaction) in batch.iter().enumerate() {
+                    let intended = start + interval.mul_f64((next + offset) as f64);
+                    tracking.intended.insert(transaction.hash(), intended);
+                }
+            }
+            next = due;
+            let node = nodes[turn % nodes.len()].clone();
+            turn += 1;
+            let refused = Arc::clone(&refused);
+            let tracking = Arc::clone(&tracking);
+            inflight.push(tokio::spawn(async move {
+                for chunk in batch.chunks(1_024) {
+                    if let Ok(items) = node.submit_batch(chunk).await {
+                        for (item, transaction) in items.iter().zip(chunk) {
+                            if let BatchItem::Refused { .. } = item {
+                                *refused.lock().expect("never poisoned") += 1;
+                                tracking
+                                    .lock()
+                                    .expect("never poisoned")
+                                    .intended
+                                    .remove(&transaction.hash());
+                            }
+                        }
+                    }
+                }
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for task in inflight {
+        let _ = task.await;
+    }
+    let _ = follower.await;
+
+    let tracking = tracking.lock().expect("never poisoned");
+    let mut latencies: Vec<f64> = tracking
+        .finalized
+        .iter()
+        .filter(|(intended, _)| *intended >= warmup_end && *intended < end)
+        .map(|(intended, seen)| seen.saturating_duration_since(*intended).as_secs_f64() * 1_000.0)
+        .collect();
+    let committed_in_window = tracking
+        .finalized
+        .iter()
+        .filter(|(_, seen)| *seen >= warmup_end && *seen < end)
+        .count();
+    let unfinished = tracking
+        .intended
+        .values()
+        .filter(|intended| **intended >= warmup_end && **intended < end)
+        .count();
+    latencies.sort_by(f64::total_cmp);
+    let percentile = |p: f64| -> f64 {
+        if latencies.is_empty() {
+            return f64::NAN;
+        }
+        let rank = ((p / 100.0) * latencies.len() as f64).ceil() as usize;
+        latencies[rank.saturating_sub(1).min(latencies.len() - 1)]
+    };
+    Ok(Report {
+        validators: nodes.len(),
+        offered_tps: options.rate,
+        tps: committed_in_window as f64 / options.duration as f64,
+        p50_ms: percentile(50.0),
+        p99_ms: percentile(99.0),
+        unfinished,
+        refused: *refused.lock().expect("never poisoned"),
+        verify_per_second: 0.0,
+        bound_tps: 0.0,
+        bound_ratio: 0.0,
+    })
+}
+
+/// Prints a report as a table.
+pub fn print(report: &Report) {
+    println!();
+    println!("  validators             {}", report.validators);
+    println!("  offered                {} tx/s", report.offered_tps);
+    println!("  committed              {:.0} tx/s", report.tps);
+    println!(
+        "  latency p50 / p99      {:.0} ms / {:.0} ms",
+        report.p50_ms, report.p99_ms
+    );
+    println!(
+        "  unfinished / refused   {} / {}",
+        report.unfinished, report.refused
+    );
+    println!(
+        "  verify limit           {:.0} sig/s on all cores",
+        report.verify_per_second
+    );
+    println!("  bound (limit ÷ vals)   {:.0} tx/s", report.bound_tps);
+    println!(
+        "  ratio to bound         {:.1}%",
+        report.bound_ratio * 100.0
+    );
+}

@@ -1,0 +1,185 @@
+//! The node API over HTTP.
+
+use credence_types::{
+    Digest, Height, SignedTransaction,
+    api::{
+        AccountView, BatchItem, BatchRequest, BlockSummary, ErrorBody, Status, SubmitRequest,
+        Submitted, TransactionStatus,
+    },
+    codec::encode,
+};
+use std::time::Duration;
+
+/// A request to a node failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The node could not be reached, or answered with something that is not the API.
+    #[error("talking to the node: {0}")]
+    Transport(#[from] reqwest::Error),
+    /// The node refused the request.
+    #[error("the node answered {status}: {code}: {message}")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The stable error code.
+        code: String,
+        /// Why.
+        message: String,
+    },
+    /// The transaction did not finalise in time.
+    #[error("transaction {0} was not finalised in time")]
+    Timeout(Digest),
+}
+
+/// A client of one node's API.
+#[derive(Clone, Debug)]
+pub struct NodeClient {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl NodeClient {
+    /// A client of the node at `base` (e.g. `http://127.0.0.1:8080`).
+    pub fn new(base: &str) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .pool_max_idle_per_host(16)
+            .build()
+            .expect("a client with these settings always builds");
+        Self {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+        }
+    }
+
+    /// The node's base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    async fn read<T: serde::de::DeserializeOwned>(
+        response: reqwest::Response,
+    ) -> Result<T, ClientError> {
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response.json().await?);
+        }
+        let body: ErrorBody = response.json().await.unwrap_or(ErrorBody {
+            code: "unknown".to_string(),
+            message: status.to_string(),
+        });
+        Err(ClientError::Refused {
+            status: status.as_u16(),
+            code: body.code,
+            message: body.message,
+        })
+    }
+
+    /// Submits a signed transaction; returns its hash once admitted to the mempool.
+    pub async fn submit(&self, transaction: &SignedTransaction) -> Result<Digest, ClientError> {
+        let body = SubmitRequest {
+            transaction: hex::encode(encode(transaction)),
+        };
+        let response = self
+            .http
+            .post(format!("{}/v1/transactions", self.base))
+            .json(&body)
+            .send()
+            .await?;
+        Ok(Self::read::<Submitted>(response).await?.hash)
+    }
+
+    /// Submits up to a batch's worth of transactions; each is admitted or refused on its own.
+    pub async fn submit_batch(
+        &self,
+        transactions: &[SignedTransaction],
+    ) -> Result<Vec<BatchItem>, ClientError> {
+        let body = BatchRequest {
+            transactions: transactions
+                .iter()
+                .map(|t| hex::encode(encode(t)))
+                .collect(),
+        };
+        let response = self
+            .http
+            .post(format!("{}/v1/transactions/batch", self.base))
+            .json(&body)
+            .send()
+            .await?;
+        Self::read(response).await
+    }
+
+    /// A transaction's status.
+    pub async fn transaction(&self, hash: &Digest) -> Result<TransactionStatus, ClientError> {
+        let response = self
+            .http
+            .get(format!("{}/v1/transactions/{hash}", self.base))
+            .send()
+            .await?;
+        Self::read(response).await
+    }
+
+    /// Waits until a transaction is finalised, polling every `interval`, for at most
+    /// `timeout`.
+    pub async fn wait_finalized(
+        &self,
+        hash: &Digest,
+        interval: Duration,
+        timeout: Duration,
+    ) -> Result<TransactionStatus, ClientError> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            match self.transaction(hash).await {
+                Ok(status @ TransactionStatus::Finalized { .. }) => return Ok(status),
+                Ok(TransactionStatus::Pending) => {}
+                Err(ClientError::Refused { status: 404, .. }) => {}
+                Err(error) => return Err(error),
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(ClientError::Timeout(*hash));
+            }
+            tokio_sleep(interval).await;
+        }
+    }
+
+    /// The node's status.
+    pub async fn status(&self) -> Result<Status, ClientError> {
+        let response = self
+            .http
+            .get(format!("{}/v1/status", self.base))
+            .send()
+            .await?;
+        Self::read(response).await
+    }
+
+    /// A signing key's account: owner and last nonce; `None` if it has signed nothing.
+    pub async fn account(
+        &self,
+        key: &credence_types::PublicKey,
+    ) -> Result<Option<AccountView>, ClientError> {
+        let response = self
+            .http
+            .get(format!("{}/v1/accounts/{key}", self.base))
+            .send()
+            .await?;
+        match Self::read(response).await {
+            Ok(view) => Ok(Some(view)),
+            Err(ClientError::Refused { status: 404, .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// A recently committed block.
+    pub async fn block(&self, height: Height) -> Result<BlockSummary, ClientError> {
+        let response = self
+            .http
+            .get(format!("{}/v1/blocks/{}", self.base, height.0))
+            .send()
+            .await?;
+        Self::read(response).await
+    }
+}
+
+async fn tokio_sleep(duration: Duration) {
+    tokio::time::sleep(duration).await;
+}

@@ -1,0 +1,14 @@
+//! The Credence client library: build and sign transactions, seal what they carry, and talk
+//! to a node's API.
+//!
+//! - [`account`]: a signer with its nonce;
+//! - [`build`]: payloads, with the sealing and key wrapping each needs done here, on the
+//!   client, so that no node ever sees a credit payload or a subject's key in clear;
+//! - [`http`]: the node API over HTTP.
+
+pub mod account;
+pub mod build;
+pub mod http;
+
+pub use account::Account;
+pub use http::{ClientError, NodeClient};
