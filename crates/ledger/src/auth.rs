@@ -27,6 +27,8 @@ pub enum Requirement {
     InstitutionWithEither(Role, Role),
     /// Any active institution.
     AnyInstitution,
+    /// A registered subject or any active institution (owners of assets and funds).
+    SubjectOrInstitution,
 }
 
 /// The authorisation table.
@@ -42,6 +44,16 @@ pub fn requirement(kind: PayloadKind) -> Requirement {
         K::RecordInquiry => Requirement::InstitutionWith(Role::Lender),
         K::RecordAuditAccess => Requirement::InstitutionWith(Role::Regulator),
         K::ProposeGovernance | K::ApproveGovernance => Requirement::AnyInstitution,
+        K::DefineAssetClass | K::RegisterAsset | K::RevalueAsset | K::CompleteLiquidation => {
+            Requirement::InstitutionWith(Role::Registrar)
+        }
+        K::TransferAsset | K::TransferFunds | K::AcceptLoan | K::RepayLoan => {
+            Requirement::SubjectOrInstitution
+        }
+        K::IssueCurrency | K::OfferLoan | K::WithdrawOffer | K::ConfirmRepayment => {
+            Requirement::InstitutionWith(Role::Lender)
+        }
+        K::MintFunds | K::BurnFunds => Requirement::AnyInstitution,
     }
 }
 
@@ -70,7 +82,10 @@ pub(crate) fn authorize<S: StateRead + ?Sized>(
         (Some(_), Requirement::UnregisteredKey) => {
             Err(Fail::Reject(Rejection::SignerAlreadyRegistered))
         }
-        (Some(Principal::Subject(id)), Requirement::Subject) => {
+        (
+            Some(Principal::Subject(id)),
+            Requirement::Subject | Requirement::SubjectOrInstitution,
+        ) => {
             let key = StateKey::subject(&id);
             let subject = exec
                 .load::<Subject>(&key)?
@@ -88,7 +103,7 @@ pub(crate) fn authorize<S: StateRead + ?Sized>(
             }
             let allowed = match need {
                 Requirement::Subject => return Err(Fail::Reject(Rejection::SignerNotSubject)),
-                Requirement::AnyInstitution => true,
+                Requirement::AnyInstitution | Requirement::SubjectOrInstitution => true,
                 Requirement::InstitutionWith(role) => institution.roles.has(role),
                 Requirement::InstitutionWithEither(a, b) => {
                     institution.roles.has(a) || institution.roles.has(b)

@@ -61,6 +61,7 @@ pub fn genesis_state(genesis: &Genesis) -> Result<ChangeSet, GenesisError> {
             suspended: false,
             admitted_at: genesis.genesis_time,
             consents_received: 0,
+            listings: Default::default(),
         };
         changes.insert(StateKey::institution(id), Some(encode(&institution)));
         changes.insert(StateKey::institution_name(&new.name), Some(encode(&id)));

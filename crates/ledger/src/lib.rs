@@ -17,6 +17,8 @@
 pub mod auth;
 mod exec;
 pub mod genesis;
+pub mod interest;
+pub mod queries;
 mod rules;
 pub mod state;
 #[cfg(feature = "testkit")]
@@ -239,6 +241,21 @@ pub fn prefetch_keys(transaction: &VerifiedTransaction) -> Vec<StateKey> {
         Payload::ProposeGovernance(_) => {}
         Payload::ApproveGovernance(proposal) => keys.push(StateKey::proposal(*proposal)),
         Payload::RecordAuditAccess(body) => keys.push(StateKey::subject(&body.subject)),
+        Payload::DefineAssetClass(_) | Payload::IssueCurrency(_) => {}
+        Payload::RegisterAsset(body) => keys.push(StateKey::asset_class(body.class)),
+        Payload::RevalueAsset(body) => keys.push(StateKey::asset(body.asset)),
+        Payload::TransferAsset(body) => keys.push(StateKey::asset(body.asset)),
+        Payload::MintFunds(body) | Payload::BurnFunds(body) | Payload::TransferFunds(body) => {
+            keys.push(StateKey::currency(body.currency));
+        }
+        Payload::OfferLoan(_) => {}
+        Payload::AcceptLoan(loan) | Payload::WithdrawOffer(loan) => {
+            keys.push(StateKey::loan(*loan))
+        }
+        Payload::RepayLoan(payment) | Payload::ConfirmRepayment(payment) => {
+            keys.push(StateKey::loan(payment.loan));
+        }
+        Payload::CompleteLiquidation(body) => keys.push(StateKey::loan(body.loan)),
     }
     keys
 }

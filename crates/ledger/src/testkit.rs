@@ -16,6 +16,7 @@ use credence_types::{
     codec::{BoundedVec, Name, Text, encode},
     genesis::{ChainId, Genesis},
     governance::{NewInstitution, Parameters},
+    lending::Owner,
     metro2::{AccountStatus, Consumer, PaymentMonth, PortfolioType, Tradeline},
     money::Amount,
     receipt::Outcome,
@@ -518,6 +519,80 @@ pub fn fixed_payloads() -> Vec<Payload> {
             case: Digest([0xbb; 32]),
         }),
     ]
+    .into_iter()
+    .chain(fixed_lending_payloads(subject))
+    .collect()
+}
+
+fn fixed_lending_payloads(subject: SubjectId) -> Vec<Payload> {
+    use credence_types::{
+        AssetClassId, AssetId, CurrencyId, LoanId,
+        lending::{
+            Collateral, CompleteLiquidation, DefineAssetClass, Denomination, FundsMovement,
+            FundsPledge, IssueCurrency, LoanPayment, RegisterAsset, RevalueAsset, TransferAsset,
+        },
+    };
+    let movement = FundsMovement {
+        currency: CurrencyId(1),
+        account: Owner::Subject(subject),
+        amount: Amount(12_345),
+    };
+    let payment = LoanPayment {
+        loan: LoanId(4),
+        amount: Amount(6_789),
+    };
+    let mut terms = loan_terms(
+        Owner::Subject(subject),
+        1_000_000,
+        Denomination::OnLedger(CurrencyId(1)),
+        vec![
+            Collateral::Asset(AssetId(2)),
+            Collateral::Funds(FundsPledge {
+                currency: CurrencyId(1),
+                amount: Amount(50_000),
+            }),
+        ],
+        Date::from_ymd(2026, 5, 1).unwrap(),
+        TimestampMs(1_800_000_000_000),
+    );
+    terms.remedy = credence_types::lending::Remedy::Liquidate(InstitutionId(4));
+    vec![
+        Payload::DefineAssetClass(DefineAssetClass {
+            name: Name::new("vehicle").unwrap(),
+            schema: Digest([0xcc; 32]),
+        }),
+        Payload::RegisterAsset(RegisterAsset {
+            class: AssetClassId(1),
+            owner: Owner::Subject(subject),
+            metadata: Digest([0xdd; 32]),
+            value: Amount(2_000_000),
+            denomination: Denomination::OffLedger(Name::new("usd").unwrap()),
+        }),
+        Payload::RevalueAsset(RevalueAsset {
+            asset: AssetId(2),
+            value: Amount(1_900_000),
+            denomination: Denomination::OnLedger(CurrencyId(1)),
+        }),
+        Payload::TransferAsset(TransferAsset {
+            asset: AssetId(2),
+            to: Owner::Institution(InstitutionId(3)),
+        }),
+        Payload::IssueCurrency(IssueCurrency {
+            symbol: Name::new("cny").unwrap(),
+        }),
+        Payload::MintFunds(movement.clone()),
+        Payload::BurnFunds(movement.clone()),
+        Payload::TransferFunds(movement),
+        Payload::OfferLoan(terms),
+        Payload::AcceptLoan(LoanId(4)),
+        Payload::WithdrawOffer(LoanId(5)),
+        Payload::RepayLoan(payment.clone()),
+        Payload::ConfirmRepayment(payment),
+        Payload::CompleteLiquidation(CompleteLiquidation {
+            loan: LoanId(4),
+            proceeds: Amount(2_500_000),
+        }),
+    ]
 }
 
 /// The tables whose entries differ between two states (added, changed or removed keys).
@@ -591,6 +666,27 @@ pub struct Workload {
     next_record: u64,
     next_dispute: u64,
     open_disputes: Vec<(credence_types::DisputeId, usize)>,
+    /// The lending market, once [`Workload::open_market`] has run.
+    market: Option<Market>,
+}
+
+/// What the workload knows of the lending market it opened: the currency, each asset's
+/// owner and lock, and the loans by stage. Ids are predicted from the counters, as the
+/// workload's transactions are built to apply.
+#[derive(Debug)]
+struct Market {
+    currency: credence_types::CurrencyId,
+    /// (asset, owning subject index, loan offered or accepted against it).
+    assets: Vec<(
+        credence_types::AssetId,
+        usize,
+        Option<credence_types::LoanId>,
+    )>,
+    /// Offers not yet accepted, as (loan, subject index).
+    offered: Vec<(credence_types::LoanId, usize)>,
+    /// Accepted loans, as (loan, subject index).
+    active: Vec<(credence_types::LoanId, usize)>,
+    next_loan: u64,
 }
 
 impl Workload {
@@ -607,7 +703,196 @@ impl Workload {
             next_record: 0,
             next_dispute: 0,
             open_disputes: Vec::new(),
+            market: None,
         }
+    }
+
+    /// Opens a lending market, so that the mix includes loan offers, acceptances and
+    /// repayments, asset transfers and payments: the registrar defines a vehicle class and
+    /// registers one vehicle per subject, and `bank-a` issues `usd`, minting to every lender
+    /// and subject. Call after [`Workload::register_all`], on a chain with no assets yet.
+    pub fn open_market(&mut self, chain: &mut Chain, per_block: usize) -> Vec<RecordedBlock> {
+        use credence_types::{
+            AssetClassId, AssetId, CurrencyId,
+            lending::{
+                DefineAssetClass, Denomination, FundsMovement, IssueCurrency, RegisterAsset,
+            },
+        };
+        let usd = CurrencyId(0);
+        let mut setup = vec![
+            chain.member_tx(
+                REGISTRAR,
+                Payload::DefineAssetClass(DefineAssetClass {
+                    name: Name::new("vehicle").unwrap(),
+                    schema: Digest::of("schema", &[b"vin, make, model, year"]),
+                }),
+            ),
+            chain.member_tx(
+                BANK_A,
+                Payload::IssueCurrency(IssueCurrency {
+                    symbol: Name::new("usd").unwrap(),
+                }),
+            ),
+        ];
+        for lender in [BANK_A, BANK_B, LENDER_C] {
+            setup.push(chain.member_tx(
+                BANK_A,
+                Payload::MintFunds(FundsMovement {
+                    currency: usd,
+                    account: Owner::Institution(InstitutionId(lender as u64)),
+                    amount: Amount(1_000_000_000_000),
+                }),
+            ));
+        }
+        let mut blocks = vec![record(chain, 1_000, setup)];
+        let mut assets = Vec::new();
+        for chunk in (0..self.registered)
+            .collect::<Vec<_>>()
+            .chunks(per_block.max(2) / 2)
+        {
+            let mut txs = Vec::new();
+            for &i in chunk {
+                let owner = Owner::Subject(self.borrowers[i].id());
+                txs.push(chain.member_tx(
+                    REGISTRAR,
+                    Payload::RegisterAsset(RegisterAsset {
+                        class: AssetClassId(0),
+                        owner,
+                        metadata: Digest::of("vin", &[&(i as u64).to_be_bytes()]),
+                        value: Amount(2_000_000),
+                        denomination: Denomination::OnLedger(usd),
+                    }),
+                ));
+                txs.push(chain.member_tx(
+                    BANK_A,
+                    Payload::MintFunds(FundsMovement {
+                        currency: usd,
+                        account: owner,
+                        amount: Amount(5_000_000),
+                    }),
+                ));
+                assets.push((AssetId(assets.len() as u64), i, None));
+            }
+            blocks.push(record(chain, 1_000, txs));
+        }
+        self.market = Some(Market {
+            currency: usd,
+            assets,
+            offered: Vec::new(),
+            active: Vec::new(),
+            next_loan: 0,
+        });
+        blocks
+    }
+
+    /// The next lending transaction, for a roll in `0..20`, if the market is open and the
+    /// roll's kind has something to act on.
+    fn next_lending(&mut self, chain: &mut Chain, roll: usize) -> Option<VerifiedTransaction> {
+        use credence_types::{
+            LoanId,
+            lending::{Collateral, Denomination, FundsMovement, LoanPayment, TransferAsset},
+        };
+        let market = self.market.as_mut()?;
+        let tx = match roll {
+            // A lender offers a loan against a subject's unpledged vehicle.
+            0..4 => {
+                let free: Vec<usize> = (0..market.assets.len())
+                    .filter(|&a| market.assets[a].2.is_none())
+                    .collect();
+                if free.is_empty() {
+                    return None;
+                }
+                let slot = free[self.rng.below(free.len())];
+                let (asset, owner, _) = market.assets[slot];
+                let lender = [BANK_A, BANK_B, LENDER_C][self.rng.below(3)];
+                let loan = LoanId(market.next_loan);
+                market.next_loan += 1;
+                market.assets[slot].2 = Some(loan);
+                market.offered.push((loan, owner));
+                let terms = loan_terms(
+                    Owner::Subject(self.borrowers[owner].id()),
+                    1_000_000,
+                    Denomination::OnLedger(market.currency),
+                    vec![Collateral::Asset(asset)],
+                    chain.time.date(),
+                    TimestampMs(chain.time.0 + 7 * MS_PER_DAY),
+                );
+                chain.member_tx(lender, Payload::OfferLoan(terms))
+            }
+            // The borrower accepts an offer: collateral locked, principal disbursed.
+            4..8 => {
+                if market.offered.is_empty() {
+                    return None;
+                }
+                let (loan, owner) = market
+                    .offered
+                    .swap_remove(self.rng.below(market.offered.len()));
+                market.active.push((loan, owner));
+                let mut borrower = self.borrowers[owner].clone();
+                let tx = chain.borrower_tx(&mut borrower, Payload::AcceptLoan(loan));
+                self.borrowers[owner] = borrower;
+                tx
+            }
+            // The borrower pays something towards a running loan.
+            8..14 => {
+                if market.active.is_empty() {
+                    return None;
+                }
+                let (loan, owner) = market.active[self.rng.below(market.active.len())];
+                let mut borrower = self.borrowers[owner].clone();
+                let tx = chain.borrower_tx(
+                    &mut borrower,
+                    Payload::RepayLoan(LoanPayment {
+                        loan,
+                        amount: Amount(10_000),
+                    }),
+                );
+                self.borrowers[owner] = borrower;
+                tx
+            }
+            // An owner sells an unpledged vehicle to another subject.
+            14..17 => {
+                let free: Vec<usize> = (0..market.assets.len())
+                    .filter(|&a| market.assets[a].2.is_none())
+                    .collect();
+                if free.is_empty() {
+                    return None;
+                }
+                let slot = free[self.rng.below(free.len())];
+                let (asset, owner, _) = market.assets[slot];
+                let buyer = self.rng.below(self.registered);
+                market.assets[slot].1 = buyer;
+                let mut borrower = self.borrowers[owner].clone();
+                let tx = chain.borrower_tx(
+                    &mut borrower,
+                    Payload::TransferAsset(TransferAsset {
+                        asset,
+                        to: Owner::Subject(self.borrowers[buyer].id()),
+                    }),
+                );
+                self.borrowers[owner] = borrower;
+                tx
+            }
+            // One subject pays another.
+            _ => {
+                let (payer, payee) = (
+                    self.rng.below(self.registered),
+                    self.rng.below(self.registered),
+                );
+                let mut borrower = self.borrowers[payer].clone();
+                let tx = chain.borrower_tx(
+                    &mut borrower,
+                    Payload::TransferFunds(FundsMovement {
+                        currency: market.currency,
+                        account: Owner::Subject(self.borrowers[payee].id()),
+                        amount: Amount(1_000),
+                    }),
+                );
+                self.borrowers[payer] = borrower;
+                tx
+            }
+        };
+        Some(tx)
     }
 
     /// Registers every subject not registered yet, in blocks of `per_block`.
@@ -630,10 +915,16 @@ impl Workload {
         blocks
     }
 
-    /// The next transaction of the mix. Call [`Workload::register_all`] first.
+    /// The next transaction of the mix. Call [`Workload::register_all`] first. With the
+    /// market open, a fifth of the mix is lending.
     pub fn next_transaction(&mut self, chain: &mut Chain) -> VerifiedTransaction {
         let subjects = self.borrowers.len();
         let roll = self.rng.below(100);
+        if roll >= 80
+            && let Some(tx) = self.next_lending(chain, roll - 80)
+        {
+            return tx;
+        }
         let subject = self.rng.below(subjects);
         let lender = [BANK_A, BANK_B, LENDER_C][self.rng.below(3)];
         if roll < 15 || self.records.is_empty() && roll < 85 {
@@ -727,5 +1018,37 @@ pub fn record(
         },
         transactions,
         outcome,
+    }
+}
+
+// ----- Lending fixtures -----
+
+/// Terms of a monthly amortising loan to `borrower`, first due a month from `today`.
+pub fn loan_terms(
+    borrower: credence_types::lending::Owner,
+    principal: u64,
+    denomination: credence_types::lending::Denomination,
+    collateral: Vec<credence_types::lending::Collateral>,
+    today: Date,
+    offer_expires_at: TimestampMs,
+) -> credence_types::lending::LoanTerms {
+    use credence_types::lending::{DayCount, LoanTerms, Remedy, ScheduleKind};
+    LoanTerms {
+        borrower,
+        principal: Amount(principal),
+        denomination,
+        rate: credence_types::money::BasisPoints(1_200),
+        day_count: DayCount::Actual365Fixed,
+        schedule: ScheduleKind::Amortizing,
+        first_due: Date(today.0 + 30),
+        period_months: 1,
+        installments: 12,
+        grace_days: 10,
+        late_fee: Amount(2_500),
+        collateral: BoundedVec::new(collateral).unwrap(),
+        max_ltv: credence_types::money::BasisPoints(8_000),
+        cure_days: 120,
+        remedy: Remedy::TransferToLender,
+        offer_expires_at,
     }
 }

@@ -8,13 +8,19 @@
 
 use credence_ledger::{
     auth::{Requirement, requirement},
-    testkit::{Borrower, Chain, Signer, changed_tables, rejection_footprint},
+    testkit::{Borrower, Chain, Signer, changed_tables, loan_terms, rejection_footprint},
 };
 use credence_types::{
-    ConsentId, Digest, DisputeId, InstitutionId, Payload, ProposalId, RecordId, Rejection, Role,
-    TimestampMs,
+    AssetClassId, AssetId, ConsentId, CurrencyId, Digest, DisputeId, InstitutionId, LoanId,
+    Payload, ProposalId, RecordId, Rejection, Role, TimestampMs,
+    codec::Name,
     governance::{GovernanceAction, Parameters},
+    lending::{
+        CompleteLiquidation, DefineAssetClass, Denomination, FundsMovement, IssueCurrency,
+        LoanPayment, Owner, RegisterAsset, RevalueAsset, TransferAsset,
+    },
     metro2::AccountStatus,
+    money::Amount,
     receipt::Outcome,
     state::{Signer as SignerState, StateKey},
     transaction::{
@@ -66,11 +72,11 @@ fn expected(kind: PayloadKind, who: Who) -> Option<Rejection> {
         (Who::Unregistered, Requirement::UnregisteredKey) => None,
         (Who::Unregistered | Who::Retired, _) => Some(Rejection::SignerUnknown),
         (_, Requirement::UnregisteredKey) => Some(Rejection::SignerAlreadyRegistered),
-        (Who::Subject, Requirement::Subject) => None,
+        (Who::Subject, Requirement::Subject | Requirement::SubjectOrInstitution) => None,
         (Who::Subject, _) => Some(Rejection::SignerNotInstitution),
         (Who::Suspended, _) => Some(Rejection::SignerSuspended),
         (Who::Holding(_), Requirement::Subject) => Some(Rejection::SignerNotSubject),
-        (Who::Holding(_), Requirement::AnyInstitution) => None,
+        (Who::Holding(_), Requirement::AnyInstitution | Requirement::SubjectOrInstitution) => None,
         (Who::Holding(role), Requirement::InstitutionWith(needed)) => {
             (role != needed).then_some(Rejection::RoleMissing)
         }
@@ -78,6 +84,10 @@ fn expected(kind: PayloadKind, who: Who) -> Option<Rejection> {
             (role != a && role != b).then_some(Rejection::RoleMissing)
         }
     }
+}
+
+fn off_ledger() -> Denomination {
+    Denomination::OffLedger(Name::new("usd").unwrap())
 }
 
 /// A sample payload of every kind, meaningful enough that an authorised signer gets past
@@ -122,6 +132,63 @@ fn sample(chain: &Chain, kind: PayloadKind, subject: &Borrower) -> Payload {
         PayloadKind::RecordAuditAccess => Payload::RecordAuditAccess(RecordAuditAccess {
             subject: subject.id(),
             case: Digest::default(),
+        }),
+        PayloadKind::DefineAssetClass => Payload::DefineAssetClass(DefineAssetClass {
+            name: Name::new("vehicle").unwrap(),
+            schema: Digest::default(),
+        }),
+        PayloadKind::RegisterAsset => Payload::RegisterAsset(RegisterAsset {
+            class: AssetClassId(0),
+            owner: Owner::Subject(subject.id()),
+            metadata: Digest::default(),
+            value: Amount(1_000),
+            denomination: off_ledger(),
+        }),
+        PayloadKind::RevalueAsset => Payload::RevalueAsset(RevalueAsset {
+            asset: AssetId(0),
+            value: Amount(1_000),
+            denomination: off_ledger(),
+        }),
+        PayloadKind::TransferAsset => Payload::TransferAsset(TransferAsset {
+            asset: AssetId(0),
+            to: Owner::Institution(InstitutionId(0)),
+        }),
+        PayloadKind::IssueCurrency => Payload::IssueCurrency(IssueCurrency {
+            symbol: Name::new("cny").unwrap(),
+        }),
+        PayloadKind::MintFunds | PayloadKind::BurnFunds | PayloadKind::TransferFunds => {
+            let movement = FundsMovement {
+                currency: CurrencyId(0),
+                account: Owner::Subject(subject.id()),
+                amount: Amount(10),
+            };
+            match kind {
+                PayloadKind::MintFunds => Payload::MintFunds(movement),
+                PayloadKind::BurnFunds => Payload::BurnFunds(movement),
+                _ => Payload::TransferFunds(movement),
+            }
+        }
+        PayloadKind::OfferLoan => Payload::OfferLoan(loan_terms(
+            Owner::Subject(subject.id()),
+            1_000,
+            off_ledger(),
+            Vec::new(),
+            chain.time.date(),
+            later,
+        )),
+        PayloadKind::AcceptLoan => Payload::AcceptLoan(LoanId(0)),
+        PayloadKind::WithdrawOffer => Payload::WithdrawOffer(LoanId(0)),
+        PayloadKind::RepayLoan => Payload::RepayLoan(LoanPayment {
+            loan: LoanId(0),
+            amount: Amount(1),
+        }),
+        PayloadKind::ConfirmRepayment => Payload::ConfirmRepayment(LoanPayment {
+            loan: LoanId(0),
+            amount: Amount(1),
+        }),
+        PayloadKind::CompleteLiquidation => Payload::CompleteLiquidation(CompleteLiquidation {
+            loan: LoanId(0),
+            proceeds: Amount(1),
         }),
     }
 }

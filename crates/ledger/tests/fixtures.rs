@@ -15,7 +15,7 @@ use credence_types::{
 };
 
 /// Signed with the testkit's deterministic key (seed 1), nonce 1, on `credence-test`.
-const PINNED: [(PayloadKind, &str); 12] = [
+const PINNED: [(PayloadKind, &str); 26] = [
     (
         PayloadKind::RegisterSubject,
         "3fe3d2db28c6593fe9761dcfb50a7c5f603c2855c9793acca50c8bb7091f02b2",
@@ -64,11 +64,67 @@ const PINNED: [(PayloadKind, &str); 12] = [
         PayloadKind::RecordAuditAccess,
         "576cc07e69ad7cd251e99503bb4190e16113ed5efd706b51c80c956225239c4c",
     ),
+    (
+        PayloadKind::DefineAssetClass,
+        "b85b19b9f689d58f7ad257239d7da41800fad04d810d9333fe52cc3cbba16ede",
+    ),
+    (
+        PayloadKind::RegisterAsset,
+        "8cf3ac4a00ee2e0531dededdedc6584d523a9e421d8217ff8fbefcfb248d9327",
+    ),
+    (
+        PayloadKind::RevalueAsset,
+        "7cb0acb5dbf944f60ff6888ed90abfafc038a9e336f416ab981f3d886a3ee2ec",
+    ),
+    (
+        PayloadKind::TransferAsset,
+        "f233025d7d9b61d858c12a1163d8756968452a7340fb145f632df2364068fb19",
+    ),
+    (
+        PayloadKind::IssueCurrency,
+        "4f550ed9974161bec306371f62080f1726f10f11097bf77391cfbf177dafdd05",
+    ),
+    (
+        PayloadKind::MintFunds,
+        "fc1cc76c76ceb149d50510112a0b20fba8c2f283975f1f7bf19bb9525b11bd49",
+    ),
+    (
+        PayloadKind::BurnFunds,
+        "45351d4c49bac55924893b8920041bc0c25c3fc5a03a9ed5074c65fc49190cb5",
+    ),
+    (
+        PayloadKind::TransferFunds,
+        "6a4b1d2f941adb0c42ea77def783678ef9ceb8bd2f34e6036a2820e0c5c66b1d",
+    ),
+    (
+        PayloadKind::OfferLoan,
+        "c64ad0011e27529a36209913834ed71dfeb6d0194e161b6badb1988db186198b",
+    ),
+    (
+        PayloadKind::AcceptLoan,
+        "811f7beff3e28555930e56a3eccff727951084fbbda1217c0172fd958b49accf",
+    ),
+    (
+        PayloadKind::WithdrawOffer,
+        "89d562b27125a66c9f9ee069684255fd2d55d0bd37f9c61e49eabba7684f8c5e",
+    ),
+    (
+        PayloadKind::RepayLoan,
+        "23e4371b2051c935fc17e957dcc395cc6e15f4e1f9dc84f4cab3b37ce16836d9",
+    ),
+    (
+        PayloadKind::ConfirmRepayment,
+        "f843753f6ab0947c136077dc4f1638576c1f937f044e6f354fed14155eac4000",
+    ),
+    (
+        PayloadKind::CompleteLiquidation,
+        "de0d6fd5c3c22e91c0c1548b7df753dcf6da4892b1b7c5a6a395989639656bd3",
+    ),
 ];
 
 const GENESIS_DIGEST: &str = "993825bec057c6248fee3da670aef3954f70d4c9b64f733be143686d892a377a";
 const GENESIS_STATE_DIGEST: &str =
-    "9c1917e6cc5694d622e92603995d2cf0587f4a32d638320ffea2d80f6588f386";
+    "ef0ff1ef5ee20f9c2e01be1048df98673183f42ebbf4e89a69a194600deafc1e";
 
 #[test]
 fn signed_transactions_of_every_kind_keep_their_encoding() {
@@ -95,6 +151,11 @@ fn genesis_keeps_its_digest_and_state() {
     let chain = Chain::new();
     assert_eq!(chain.genesis.digest().to_string(), GENESIS_DIGEST);
     let changes = genesis_state(&chain.genesis).unwrap();
+    assert_eq!(
+        fixed_payloads().len(),
+        PayloadKind::ALL.len(),
+        "a fixture for every kind"
+    );
     let mut parts = Vec::new();
     for (key, value) in &changes {
         parts.push(key.0.to_vec());

@@ -103,6 +103,22 @@ sequential_id!(
     /// A block height: the number of blocks before this one, genesis being height 0.
     Height, "h"
 );
+sequential_id!(
+    /// A kind of asset a registrar attests.
+    AssetClassId, "cls"
+);
+sequential_id!(
+    /// A unique asset.
+    AssetId, "ast"
+);
+sequential_id!(
+    /// A currency issued on the ledger.
+    CurrencyId, "cur"
+);
+sequential_id!(
+    /// A loan contract.
+    LoanId, "loan"
+);
 
 /// A subject's pseudonym on the ledger: a hash of the signing key it registered with.
 /// It says nothing about the person or company behind it.

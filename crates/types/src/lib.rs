@@ -21,6 +21,7 @@ pub mod governance;
 pub mod hash;
 pub mod ids;
 pub mod keys;
+pub mod lending;
 pub mod limits;
 pub mod metro2;
 pub mod money;
@@ -36,7 +37,8 @@ pub use block::{Block, BlockContext, BlockHeader};
 pub use codec::{BoundedBytes, BoundedVec, DecodeError, Name, decode, encode};
 pub use hash::Digest;
 pub use ids::{
-    ConsentId, DisputeId, Height, InquiryId, InstitutionId, ProposalId, RecordId, SubjectId,
+    AssetClassId, AssetId, ConsentId, CurrencyId, DisputeId, Height, InquiryId, InstitutionId,
+    LoanId, ProposalId, RecordId, SubjectId,
 };
 pub use keys::{EncryptionKey, PublicKey, Signature};
 pub use receipt::{Event, Outcome, Receipt};

@@ -28,3 +28,12 @@ pub const PAYMENT_HISTORY_MONTHS: usize = 24;
 pub const BLOCK_TRANSACTIONS_MAX: usize = 65_536;
 /// Largest encoded block, in bytes (the format's bound; nodes build smaller blocks).
 pub const BLOCK_BYTES_MAX: usize = 32 * 1024 * 1024;
+/// Most items of collateral one loan may pledge.
+pub const COLLATERAL_ITEMS_MAX: usize = 16;
+/// Most installments a loan may have (50 years of monthly payments).
+pub const INSTALLMENTS_MAX: u16 = 600;
+/// Most overdue installments a loan tracks; a loan defaults long before (cure periods are
+/// bounded), so this is never reached by a loan that follows its terms.
+pub const OVERDUE_INSTALLMENTS_MAX: usize = 64;
+/// Longest cure period a loan may set, in days.
+pub const CURE_DAYS_MAX: u16 = 1_000;

@@ -6,8 +6,13 @@
 
 use crate::{
     hash::Digest,
-    ids::{ConsentId, DisputeId, InquiryId, InstitutionId, ProposalId, RecordId, SubjectId},
+    ids::{
+        AssetClassId, AssetId, ConsentId, CurrencyId, DisputeId, InquiryId, InstitutionId, LoanId,
+        ProposalId, RecordId, SubjectId,
+    },
+    lending::Owner,
     metro2::AccountStatus,
+    money::Amount,
     rejection::Rejection,
     time::TimestampMs,
     transaction::{InquiryKind, Purpose},
@@ -233,6 +238,146 @@ pub enum Event {
         /// The proposal.
         proposal: ProposalId,
     },
+    /// A registrar defined an asset class.
+    AssetClassDefined {
+        /// The class.
+        class: AssetClassId,
+        /// The registrar.
+        registrar: InstitutionId,
+    },
+    /// A registrar registered an asset.
+    AssetRegistered {
+        /// The asset.
+        asset: AssetId,
+        /// Its owner.
+        owner: Owner,
+        /// The registrar.
+        registrar: InstitutionId,
+    },
+    /// A registrar revalued an asset.
+    AssetRevalued {
+        /// The asset.
+        asset: AssetId,
+        /// Its new value.
+        value: Amount,
+    },
+    /// An asset changed hands.
+    AssetTransferred {
+        /// The asset.
+        asset: AssetId,
+        /// The previous owner.
+        from: Owner,
+        /// The new owner.
+        to: Owner,
+    },
+    /// A member issued a currency.
+    CurrencyIssued {
+        /// The currency.
+        currency: CurrencyId,
+        /// The issuer.
+        issuer: InstitutionId,
+    },
+    /// Funds were created.
+    FundsMinted {
+        /// The currency.
+        currency: CurrencyId,
+        /// The account credited.
+        account: Owner,
+        /// How much.
+        amount: Amount,
+    },
+    /// Funds were destroyed.
+    FundsBurned {
+        /// The currency.
+        currency: CurrencyId,
+        /// The account debited.
+        account: Owner,
+        /// How much.
+        amount: Amount,
+    },
+    /// Funds moved between accounts.
+    FundsTransferred {
+        /// The currency.
+        currency: CurrencyId,
+        /// The account debited.
+        from: Owner,
+        /// The account credited.
+        to: Owner,
+        /// How much.
+        amount: Amount,
+    },
+    /// A lender offered a loan.
+    LoanOffered {
+        /// The loan.
+        loan: LoanId,
+        /// The lender.
+        lender: InstitutionId,
+        /// The borrower.
+        borrower: Owner,
+    },
+    /// An offer ended unaccepted: withdrawn by the lender, or expired.
+    OfferClosed {
+        /// The loan.
+        loan: LoanId,
+        /// The borrower.
+        borrower: Owner,
+        /// Withdrawn (true) or expired (false).
+        withdrawn: bool,
+    },
+    /// The borrower accepted: collateral locked, principal disbursed.
+    LoanAccepted {
+        /// The loan.
+        loan: LoanId,
+        /// The lender.
+        lender: InstitutionId,
+        /// The borrower.
+        borrower: Owner,
+    },
+    /// A payment was applied to a loan.
+    LoanPaid {
+        /// The loan.
+        loan: LoanId,
+        /// The borrower.
+        borrower: Owner,
+        /// The amount paid.
+        amount: Amount,
+    },
+    /// A loan's days-past-due band changed (0 = current again).
+    LoanBand {
+        /// The loan.
+        loan: LoanId,
+        /// The borrower.
+        borrower: Owner,
+        /// Days past due, by 30-day band.
+        days_past_due: u16,
+    },
+    /// A loan was repaid in full and its collateral released.
+    LoanRepaid {
+        /// The loan.
+        loan: LoanId,
+        /// The borrower.
+        borrower: Owner,
+    },
+    /// A loan defaulted and its remedy ran.
+    LoanDefaulted {
+        /// The loan.
+        loan: LoanId,
+        /// The lender.
+        lender: InstitutionId,
+        /// The borrower.
+        borrower: Owner,
+    },
+    /// A liquidation's proceeds were applied.
+    LiquidationCompleted {
+        /// The loan.
+        loan: LoanId,
+        /// The borrower.
+        borrower: Owner,
+        /// What the collateral fetched.
+        proceeds: Amount,
+        /// What went back to the borrower.
+        surplus: Amount,
+    },
 }
 
 crate::codec_tagged!(Event {
@@ -253,6 +398,22 @@ crate::codec_tagged!(Event {
     15 => ProposalApproved { proposal, approver, approvals },
     16 => ProposalEnacted { proposal },
     17 => ProposalExpired { proposal },
+    30 => AssetClassDefined { class, registrar },
+    31 => AssetRegistered { asset, owner, registrar },
+    32 => AssetRevalued { asset, value },
+    33 => AssetTransferred { asset, from, to },
+    34 => CurrencyIssued { currency, issuer },
+    35 => FundsMinted { currency, account, amount },
+    36 => FundsBurned { currency, account, amount },
+    37 => FundsTransferred { currency, from, to, amount },
+    40 => LoanOffered { loan, lender, borrower },
+    41 => OfferClosed { loan, borrower, withdrawn },
+    42 => LoanAccepted { loan, lender, borrower },
+    43 => LoanPaid { loan, borrower, amount },
+    44 => LoanBand { loan, borrower, days_past_due },
+    45 => LoanRepaid { loan, borrower },
+    46 => LoanDefaulted { loan, lender, borrower },
+    47 => LiquidationCompleted { loan, borrower, proceeds, surplus },
 });
 
 impl Event {
@@ -272,10 +433,27 @@ impl Event {
             | Self::DisputeOpened { subject, .. }
             | Self::DisputeResolved { subject, .. }
             | Self::RecordPurged { subject, .. } => Some(*subject),
+            Self::AssetRegistered { owner, .. } => owner.subject(),
+            Self::AssetTransferred { to, .. } => to.subject(),
+            Self::FundsMinted { account, .. } | Self::FundsBurned { account, .. } => {
+                account.subject()
+            }
+            Self::FundsTransferred { to, .. } => to.subject(),
+            Self::LoanOffered { borrower, .. }
+            | Self::OfferClosed { borrower, .. }
+            | Self::LoanAccepted { borrower, .. }
+            | Self::LoanPaid { borrower, .. }
+            | Self::LoanBand { borrower, .. }
+            | Self::LoanRepaid { borrower, .. }
+            | Self::LoanDefaulted { borrower, .. }
+            | Self::LiquidationCompleted { borrower, .. } => borrower.subject(),
             Self::ProposalSubmitted { .. }
             | Self::ProposalApproved { .. }
             | Self::ProposalEnacted { .. }
-            | Self::ProposalExpired { .. } => None,
+            | Self::ProposalExpired { .. }
+            | Self::AssetClassDefined { .. }
+            | Self::AssetRevalued { .. }
+            | Self::CurrencyIssued { .. } => None,
         }
     }
 
@@ -299,6 +477,22 @@ impl Event {
             Self::ProposalApproved { .. } => "proposal_approved",
             Self::ProposalEnacted { .. } => "proposal_enacted",
             Self::ProposalExpired { .. } => "proposal_expired",
+            Self::AssetClassDefined { .. } => "asset_class_defined",
+            Self::AssetRegistered { .. } => "asset_registered",
+            Self::AssetRevalued { .. } => "asset_revalued",
+            Self::AssetTransferred { .. } => "asset_transferred",
+            Self::CurrencyIssued { .. } => "currency_issued",
+            Self::FundsMinted { .. } => "funds_minted",
+            Self::FundsBurned { .. } => "funds_burned",
+            Self::FundsTransferred { .. } => "funds_transferred",
+            Self::LoanOffered { .. } => "loan_offered",
+            Self::OfferClosed { .. } => "offer_closed",
+            Self::LoanAccepted { .. } => "loan_accepted",
+            Self::LoanPaid { .. } => "loan_paid",
+            Self::LoanBand { .. } => "loan_band",
+            Self::LoanRepaid { .. } => "loan_repaid",
+            Self::LoanDefaulted { .. } => "loan_defaulted",
+            Self::LiquidationCompleted { .. } => "liquidation_completed",
         }
     }
 }

@@ -95,6 +95,31 @@ pub enum Table {
     Approval = 0x51,
     /// Queue: open proposals by expiry.
     ProposalExpiryQueue = 0x52,
+    /// [`crate::lending::AssetClass`] by id.
+    AssetClass = 0x60,
+    /// [`crate::lending::Asset`] by id.
+    Asset = 0x61,
+    /// Listing: an owner's assets, by owner code and sequence (value: the asset id, or
+    /// nothing once the asset left).
+    OwnerAsset = 0x62,
+    /// [`crate::lending::Currency`] by id.
+    Currency = 0x63,
+    /// Currency id by issuer and symbol (uniqueness index).
+    CurrencySymbol = 0x64,
+    /// [`crate::lending::Balance`] by currency and owner code.
+    Balance = 0x65,
+    /// [`crate::lending::Loan`] by id.
+    Loan = 0x66,
+    /// Queue: loans by their next time-driven check.
+    LoanQueue = 0x67,
+    /// [`crate::lending::LoanEvent`]s of a loan, by loan and sequence.
+    LoanHistory = 0x68,
+    /// Listing: the loans that have locked an asset.
+    AssetLoan = 0x69,
+    /// Listing: a borrower's loans, by owner code and sequence.
+    BorrowerLoan = 0x6a,
+    /// Listing: a lender's loans, by lender and sequence.
+    LenderLoan = 0x6b,
     /// [`TransactionReceipt`] by transaction hash.
     Transaction = 0x70,
     /// The events of a block, by height.
@@ -310,6 +335,73 @@ impl StateKey {
         KeyBuilder::new(Table::BlockEvents).u64(height.0).build()
     }
 
+    /// The key of an [`crate::lending::AssetClass`].
+    pub fn asset_class(id: crate::ids::AssetClassId) -> Self {
+        KeyBuilder::new(Table::AssetClass).u64(id.0).build()
+    }
+
+    /// The key of an [`crate::lending::Asset`].
+    pub fn asset(id: crate::ids::AssetId) -> Self {
+        KeyBuilder::new(Table::Asset).u64(id.0).build()
+    }
+
+    /// The key of the `sequence`th entry of an owner's asset listing.
+    pub fn owner_asset(owner: OwnerCode, sequence: u32) -> Self {
+        listing_key(Table::OwnerAsset, u64::from(owner.0), sequence)
+    }
+
+    /// The key of a [`crate::lending::Currency`].
+    pub fn currency(id: crate::ids::CurrencyId) -> Self {
+        KeyBuilder::new(Table::Currency).u64(id.0).build()
+    }
+
+    /// The key of a currency-symbol entry.
+    pub fn currency_symbol(issuer: InstitutionId, symbol: &crate::lending::Symbol) -> Self {
+        KeyBuilder::new(Table::CurrencySymbol)
+            .u32(low32(issuer.0))
+            .push(symbol.as_str().as_bytes())
+            .build()
+    }
+
+    /// The key of an account's [`crate::lending::Balance`].
+    pub fn balance(currency: crate::ids::CurrencyId, owner: OwnerCode) -> Self {
+        KeyBuilder::new(Table::Balance)
+            .u32(low32(currency.0))
+            .u32(owner.0)
+            .u64(currency.0)
+            .build()
+    }
+
+    /// The key of a [`crate::lending::Loan`].
+    pub fn loan(id: crate::ids::LoanId) -> Self {
+        KeyBuilder::new(Table::Loan).u64(id.0).build()
+    }
+
+    /// The key of a loan-queue entry.
+    pub fn loan_queue(at: TimestampMs, loan: crate::ids::LoanId) -> Self {
+        queue_key(Table::LoanQueue, at, loan.0)
+    }
+
+    /// The key of the `sequence`th event in a loan's history.
+    pub fn loan_history(loan: crate::ids::LoanId, sequence: u32) -> Self {
+        listing_key(Table::LoanHistory, loan.0, sequence)
+    }
+
+    /// The key of the `sequence`th loan to lock an asset.
+    pub fn asset_loan(asset: crate::ids::AssetId, sequence: u32) -> Self {
+        listing_key(Table::AssetLoan, asset.0, sequence)
+    }
+
+    /// The key of the `sequence`th loan of a borrower.
+    pub fn borrower_loan(owner: OwnerCode, sequence: u32) -> Self {
+        listing_key(Table::BorrowerLoan, u64::from(owner.0), sequence)
+    }
+
+    /// The key of the `sequence`th loan of a lender.
+    pub fn lender_loan(lender: InstitutionId, sequence: u32) -> Self {
+        listing_key(Table::LenderLoan, lender.0, sequence)
+    }
+
     /// The first key of a queue after every entry due at or before `at`: the exclusive end
     /// of a scan for due entries (entries due later in the same second are included and
     /// must be skipped by their [`StateKey::due_ms`]).
@@ -339,6 +431,23 @@ impl StateKey {
     /// The first key of a listing: `owner`'s entries from sequence 0.
     pub fn listing_start(table: Table, owner: u64) -> Self {
         listing_key(table, owner, 0)
+    }
+}
+
+/// An owner as keys name it: a subject's number, or an institution's id with the top bit
+/// set, so the two never collide and both fit the indexed bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OwnerCode(pub u32);
+
+impl OwnerCode {
+    /// The code of a subject with this number.
+    pub fn subject(number: u32) -> Self {
+        Self(number & 0x7fff_ffff)
+    }
+
+    /// The code of an institution.
+    pub fn institution(id: InstitutionId) -> Self {
+        Self(0x8000_0000 | (low32(id.0) & 0x7fff_ffff))
     }
 }
 
@@ -373,6 +482,14 @@ pub struct Counters {
     pub dispute: DisputeId,
     /// Next proposal id.
     pub proposal: ProposalId,
+    /// Next asset class id.
+    pub asset_class: crate::ids::AssetClassId,
+    /// Next asset id.
+    pub asset: crate::ids::AssetId,
+    /// Next currency id.
+    pub currency: crate::ids::CurrencyId,
+    /// Next loan id.
+    pub loan: crate::ids::LoanId,
 }
 crate::codec_struct!(Counters {
     institution,
@@ -381,7 +498,11 @@ crate::codec_struct!(Counters {
     consent,
     inquiry,
     dispute,
-    proposal
+    proposal,
+    asset_class,
+    asset,
+    currency,
+    loan
 });
 
 /// Network-wide state: one per chain.
@@ -459,7 +580,25 @@ pub struct Institution {
     pub admitted_at: TimestampMs,
     /// Consents granted to it so far: the next sequence number of its consent listing.
     pub consents_received: u32,
+    /// Entries in its listings of loans made, assets and loans borrowed.
+    pub listings: InstitutionListings,
 }
+
+/// How many entries an institution has in each of its listings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InstitutionListings {
+    /// Loans it offered.
+    pub loans_made: u32,
+    /// Assets it has owned.
+    pub assets: u32,
+    /// Loans it borrowed.
+    pub loans_borrowed: u32,
+}
+crate::codec_struct!(InstitutionListings {
+    loans_made,
+    assets,
+    loans_borrowed
+});
 crate::codec_struct!(Institution {
     id,
     name,
@@ -468,7 +607,8 @@ crate::codec_struct!(Institution {
     encryption_key,
     suspended,
     admitted_at,
-    consents_received
+    consents_received,
+    listings
 });
 
 impl Institution {
@@ -489,12 +629,18 @@ pub struct ListingCounts {
     pub inquiries: u32,
     /// Disputes it opened.
     pub disputes: u32,
+    /// Assets it has owned.
+    pub assets: u32,
+    /// Loans it borrowed.
+    pub loans: u32,
 }
 crate::codec_struct!(ListingCounts {
     records,
     consents,
     inquiries,
-    disputes
+    disputes,
+    assets,
+    loans
 });
 
 /// A subject (borrower): a pseudonym with keys, and nothing that identifies a person.
@@ -591,6 +737,9 @@ pub struct Record {
     pub open_dispute: Option<DisputeId>,
     /// Whether it was deleted (by its furnisher, a deletion code, or a lapsed dispute).
     pub deleted: bool,
+    /// The loan contract that furnished it by itself, if any; such records carry only
+    /// cleartext metadata (no payload), since the state machine cannot seal.
+    pub loan: Option<crate::ids::LoanId>,
 }
 crate::codec_struct!(Record {
     id,
@@ -609,6 +758,7 @@ crate::codec_struct!(Record {
     purge_on,
     open_dispute,
     deleted,
+    loan,
 });
 
 /// A consent a subject gave a lender.

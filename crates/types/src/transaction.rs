@@ -5,15 +5,20 @@
 //! the [`Transaction`] under the namespace [`SIGNING_NAMESPACE`].
 //!
 //! Payload tags are part of the format. Tags 1–39 are the credit-sharing kinds; 40 and up
-//! are reserved for the asset registry and lending.
+//! are the asset registry and lending.
 
 use crate::{
     codec::{BoundedVec, encode},
     genesis::ChainId,
     governance::GovernanceAction,
     hash::{DOMAIN_TRANSACTION, Digest},
+    ids::LoanId,
     ids::{ConsentId, DisputeId, InstitutionId, ProposalId, RecordId, SubjectId},
     keys::{EncryptionKey, PublicKey, Signature},
+    lending::{
+        CompleteLiquidation, DefineAssetClass, FundsMovement, IssueCurrency, LoanPayment,
+        LoanTerms, RegisterAsset, RevalueAsset, TransferAsset,
+    },
     limits::{ACTIVE_CONSENTS_PER_SUBJECT_MAX, REPORT_KEY_EPOCHS_MAX},
     metro2::{AccountStatus, Tradeline},
     sealed::{SealedKey, SealedPayload, WrappedReportKey},
@@ -98,6 +103,34 @@ pub enum Payload {
     ApproveGovernance(ProposalId),
     /// The regulator logs a read of a subject's file through the audit key.
     RecordAuditAccess(RecordAuditAccess),
+    /// A registrar defines a kind of asset.
+    DefineAssetClass(DefineAssetClass),
+    /// A registrar attests an asset and its value.
+    RegisterAsset(RegisterAsset),
+    /// A registrar attests an asset's new value.
+    RevalueAsset(RevalueAsset),
+    /// An owner transfers an unpledged asset.
+    TransferAsset(TransferAsset),
+    /// A member issues a tokenised deposit.
+    IssueCurrency(IssueCurrency),
+    /// The issuer creates funds in an account.
+    MintFunds(FundsMovement),
+    /// The issuer destroys funds from an account's available balance.
+    BurnFunds(FundsMovement),
+    /// A holder moves available funds to another account.
+    TransferFunds(FundsMovement),
+    /// A lender offers a loan.
+    OfferLoan(LoanTerms),
+    /// The borrower accepts an offer: collateral locks, principal disburses.
+    AcceptLoan(LoanId),
+    /// The lender withdraws an offer not yet accepted.
+    WithdrawOffer(LoanId),
+    /// Anyone repays a loan in its on-ledger currency from their own funds.
+    RepayLoan(LoanPayment),
+    /// The lender confirms a repayment received off the ledger.
+    ConfirmRepayment(LoanPayment),
+    /// The liquidating registrar reports what a defaulted loan's collateral fetched.
+    CompleteLiquidation(CompleteLiquidation),
 }
 crate::codec_enum!(Payload {
     1 => RegisterSubject(RegisterSubject),
@@ -112,6 +145,20 @@ crate::codec_enum!(Payload {
     10 => ProposeGovernance(ProposeGovernance),
     11 => ApproveGovernance(ProposalId),
     12 => RecordAuditAccess(RecordAuditAccess),
+    40 => DefineAssetClass(DefineAssetClass),
+    41 => RegisterAsset(RegisterAsset),
+    42 => RevalueAsset(RevalueAsset),
+    43 => TransferAsset(TransferAsset),
+    44 => IssueCurrency(IssueCurrency),
+    45 => MintFunds(FundsMovement),
+    46 => BurnFunds(FundsMovement),
+    47 => TransferFunds(FundsMovement),
+    48 => OfferLoan(LoanTerms),
+    49 => AcceptLoan(LoanId),
+    50 => WithdrawOffer(LoanId),
+    51 => RepayLoan(LoanPayment),
+    52 => ConfirmRepayment(LoanPayment),
+    53 => CompleteLiquidation(CompleteLiquidation),
 });
 
 /// The kind of a payload, without its body: for tables, metrics and the authorisation
@@ -143,11 +190,39 @@ pub enum PayloadKind {
     ApproveGovernance,
     /// See [`Payload::RecordAuditAccess`].
     RecordAuditAccess,
+    /// See [`Payload::DefineAssetClass`].
+    DefineAssetClass,
+    /// See [`Payload::RegisterAsset`].
+    RegisterAsset,
+    /// See [`Payload::RevalueAsset`].
+    RevalueAsset,
+    /// See [`Payload::TransferAsset`].
+    TransferAsset,
+    /// See [`Payload::IssueCurrency`].
+    IssueCurrency,
+    /// See [`Payload::MintFunds`].
+    MintFunds,
+    /// See [`Payload::BurnFunds`].
+    BurnFunds,
+    /// See [`Payload::TransferFunds`].
+    TransferFunds,
+    /// See [`Payload::OfferLoan`].
+    OfferLoan,
+    /// See [`Payload::AcceptLoan`].
+    AcceptLoan,
+    /// See [`Payload::WithdrawOffer`].
+    WithdrawOffer,
+    /// See [`Payload::RepayLoan`].
+    RepayLoan,
+    /// See [`Payload::ConfirmRepayment`].
+    ConfirmRepayment,
+    /// See [`Payload::CompleteLiquidation`].
+    CompleteLiquidation,
 }
 
 impl PayloadKind {
     /// Every kind.
-    pub const ALL: [PayloadKind; 12] = [
+    pub const ALL: [PayloadKind; 26] = [
         Self::RegisterSubject,
         Self::AttestKyc,
         Self::RotateReportKey,
@@ -160,6 +235,20 @@ impl PayloadKind {
         Self::ProposeGovernance,
         Self::ApproveGovernance,
         Self::RecordAuditAccess,
+        Self::DefineAssetClass,
+        Self::RegisterAsset,
+        Self::RevalueAsset,
+        Self::TransferAsset,
+        Self::IssueCurrency,
+        Self::MintFunds,
+        Self::BurnFunds,
+        Self::TransferFunds,
+        Self::OfferLoan,
+        Self::AcceptLoan,
+        Self::WithdrawOffer,
+        Self::RepayLoan,
+        Self::ConfirmRepayment,
+        Self::CompleteLiquidation,
     ];
 }
 
@@ -179,6 +268,20 @@ impl Payload {
             Self::ProposeGovernance(_) => PayloadKind::ProposeGovernance,
             Self::ApproveGovernance(_) => PayloadKind::ApproveGovernance,
             Self::RecordAuditAccess(_) => PayloadKind::RecordAuditAccess,
+            Self::DefineAssetClass(_) => PayloadKind::DefineAssetClass,
+            Self::RegisterAsset(_) => PayloadKind::RegisterAsset,
+            Self::RevalueAsset(_) => PayloadKind::RevalueAsset,
+            Self::TransferAsset(_) => PayloadKind::TransferAsset,
+            Self::IssueCurrency(_) => PayloadKind::IssueCurrency,
+            Self::MintFunds(_) => PayloadKind::MintFunds,
+            Self::BurnFunds(_) => PayloadKind::BurnFunds,
+            Self::TransferFunds(_) => PayloadKind::TransferFunds,
+            Self::OfferLoan(_) => PayloadKind::OfferLoan,
+            Self::AcceptLoan(_) => PayloadKind::AcceptLoan,
+            Self::WithdrawOffer(_) => PayloadKind::WithdrawOffer,
+            Self::RepayLoan(_) => PayloadKind::RepayLoan,
+            Self::ConfirmRepayment(_) => PayloadKind::ConfirmRepayment,
+            Self::CompleteLiquidation(_) => PayloadKind::CompleteLiquidation,
         }
     }
 }

@@ -6,13 +6,13 @@
 //! entry is removed as it is processed, whatever the object's state, so a stale entry can
 //! never pin the head of a queue.
 
-use super::{consents, disputes, governance};
+use super::{consents, disputes, governance, loans};
 use crate::{
     exec::{Exec, RuleResult},
     state::StateRead,
 };
 use credence_types::{
-    ConsentId, DisputeId, ProposalId, RecordId, TimestampMs,
+    ConsentId, DisputeId, LoanId, ProposalId, RecordId, TimestampMs,
     limits::DEADLINES_PER_BLOCK_MAX,
     receipt::Event,
     state::{Record, StateKey, Table},
@@ -32,6 +32,10 @@ pub(crate) fn begin_block<S: StateRead + ?Sized>(exec: &mut Exec<'_, S>) -> Rule
     for (key, id) in due(exec, Table::ProposalExpiryQueue, now)? {
         exec.remove(key);
         governance::expire(exec, ProposalId(id))?;
+    }
+    for (key, id) in due(exec, Table::LoanQueue, now)? {
+        exec.remove(key);
+        loans::check(exec, LoanId(id))?;
     }
     // Purges are due from the start of their day.
     for (key, id) in due(exec, Table::PurgeQueue, now)? {

@@ -24,7 +24,12 @@ pub(crate) fn open<S: StateRead + ?Sized>(
     ensure(record.subject == subject.id, Rejection::RecordNotOwn)?;
     ensure(!record.deleted, Rejection::RecordDeleted)?;
     ensure(record.superseded_by.is_none(), Rejection::RecordSuperseded)?;
-    ensure(record.payload.is_some(), Rejection::RecordPurged)?;
+    // A contract's own records carry no payload from the start; others lose it at purge.
+    ensure(
+        record.payload.is_some()
+            || record.loan.is_some() && record.purge_on.is_none_or(|on| exec.now().date() < on),
+        Rejection::RecordPurged,
+    )?;
     ensure(
         record.open_dispute.is_none(),
         Rejection::RecordAlreadyDisputed,

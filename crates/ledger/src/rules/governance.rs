@@ -196,6 +196,7 @@ fn enact<S: StateRead + ?Sized>(exec: &mut Exec<'_, S>, proposal: &mut Proposal)
                 suspended: false,
                 admitted_at: exec.now(),
                 consents_received: 0,
+                listings: Default::default(),
             };
             exec.store(StateKey::institution(id), &institution);
             exec.store(StateKey::institution_name(&new.name), &id);

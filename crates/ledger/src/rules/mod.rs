@@ -2,10 +2,13 @@
 //! payload, checks everything it needs before writing anything that matters, and either
 //! applies whole or returns the rejection (the executor then drops its writes).
 
+pub(crate) mod assets;
 pub(crate) mod consents;
 pub(crate) mod deadlines;
 pub(crate) mod disputes;
+pub(crate) mod funds;
 pub(crate) mod governance;
+pub(crate) mod loans;
 pub(crate) mod records;
 pub(crate) mod subjects;
 
@@ -61,6 +64,36 @@ pub(crate) fn dispatch<S: StateRead + ?Sized>(
         }
         (Actor::Institution(approver), Payload::ApproveGovernance(proposal)) => {
             governance::approve(exec, &approver, *proposal)
+        }
+        (Actor::Institution(registrar), Payload::DefineAssetClass(body)) => {
+            assets::define_class(exec, &registrar, body)
+        }
+        (Actor::Institution(registrar), Payload::RegisterAsset(body)) => {
+            assets::register(exec, &registrar, body)
+        }
+        (Actor::Institution(registrar), Payload::RevalueAsset(body)) => {
+            assets::revalue(exec, &registrar, body)
+        }
+        (actor, Payload::TransferAsset(body)) => assets::transfer(exec, &actor, body),
+        (Actor::Institution(issuer), Payload::IssueCurrency(body)) => {
+            funds::issue(exec, &issuer, body)
+        }
+        (Actor::Institution(issuer), Payload::MintFunds(body)) => funds::mint(exec, &issuer, body),
+        (Actor::Institution(issuer), Payload::BurnFunds(body)) => funds::burn(exec, &issuer, body),
+        (actor, Payload::TransferFunds(body)) => funds::transfer(exec, &actor, body),
+        (Actor::Institution(lender), Payload::OfferLoan(terms)) => {
+            loans::offer(exec, &lender, terms)
+        }
+        (actor, Payload::AcceptLoan(loan)) => loans::accept(exec, &actor, *loan),
+        (Actor::Institution(lender), Payload::WithdrawOffer(loan)) => {
+            loans::withdraw(exec, &lender, *loan)
+        }
+        (actor, Payload::RepayLoan(payment)) => loans::repay(exec, &actor, payment),
+        (Actor::Institution(lender), Payload::ConfirmRepayment(payment)) => {
+            loans::confirm(exec, &lender, payment)
+        }
+        (Actor::Institution(registrar), Payload::CompleteLiquidation(body)) => {
+            loans::complete_liquidation(exec, &registrar, body)
         }
         _ => Err(Fail::Reject(Rejection::SignerUnknown)),
     }

@@ -63,13 +63,56 @@ pub(crate) fn furnish<S: StateRead + ?Sized>(
         exec.store(StateKey::record(previous_id), &previous);
     }
 
+    store_record(
+        exec,
+        furnisher.id,
+        &mut subject,
+        id,
+        NewRecord {
+            account: f.account,
+            status: f.status,
+            first_delinquency: f.first_delinquency,
+            as_of: f.as_of,
+            report_key_epoch: f.report_key_epoch,
+            payload: Some(f.payload.clone()),
+            commitment: f.commitment,
+            supersedes: f.supersedes,
+            loan: None,
+        },
+    )?;
+    Ok(id)
+}
+
+/// A record about to be stored: what both furnishers and loan contracts provide.
+pub(crate) struct NewRecord {
+    pub(crate) account: credence_types::Digest,
+    pub(crate) status: credence_types::metro2::AccountStatus,
+    pub(crate) first_delinquency: Option<credence_types::Date>,
+    pub(crate) as_of: credence_types::Date,
+    pub(crate) report_key_epoch: u32,
+    pub(crate) payload: Option<credence_types::sealed::SealedPayload>,
+    pub(crate) commitment: credence_types::Digest,
+    pub(crate) supersedes: Option<RecordId>,
+    pub(crate) loan: Option<credence_types::LoanId>,
+}
+
+/// Stores record `id` about `subject` (the supersession link, if any, already checked and
+/// written), queues its purge if it is negative, lists it on the subject's file, and emits
+/// `record_furnished` and, for an adverse status, `adverse`.
+pub(crate) fn store_record<S: StateRead + ?Sized>(
+    exec: &mut Exec<'_, S>,
+    furnisher: credence_types::InstitutionId,
+    subject: &mut Subject,
+    id: RecordId,
+    record: NewRecord,
+) -> RuleResult {
     // Negative information is kept for the retention period after the date of first
     // delinquency (FCRA §605); after that only the commitment remains.
     let negative = matches!(
-        f.status.class(),
+        record.status.class(),
         StatusClass::Delinquent | StatusClass::Derogatory | StatusClass::PaidDerogatory
     );
-    let purge_on = match (negative, f.first_delinquency) {
+    let purge_on = match (negative, record.first_delinquency) {
         (true, Some(first)) => {
             let years = exec.meta()?.parameters.retention_years;
             Some(first.plus_years(u32::from(years)))
@@ -79,46 +122,48 @@ pub(crate) fn furnish<S: StateRead + ?Sized>(
     if let Some(on) = purge_on {
         exec.mark(StateKey::purge_queue(on, id));
     }
-
+    let status = record.status;
+    let supersedes = record.supersedes;
     exec.store(
         StateKey::record(id),
         &Record {
             id,
-            furnisher: furnisher.id,
-            subject: f.subject,
-            account: f.account,
-            status: f.status,
-            first_delinquency: f.first_delinquency,
-            as_of: f.as_of,
-            report_key_epoch: f.report_key_epoch,
-            payload: Some(f.payload.clone()),
-            commitment: f.commitment,
-            supersedes: f.supersedes,
+            furnisher,
+            subject: subject.id,
+            account: record.account,
+            status: record.status,
+            first_delinquency: record.first_delinquency,
+            as_of: record.as_of,
+            report_key_epoch: record.report_key_epoch,
+            payload: record.payload,
+            commitment: record.commitment,
+            supersedes: record.supersedes,
             superseded_by: None,
             furnished_at: exec.now(),
             purge_on,
             open_dispute: None,
             deleted: false,
+            loan: record.loan,
         },
     );
     let sequence = subject.listings.records;
     exec.store(StateKey::subject_record(subject.number, sequence), &id);
     subject.listings.records = sequence.checked_add(1).ok_or(Rejection::IdsExhausted)?;
-    exec.store(StateKey::subject(&subject.id), &subject);
+    exec.store(StateKey::subject(&subject.id), &*subject);
     exec.emit(Event::RecordFurnished {
         record: id,
-        subject: f.subject,
-        furnisher: furnisher.id,
-        status: f.status,
-        supersedes: f.supersedes,
+        subject: subject.id,
+        furnisher,
+        status,
+        supersedes,
     });
-    if f.status.is_adverse() {
+    if status.is_adverse() {
         exec.emit(Event::Adverse {
-            subject: f.subject,
+            subject: subject.id,
             record: id,
-            furnisher: furnisher.id,
-            status: f.status,
+            furnisher,
+            status,
         });
     }
-    Ok(id)
+    Ok(())
 }
