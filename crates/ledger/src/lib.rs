@@ -123,10 +123,16 @@ impl<'s, S: StateRead + ?Sized> BlockExecutor<'s, S> {
                 return Err(error);
             }
         };
-        // Record where the transaction landed, unless an earlier copy of it already did
-        // (a replay is rejected, and must not overwrite the original's receipt).
+        // Record where the transaction landed, unless an earlier copy of it already did (a
+        // replay is rejected, and must not overwrite the original's receipt), or it did not
+        // use up its nonce (then it changed nothing, and may still apply in a later block).
         let receipt_key = StateKey::transaction(&verified.hash());
-        match self.exec.exists(&receipt_key) {
+        let exists = if outcome.consumes_nonce() {
+            self.exec.exists(&receipt_key)
+        } else {
+            Ok(true)
+        };
+        match exists {
             Ok(true) => {}
             Ok(false) => self.exec.store(
                 receipt_key,

@@ -191,7 +191,7 @@ impl Model {
                     rejection,
                     Rejection::NonceNotNext | Rejection::ChainIdMismatch
                 ) {
-                    [credence_types::state::Table::Transaction as u8].into()
+                    std::collections::BTreeSet::new()
                 } else {
                     rejection_footprint()
                 };

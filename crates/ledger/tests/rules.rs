@@ -15,6 +15,7 @@ use credence_types::{
     receipt::{DisputeResolution, Event, Outcome},
     state::{
         Consent, Dispute, Institution, Meta, Proposal, ProposalStatus, Record, StateKey, Table,
+        TransactionReceipt,
     },
     transaction::{
         AnswerDispute, AttestKyc, DisputeAnswer, DisputeReason, OpenDispute, ProposeGovernance,
@@ -57,9 +58,35 @@ fn wrong_chain_and_wrong_nonce_change_nothing() {
         Payload::ApproveGovernance(ProposalId(0)),
     );
     assert_eq!(chain.apply(tx), rejected(Rejection::NonceNotNext));
-    // Only the two receipts were written.
+    // Nothing at all was written, not even a receipt: neither used up its nonce.
     let changed = changed_tables(&before, &chain.state);
-    assert_eq!(changed, [Table::Transaction as u8].into());
+    assert!(changed.is_empty(), "{changed:?}");
+}
+
+#[test]
+fn a_transaction_rejected_for_its_nonce_still_applies_when_its_nonce_comes() {
+    // A Byzantine leader includes a subject's second transaction before its first.
+    let mut chain = Chain::new();
+    let mut borrower = Borrower::new(7);
+    let register = chain.register(&borrower);
+    let register = chain.borrower_tx(&mut borrower, register);
+    let consent = chain.consent(&borrower, BANK_A, Purpose::AccountReview);
+    let consent = chain.borrower_tx(&mut borrower, consent);
+    let early = chain.block(1_000, std::slice::from_ref(&consent));
+    assert_eq!(early.receipts[0].outcome, rejected(Rejection::NonceNotNext));
+    assert!(
+        chain
+            .get::<TransactionReceipt>(&StateKey::transaction(&consent.hash()))
+            .is_none(),
+        "no receipt: the transaction may still apply"
+    );
+    // In order, both apply, and the stored receipt says so.
+    let block = chain.block(1_000, &[register, consent.clone()]);
+    assert!(block.receipts.iter().all(|r| r.outcome == Outcome::Applied));
+    let receipt: TransactionReceipt = chain.get(&StateKey::transaction(&consent.hash())).unwrap();
+    assert_eq!(receipt.outcome, Outcome::Applied);
+    assert_eq!(receipt.height, chain.height);
+    assert_eq!(chain.subject(&borrower).active_consents.len(), 1);
 }
 
 #[test]

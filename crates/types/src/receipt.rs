@@ -37,8 +37,9 @@ crate::codec_struct!(Receipt {
 pub enum Outcome {
     /// It applied whole.
     Applied,
-    /// It broke a rule and changed nothing but its signer's nonce (or, for
-    /// [`Rejection::NonceNotNext`] and [`Rejection::ChainIdMismatch`], nothing at all).
+    /// It broke a rule and changed nothing but its signer's nonce and its receipt (or, for
+    /// [`Rejection::NonceNotNext`] and [`Rejection::ChainIdMismatch`], nothing at all: see
+    /// [`Outcome::consumes_nonce`]).
     Rejected(Rejection),
 }
 crate::codec_enum!(Outcome {
@@ -53,6 +54,16 @@ impl Outcome {
             Self::Applied => None,
             Self::Rejected(rejection) => Some(rejection),
         }
+    }
+
+    /// Whether the transaction used up its nonce. A transaction rejected for its chain id or
+    /// nonce did not: it changed nothing, not even its receipt, and the same signed bytes may
+    /// still apply later, in the block where their nonce is next.
+    pub fn consumes_nonce(self) -> bool {
+        !matches!(
+            self,
+            Self::Rejected(Rejection::NonceNotNext | Rejection::ChainIdMismatch)
+        )
     }
 }
 
