@@ -188,6 +188,14 @@ impl Chain {
         }
     }
 
+    /// The first member holding `role`.
+    pub fn member_with(&self, role: Role) -> usize {
+        self.members
+            .iter()
+            .position(|m| m.roles.has(role))
+            .expect("the consortium has a member with the role")
+    }
+
     pub fn chain_id(&self) -> ChainId {
         self.genesis.chain_id.clone()
     }
@@ -719,9 +727,10 @@ impl Workload {
             },
         };
         let usd = CurrencyId(0);
+        let registrar = chain.member_with(Role::Registrar);
         let mut setup = vec![
             chain.member_tx(
-                REGISTRAR,
+                registrar,
                 Payload::DefineAssetClass(DefineAssetClass {
                     name: Name::new("vehicle").unwrap(),
                     schema: Digest::of("schema", &[b"vin, make, model, year"]),
@@ -754,7 +763,7 @@ impl Workload {
             for &i in chunk {
                 let owner = Owner::Subject(self.borrowers[i].id());
                 txs.push(chain.member_tx(
-                    REGISTRAR,
+                    registrar,
                     Payload::RegisterAsset(RegisterAsset {
                         class: AssetClassId(0),
                         owner,
