@@ -65,7 +65,9 @@ impl From<SubmitError> for ApiError {
             SubmitError::Malformed(_) => (StatusCode::BAD_REQUEST, "transaction_malformed"),
             SubmitError::WrongChain(_) => (StatusCode::BAD_REQUEST, "chain_id_mismatch"),
             SubmitError::BadSignature => (StatusCode::BAD_REQUEST, "signature_invalid"),
-            SubmitError::StaleNonce { .. } => (StatusCode::CONFLICT, "nonce_stale"),
+            SubmitError::StaleNonce { .. } | SubmitError::Mempool(MempoolError::Stale) => {
+                (StatusCode::CONFLICT, "nonce_stale")
+            }
             SubmitError::Mempool(MempoolError::Duplicate) => {
                 (StatusCode::CONFLICT, "transaction_duplicate")
             }

@@ -16,12 +16,9 @@ use credence_crypto::VerifiedTransaction;
 use credence_ledger::{BlockOutcome, ChangeSet, genesis::genesis_state};
 use credence_store::{Pending, Store, StoreConfig, StoreError, execute};
 use credence_types::{
-    Block, BlockHeader, Digest, Height, SignedTransaction, TimestampMs, genesis::Genesis,
+    Block, BlockHeader, Digest, Height, PublicKey, SignedTransaction, TimestampMs, genesis::Genesis,
 };
-use std::{
-    collections::{BTreeMap, HashSet},
-    sync::Arc,
-};
+use std::{collections::BTreeMap, sync::Arc};
 
 /// Why the chain could not execute or commit a block.
 #[derive(Debug, thiserror::Error)]
@@ -180,14 +177,21 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Chain<E> {
         Ok(chain)
     }
 
-    /// Hashes of the transactions in the pending blocks from the tip to `parent`: a proposer
-    /// must not include them again.
-    pub fn pending_transactions(&self, parent: &Digest) -> Result<HashSet<Digest>, ChainError> {
-        Ok(self
-            .lineage(parent)?
-            .iter()
-            .flat_map(|e| e.transactions.iter().map(VerifiedTransaction::hash))
-            .collect())
+    /// The last nonce each signer used up in the pending blocks from the tip to `parent`: a
+    /// proposer continues each signer's transactions from there.
+    pub fn pending_nonces(&self, parent: &Digest) -> Result<BTreeMap<PublicKey, u64>, ChainError> {
+        let mut nonces = BTreeMap::new();
+        for executed in self.lineage(parent)? {
+            for (transaction, receipt) in
+                executed.transactions.iter().zip(&executed.outcome.receipts)
+            {
+                if receipt.outcome.consumes_nonce() {
+                    let transaction = transaction.transaction();
+                    nonces.insert(transaction.signer, transaction.nonce);
+                }
+            }
+        }
+        Ok(nonces)
     }
 
     /// Executes `transactions` as the block `header` (whose state root is ignored) on top of

@@ -6,13 +6,18 @@
 //! - the pool never holds more than its configured count or bytes; when full it refuses
 //!   new transactions rather than evicting (a client retries; a flood cannot push out
 //!   transactions already accepted);
-//! - [`Mempool::select`] returns, per signer, a run of consecutive nonces starting at the
-//!   lowest the pool holds for that signer, so a block never carries a transaction whose
-//!   predecessor is missing.
+//! - [`Mempool::select`] returns, per signer, a run of consecutive nonces starting exactly at
+//!   the signer's next nonce on the block's parent, so a block never carries a transaction
+//!   before its predecessor (which the ledger would reject, and a client would have to
+//!   resend), however gossip reordered them.
+//!
+//! The pool remembers each pending signer's last accepted nonce once known (from admission,
+//! from commits, or read from the store by the proposer), so selection needs no store read
+//! for a signer it has seen.
 
 use credence_crypto::VerifiedTransaction;
 use credence_types::{Digest, PublicKey, codec::EncodeSize as _};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Why the mempool refused a transaction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -29,6 +34,9 @@ pub enum MempoolError {
     /// The nonce is too far ahead of the signer's last accepted nonce.
     #[error("the nonce is more than {0} ahead of the signer's last accepted nonce")]
     NonceTooFarAhead(u64),
+    /// The signer's nonce has moved past it: it can never apply.
+    #[error("the signer's nonce has moved past this transaction's")]
+    Stale,
 }
 
 /// Bounds of the pool.
@@ -52,12 +60,21 @@ impl Default for MempoolLimits {
     }
 }
 
+/// One signer's pending transactions.
+#[derive(Debug, Default)]
+struct Queue {
+    /// The signer's last accepted nonce in committed state, once known.
+    committed: Option<u64>,
+    /// Pending transactions by nonce.
+    transactions: BTreeMap<u64, VerifiedTransaction>,
+}
+
 /// Verified transactions awaiting inclusion.
 #[derive(Debug)]
 pub struct Mempool {
     limits: MempoolLimits,
     by_hash: HashMap<Digest, (PublicKey, u64)>,
-    by_signer: HashMap<PublicKey, BTreeMap<u64, VerifiedTransaction>>,
+    by_signer: HashMap<PublicKey, Queue>,
     bytes: usize,
 }
 
@@ -95,11 +112,16 @@ impl Mempool {
     /// The transaction with this hash, if pending.
     pub fn get(&self, hash: &Digest) -> Option<VerifiedTransaction> {
         let (signer, nonce) = self.by_hash.get(hash)?;
-        self.by_signer.get(signer)?.get(nonce).cloned()
+        self.by_signer.get(signer)?.transactions.get(nonce).cloned()
     }
 
-    /// Adds a verified transaction.
-    pub fn insert(&mut self, transaction: VerifiedTransaction) -> Result<(), MempoolError> {
+    /// Adds a verified transaction. `committed` is its signer's last accepted nonce in
+    /// committed state, if the caller read it.
+    pub fn insert(
+        &mut self,
+        transaction: VerifiedTransaction,
+        committed: Option<u64>,
+    ) -> Result<(), MempoolError> {
         let hash = transaction.hash();
         if self.by_hash.contains_key(&hash) {
             return Err(MempoolError::Duplicate);
@@ -112,14 +134,20 @@ impl Mempool {
         }
         let signer = transaction.transaction().signer;
         let nonce = transaction.transaction().nonce;
+        if committed.is_some_and(|last| nonce <= last) {
+            return Err(MempoolError::Stale);
+        }
         let queue = self.by_signer.entry(signer).or_default();
-        if queue.contains_key(&nonce) {
+        if queue.transactions.contains_key(&nonce) {
             return Err(MempoolError::NonceTaken);
         }
-        if queue.len() >= self.limits.per_signer_max {
+        if queue.transactions.len() >= self.limits.per_signer_max {
             return Err(MempoolError::Full);
         }
-        queue.insert(nonce, transaction);
+        if committed.is_some() {
+            queue.committed = committed.max(queue.committed);
+        }
+        queue.transactions.insert(nonce, transaction);
         self.by_hash.insert(hash, (signer, nonce));
         self.bytes = self.bytes.saturating_add(size);
         Ok(())
@@ -134,23 +162,30 @@ impl Mempool {
 
     fn remove_entry(&mut self, signer: &PublicKey, nonce: u64) {
         if let Some(queue) = self.by_signer.get_mut(signer) {
-            if let Some(transaction) = queue.remove(&nonce) {
+            if let Some(transaction) = queue.transactions.remove(&nonce) {
                 self.bytes = self
                     .bytes
                     .saturating_sub(transaction.signed().encode_size());
                 self.by_hash.remove(&transaction.hash());
             }
-            if queue.is_empty() {
+            if queue.transactions.is_empty() {
                 self.by_signer.remove(signer);
             }
         }
     }
 
-    /// Drops a signer's transactions with nonces at or below `nonce`: they can no longer
-    /// apply once a transaction with that nonce was included.
-    pub fn prune_signer(&mut self, signer: &PublicKey, nonce: u64) {
-        let stale: Vec<u64> = match self.by_signer.get(signer) {
-            Some(queue) => queue.range(..=nonce).map(|(n, _)| *n).collect(),
+    /// Records that `signer`'s last accepted nonce in committed state is `nonce`, dropping
+    /// its transactions at or below it: they can no longer apply.
+    pub fn settle(&mut self, signer: &PublicKey, nonce: u64) {
+        let stale: Vec<u64> = match self.by_signer.get_mut(signer) {
+            Some(queue) => {
+                queue.committed = Some(nonce).max(queue.committed);
+                queue
+                    .transactions
+                    .range(..=nonce)
+                    .map(|(n, _)| *n)
+                    .collect()
+            }
             None => return,
         };
         for n in stale {
@@ -158,34 +193,42 @@ impl Mempool {
         }
     }
 
-    /// Picks transactions for a block: at most `count` and `bytes`, skipping those in
-    /// `exclude` (already in a pending ancestor), taking each signer's run of consecutive
-    /// nonces from its lowest, signers served in turn so one busy signer cannot crowd out
-    /// the rest.
+    /// Pending signers whose committed nonce the pool does not know yet: the proposer reads
+    /// them from the store and [`Mempool::settle`]s them before selecting.
+    pub fn unsettled(&self) -> Vec<PublicKey> {
+        self.by_signer
+            .iter()
+            .filter(|(_, queue)| queue.committed.is_none())
+            .map(|(signer, _)| *signer)
+            .collect()
+    }
+
+    /// Picks transactions for a block on a parent: at most `count` and `bytes`, taking each
+    /// signer's run of consecutive nonces from its next on the parent — after its committed
+    /// nonce, or after `pending[signer]`, the last nonce its transactions in the pending
+    /// blocks between the tip and the parent used up — signers served in turn so one busy
+    /// signer cannot crowd out the rest. Signers not yet settled are skipped.
     pub fn select(
         &self,
         count: usize,
         bytes: usize,
-        exclude: &HashSet<Digest>,
+        pending: &BTreeMap<PublicKey, u64>,
     ) -> Vec<VerifiedTransaction> {
-        // Each signer's queue as an iterator over its consecutive nonces.
+        // Each signer's run of consecutive nonces, from its next.
         let mut queues: Vec<Vec<&VerifiedTransaction>> = Vec::new();
         let signers: BTreeSet<&PublicKey> = self.by_signer.keys().collect();
         for signer in signers {
             let queue = &self.by_signer[signer];
+            let last = match (queue.committed, pending.get(signer)) {
+                (_, Some(pending)) => *pending,
+                (Some(committed), None) => committed,
+                (None, None) => continue,
+            };
             let mut run = Vec::new();
-            let mut expected: Option<u64> = None;
-            for (nonce, transaction) in queue {
-                if exclude.contains(&transaction.hash()) {
-                    // Included in an ancestor: the run continues after it.
-                    expected = Some(nonce.saturating_add(1));
-                    continue;
-                }
-                if expected.is_some_and(|e| e != *nonce) {
-                    break;
-                }
+            let mut expected = last.saturating_add(1);
+            while let Some(transaction) = queue.transactions.get(&expected) {
                 run.push(transaction);
-                expected = Some(nonce.saturating_add(1));
+                expected = expected.saturating_add(1);
             }
             if !run.is_empty() {
                 queues.push(run);
@@ -230,18 +273,11 @@ mod tests {
         )
     }
 
-    #[test]
-    fn selection_takes_consecutive_nonces_round_robin() {
-        let (a, b) = (Signer::from_seed(1), Signer::from_seed(2));
-        let mut pool = Mempool::new(MempoolLimits::default());
-        for n in [1, 2, 3, 5] {
-            pool.insert(tx(&a, n)).unwrap();
-        }
-        for n in [1, 2] {
-            pool.insert(tx(&b, n)).unwrap();
-        }
-        let picked: Vec<_> = pool
-            .select(10, usize::MAX, &HashSet::new())
+    /// What `select` picks, as (whether signed by `a`, nonce), sorted: the order between
+    /// signers depends on their keys.
+    fn picked(pool: &Mempool, a: &Signer, pending: &BTreeMap<PublicKey, u64>) -> Vec<(bool, u64)> {
+        let mut picked: Vec<_> = pool
+            .select(10, usize::MAX, pending)
             .iter()
             .map(|t| {
                 (
@@ -250,13 +286,53 @@ mod tests {
                 )
             })
             .collect();
-        // a's 5 waits for its missing 4; signers alternate.
-        assert_eq!(picked.len(), 5);
-        assert!(!picked.contains(&(true, 5)));
-        let excluded: HashSet<_> = [tx(&a, 1).hash(), tx(&a, 2).hash()].into();
-        let after = pool.select(10, usize::MAX, &excluded);
-        assert!(after.iter().all(|t| t.transaction().nonce != 1 || t.transaction().signer != a.key.public_key()));
-        assert_eq!(pool.select(2, usize::MAX, &HashSet::new()).len(), 2);
+        picked.sort_unstable();
+        picked
+    }
+
+    #[test]
+    fn selection_starts_at_each_signers_next_nonce_round_robin() {
+        let (a, b, c) = (
+            Signer::from_seed(1),
+            Signer::from_seed(2),
+            Signer::from_seed(3),
+        );
+        let mut pool = Mempool::new(MempoolLimits::default());
+        for n in [1, 2, 3, 5] {
+            pool.insert(tx(&a, n), Some(0)).unwrap();
+        }
+        for n in [1, 2] {
+            pool.insert(tx(&b, n), Some(0)).unwrap();
+        }
+        // c's 2 arrived by gossip before its 1: it must wait, not go first.
+        pool.insert(tx(&c, 2), None).unwrap();
+        assert_eq!(pool.unsettled(), vec![c.key.public_key()]);
+        pool.settle(&c.key.public_key(), 0);
+        let none = BTreeMap::new();
+        // a's 5 waits for its missing 4; c's 2 for its 1.
+        assert_eq!(
+            picked(&pool, &a, &none),
+            vec![(false, 1), (false, 2), (true, 1), (true, 2), (true, 3)]
+        );
+        // Signers take turns: two picks come from two signers.
+        let two = pool.select(2, usize::MAX, &none);
+        assert_ne!(two[0].transaction().signer, two[1].transaction().signer);
+        // With a's 1 and 2 in a pending ancestor, a's run starts at 3.
+        let pending: BTreeMap<_, _> = [(a.key.public_key(), 2)].into();
+        assert_eq!(
+            picked(&pool, &a, &pending),
+            vec![(false, 1), (false, 2), (true, 3)]
+        );
+        // Committing a's 1..3 drops them; its 5 still waits for 4.
+        pool.settle(&a.key.public_key(), 3);
+        assert_eq!(picked(&pool, &a, &none), vec![(false, 1), (false, 2)]);
+        pool.insert(tx(&a, 4), None).unwrap();
+        assert_eq!(
+            picked(&pool, &a, &none),
+            vec![(false, 1), (false, 2), (true, 4), (true, 5)]
+        );
+        // A transaction whose nonce was already used is refused.
+        assert_eq!(pool.insert(tx(&a, 3), Some(3)), Err(MempoolError::Stale));
     }
 
     #[test]
@@ -266,17 +342,17 @@ mod tests {
             transactions_max: 2,
             ..MempoolLimits::default()
         });
-        pool.insert(tx(&a, 1)).unwrap();
-        assert_eq!(pool.insert(tx(&a, 1)), Err(MempoolError::Duplicate));
+        pool.insert(tx(&a, 1), None).unwrap();
+        assert_eq!(pool.insert(tx(&a, 1), None), Err(MempoolError::Duplicate));
         let other = a.sign_with_nonce(
             &Name::new("test").unwrap(),
             1,
             Payload::ApproveGovernance(ProposalId(99)),
         );
-        assert_eq!(pool.insert(other), Err(MempoolError::NonceTaken));
-        pool.insert(tx(&a, 2)).unwrap();
-        assert_eq!(pool.insert(tx(&a, 3)), Err(MempoolError::Full));
-        pool.prune_signer(&a.key.public_key(), 1);
+        assert_eq!(pool.insert(other, None), Err(MempoolError::NonceTaken));
+        pool.insert(tx(&a, 2), None).unwrap();
+        assert_eq!(pool.insert(tx(&a, 3), None), Err(MempoolError::Full));
+        pool.settle(&a.key.public_key(), 1);
         assert_eq!(pool.len(), 1);
         pool.remove(&tx(&a, 2).hash());
         assert!(pool.is_empty() && pool.bytes() == 0);

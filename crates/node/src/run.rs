@@ -6,14 +6,12 @@ use crate::{
     chain::Chain,
     config::NodeConfig,
     consensus::{self, EngineConfig, network},
-    mempool::Mempool,
     metrics::Metrics,
-    service::{Node, Settings, Verifier},
+    service::{Node, NodeChannels, Settings, Verifier},
 };
 use commonware_runtime::{Runner as _, Supervisor as _, tokio as runtime};
 use credence_crypto::KeyFile;
 use credence_store::StoreConfig;
-use futures::lock::Mutex as AsyncMutex;
 use std::{num::NonZeroUsize, sync::Arc};
 
 /// The node could not start, or stopped on a failure.
@@ -83,33 +81,28 @@ pub fn run(config: NodeConfig) -> Result<(), RunError> {
         let tip = chain.tip();
         tracing::info!(height = tip.header.height.0, block = %tip.digest, "chain opened");
 
-        let (gossip, admitted) = futures::channel::mpsc::unbounded();
-        let (commits, _) = tokio::sync::broadcast::channel(1_024);
-        let (halted, mut halted_watch) = tokio::sync::watch::channel(None);
         let verifier = commonware_parallel::Rayon::new(
             NonZeroUsize::new(threads).unwrap_or(NonZeroUsize::MIN),
         )
         .map(Verifier::Parallel)
         .unwrap_or(Verifier::Sequential);
-        let node = Arc::new(Node {
-            chain: AsyncMutex::new(chain),
-            mempool: std::sync::Mutex::new(Mempool::new(config.mempool_limits())),
-            settings: Settings {
-                chain_id: config.network.genesis.chain_id.clone(),
-                me,
-                block_transactions_max: config.node.blocks.transactions_max,
-                block_bytes_max: config.network.block_bytes_max.saturating_sub(1 << 16),
-                block_interval: config.block_interval(),
-                empty_block_interval: config.empty_block_interval(),
-                nonce_window: config.node.mempool.nonce_window,
-            },
+        let settings = Settings {
+            chain_id: config.network.genesis.chain_id.clone(),
+            me,
+            block_transactions_max: config.node.blocks.transactions_max,
+            block_bytes_max: config.network.block_bytes_max.saturating_sub(1 << 16),
+            block_interval: config.block_interval(),
+            empty_block_interval: config.empty_block_interval(),
+            nonce_window: config.node.mempool.nonce_window,
+        };
+        let (node, NodeChannels { admitted, halted: mut halted_watch }) = Node::new(
+            chain,
+            config.mempool_limits(),
+            settings,
             verifier,
-            metrics: Metrics::new(&context.child("credence")),
-            commits,
-            gossip,
-            halted,
-            recent: std::sync::Mutex::new(std::collections::VecDeque::new()),
-        });
+            Metrics::new(&context.child("credence")),
+        );
+        let node = Arc::new(node);
 
         // The validators' network.
         let limits = config.block_limits();

@@ -122,8 +122,72 @@ pub struct Node<E: commonware_storage::Context + commonware_runtime::Spawner> {
     pub recent: Mutex<std::collections::VecDeque<BlockSummary>>,
 }
 
+/// The receiving ends of a new node's channels, for the tasks that serve them.
+pub struct NodeChannels {
+    /// Transactions admitted here, for the gossip task.
+    pub admitted: futures::channel::mpsc::UnboundedReceiver<VerifiedTransaction>,
+    /// The reason, once the node halts.
+    pub halted: tokio::sync::watch::Receiver<Option<String>>,
+}
+
+/// How many committed blocks a slow listener may fall behind before it misses some.
+const COMMIT_BUFFER: usize = 1_024;
+
+impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
+    /// A node over `chain`, with an empty mempool.
+    pub fn new(
+        chain: Chain<E>,
+        mempool: crate::mempool::MempoolLimits,
+        settings: Settings,
+        verifier: Verifier,
+        metrics: Metrics,
+    ) -> (Self, NodeChannels) {
+        let (gossip, admitted) = futures::channel::mpsc::unbounded();
+        let (commits, _) = tokio::sync::broadcast::channel(COMMIT_BUFFER);
+        let (halted, halted_watch) = tokio::sync::watch::channel(None);
+        let node = Self {
+            chain: AsyncMutex::new(chain),
+            mempool: Mutex::new(Mempool::new(mempool)),
+            settings,
+            verifier,
+            metrics,
+            commits,
+            gossip,
+            halted,
+            recent: Mutex::new(std::collections::VecDeque::new()),
+        };
+        (
+            node,
+            NodeChannels {
+                admitted,
+                halted: halted_watch,
+            },
+        )
+    }
+}
+
 /// How many recent blocks the node keeps in memory for the API.
 pub const RECENT_BLOCKS_MAX: usize = 4_096;
+
+/// A signer's last accepted nonce in committed state (0 for a key never seen).
+async fn committed_nonce<E: commonware_storage::Context + commonware_runtime::Spawner>(
+    chain: &Chain<E>,
+    signer: &PublicKey,
+) -> Result<u64, String> {
+    let stored = chain
+        .store()
+        .get(&StateKey::signer(signer))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(match stored {
+        Some(bytes) => {
+            decode::<SignerState>(&bytes)
+                .map_err(|e| e.to_string())?
+                .nonce
+        }
+        None => 0,
+    })
+}
 
 /// Milliseconds since the Unix epoch on the runtime's clock.
 pub fn now(clock: &impl Clock) -> TimestampMs {
@@ -192,33 +256,24 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
             ));
         }
         let verified = verify_one(signed).map_err(|_| SubmitError::BadSignature)?;
-        self.check_nonce(&verified).await?;
+        let committed = self.check_nonce(&verified).await?;
         self.mempool
             .lock()
             .expect("the mempool lock is never poisoned")
-            .insert(verified.clone())?;
+            .insert(verified.clone(), Some(committed))?;
         self.metrics.mempool_size(self.mempool_len());
         Ok(verified)
     }
 
-    /// Refuses a nonce already used, or too far ahead of the signer's last.
-    async fn check_nonce(&self, verified: &VerifiedTransaction) -> Result<(), SubmitError> {
+    /// Refuses a nonce already used, or too far ahead of the signer's last. Returns the
+    /// signer's last accepted nonce.
+    async fn check_nonce(&self, verified: &VerifiedTransaction) -> Result<u64, SubmitError> {
         let transaction = verified.transaction();
-        let stored = {
+        let last = {
             let chain = self.chain.lock().await;
-            chain
-                .store()
-                .get(&StateKey::signer(&transaction.signer))
+            committed_nonce(&chain, &transaction.signer)
                 .await
                 .map_err(|e| SubmitError::Unavailable(e.to_string()))?
-        };
-        let last = match stored {
-            Some(bytes) => {
-                decode::<SignerState>(&bytes)
-                    .map_err(|e| SubmitError::Unavailable(e.to_string()))?
-                    .nonce
-            }
-            None => 0,
         };
         if transaction.nonce <= last {
             return Err(SubmitError::StaleNonce {
@@ -229,7 +284,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         if transaction.nonce - last > self.settings.nonce_window {
             return Err(MempoolError::NonceTooFarAhead(self.settings.nonce_window).into());
         }
-        Ok(())
+        Ok(last)
     }
 
     /// Adds transactions gossiped by a peer. Returns false if any signature is invalid (the
@@ -264,8 +319,8 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
             .lock()
             .expect("the mempool lock is never poisoned");
         for transaction in verified {
-            // Duplicates, conflicts and a full pool are normal under gossip.
-            let _ = pool.insert(transaction);
+            // Duplicates, conflicts, stale nonces and a full pool are normal under gossip.
+            let _ = pool.insert(transaction, None);
         }
         self.metrics.mempool_size(pool.len());
         honest
@@ -334,7 +389,27 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         }
         let started = clock.current();
         let chain = self.chain.lock().await;
-        let exclude: HashSet<Digest> = chain.pending_transactions(&parent_digest).ok()?;
+        // Each signer's transactions continue from its next nonce on the parent. Signers
+        // known only from gossip have their committed nonce read once.
+        let unsettled = self
+            .mempool
+            .lock()
+            .expect("the mempool lock is never poisoned")
+            .unsettled();
+        for signer in unsettled {
+            match committed_nonce(&chain, &signer).await {
+                Ok(last) => self
+                    .mempool
+                    .lock()
+                    .expect("the mempool lock is never poisoned")
+                    .settle(&signer, last),
+                Err(error) => {
+                    tracing::error!(%error, "could not read a signer's nonce");
+                    return None;
+                }
+            }
+        }
+        let pending = chain.pending_nonces(&parent_digest).ok()?;
         let transactions = self
             .mempool
             .lock()
@@ -342,7 +417,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
             .select(
                 self.settings.block_transactions_max,
                 self.settings.block_bytes_max,
-                &exclude,
+                &pending,
             );
         let hashes: Vec<Digest> = transactions.iter().map(VerifiedTransaction::hash).collect();
         let stub = BlockHeader {
@@ -476,28 +551,33 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
             if block.header.height <= chain.tip().header.height {
                 return Ok(());
             }
-            chain
+            let committed = chain
                 .commit(block, |signed| self.verifier.verify(signed).ok())
-                .await?
+                .await?;
+            // Settle the mempool before a proposer can see the new tip, so it never selects
+            // a transaction this block used up.
+            let mut pool = self
+                .mempool
+                .lock()
+                .expect("the mempool lock is never poisoned");
+            for (transaction, receipt) in committed
+                .transactions
+                .iter()
+                .zip(&committed.outcome.receipts)
+            {
+                // A transaction that did not use up its nonce may still apply later.
+                if receipt.outcome.consumes_nonce() {
+                    let transaction = transaction.transaction();
+                    pool.settle(&transaction.signer, transaction.nonce);
+                }
+            }
+            self.metrics.mempool_size(pool.len());
+            committed
         };
         self.metrics.committed(
             &committed,
             clock.current().duration_since(started).unwrap_or_default(),
         );
-        {
-            let mut pool = self
-                .mempool
-                .lock()
-                .expect("the mempool lock is never poisoned");
-            for transaction in committed.transactions.iter() {
-                pool.remove(&transaction.hash());
-                pool.prune_signer(
-                    &transaction.transaction().signer,
-                    transaction.transaction().nonce,
-                );
-            }
-            self.metrics.mempool_size(pool.len());
-        }
         {
             let mut recent = self
                 .recent

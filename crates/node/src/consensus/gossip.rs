@@ -41,7 +41,9 @@ pub fn start<E, S, R, B>(
             let mut bytes = batch[0].encode_size();
             let deadline = clock.current() + GOSSIP_DELAY;
             while batch.len() < GOSSIP_BATCH_MAX {
-                let next = futures::select! {
+                // Biased, not random: a choice the runtime's seed does not make would make
+                // simulations impossible to replay.
+                let next = futures::select_biased! {
                     next = admitted.next().fuse() => next,
                     () = clock.sleep_until(deadline).fuse() => None,
                 };
