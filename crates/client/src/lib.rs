@@ -9,6 +9,7 @@
 pub mod account;
 pub mod build;
 pub mod http;
+pub mod score;
 
 pub use account::Account;
 pub use http::{ClientError, NodeClient};
