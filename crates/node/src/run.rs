@@ -127,7 +127,7 @@ pub fn run(config: NodeConfig) -> Result<(), RunError> {
             "consensus".to_string(),
             limits,
         );
-        let _engine = consensus::start(
+        let (_engine, finality) = consensus::start(
             context.child("engine"),
             engine,
             Arc::clone(&node),
@@ -148,6 +148,7 @@ pub fn run(config: NodeConfig) -> Result<(), RunError> {
         let router = api::router(api::ApiState {
             node: Arc::clone(&node),
             runtime: context.child("api"),
+            finality,
         });
         tracing::info!(api = %config.node.api_listen, p2p = %config.node.p2p_listen, "node running");
         let server = tokio::spawn(async move { axum::serve(listener, router).await });

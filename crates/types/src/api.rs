@@ -106,3 +106,74 @@ pub struct AccountView {
     /// The nonce of its last accepted transaction (0 before the first).
     pub nonce: u64,
 }
+
+/// A finalised block header with the certificate that finalised it: a quorum of the
+/// validators' signatures over the header's digest.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CertifiedHeader {
+    /// The header's digest (the block's).
+    pub digest: Digest,
+    /// The header; its `state_root` commits to the state after the block.
+    pub header: BlockHeader,
+    /// The engine's encoded finalisation certificate, hex.
+    pub certificate: String,
+}
+
+/// Proof that an entry holds its value (or holds none) in the state of a finalised block.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EntryProof {
+    /// The encoded state proof (which carries the proven value), hex.
+    pub proof: String,
+    /// The finalised header whose state root the proof leads to.
+    pub header: CertifiedHeader,
+}
+
+/// An entry of the state, read at the node's latest committed block.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Entry<T> {
+    /// The state key, hex.
+    pub key: String,
+    /// The height the entry was read at.
+    pub height: Height,
+    /// The value, or `None` if the key holds nothing.
+    pub value: Option<T>,
+    /// With `?prove=true`: the proof.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<EntryProof>,
+}
+
+/// `?prove=true`: ask for a proof with a read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProveQuery {
+    /// Whether to prove the read.
+    #[serde(default)]
+    pub prove: bool,
+}
+
+/// `?from=&limit=`: a page of a listing, from a position.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// The first position wanted (0 for the start).
+    #[serde(default)]
+    pub from: u32,
+    /// Most items wanted; the node caps it at [`PAGE_LIMIT_MAX`].
+    pub limit: Option<u32>,
+}
+
+/// Most items a page holds.
+pub const PAGE_LIMIT_MAX: u32 = 100;
+/// Items a page holds when the client does not say.
+pub const PAGE_LIMIT_DEFAULT: u32 = 20;
+
+/// A page of a listing.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Page<T> {
+    /// The items, in listing order.
+    pub items: Vec<T>,
+    /// How many items the listing holds.
+    pub total: u32,
+    /// Where the next page starts, if there is one.
+    pub next: Option<u32>,
+}

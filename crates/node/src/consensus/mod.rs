@@ -15,6 +15,7 @@
 
 pub mod application;
 pub mod block;
+pub mod finality;
 pub mod gossip;
 pub mod network;
 
@@ -94,7 +95,7 @@ impl EngineConfig {
         block_limits: BlockLimits,
     ) -> Self {
         Self {
-            namespace: b"credence/consensus".to_vec(),
+            namespace: finality::CONSENSUS_NAMESPACE.to_vec(),
             validators,
             signer,
             partition_prefix,
@@ -186,7 +187,8 @@ fn archive_config<C>(
 }
 
 /// Starts consensus for `node`: buffer, marshal, simplex, mempool gossip. Returns when
-/// everything is running; the handles end if the engine stops.
+/// everything is running, with the handles (they end if the engine stops) and the reader of
+/// finalisation certificates.
 #[allow(clippy::too_many_arguments)]
 pub async fn start<E, S, R, P, B>(
     runtime: E,
@@ -196,7 +198,7 @@ pub async fn start<E, S, R, P, B>(
     channels: Channels<S, R>,
     peers: P,
     blocker: B,
-) -> Result<Vec<Handle<()>>, EngineError>
+) -> Result<(Vec<Handle<()>>, finality::Finality), EngineError>
 where
     E: commonware_storage::Context + Spawner + Clock + Metrics + rand_core::CryptoRng,
     S: Sender<PublicKey = ed25519::PublicKey>,
@@ -294,6 +296,7 @@ where
     )
     .await;
 
+    let finality = finality::Finality::new(marshal_mailbox.clone());
     let finalized = application::start_finalizer(runtime.child("finalizer"), Arc::clone(&node));
     let wrapper = Inline::new(
         runtime.child("application"),
@@ -348,5 +351,5 @@ where
         (backfill_handler, backfill_mailbox),
     );
     let simplex = simplex.start(channels.votes, channels.certificates, channels.resolver);
-    Ok(vec![buffer, marshal, simplex])
+    Ok((vec![buffer, marshal, simplex], finality))
 }

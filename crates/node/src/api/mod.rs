@@ -5,14 +5,28 @@
 //!   raw bytes as `application/octet-stream`); `202` with its hash;
 //! - `GET /v1/transactions/{hash}`: `pending`, `finalized` (height, index, outcome), or 404;
 //! - `GET /v1/status`: chain id, finalised height, block digest, state root, mempool size;
+//! - `GET /v1/headers/latest`: the latest committed header with its finalisation certificate;
+//! - `GET /v1/{institutions,subjects,records,consents,inquiries,disputes,assets,loans}/{id}`
+//!   and `GET /v1/state/{key}`: one entry, with `?prove=true` a proof to the state root of a
+//!   certified header (see [`reads`]);
+//! - `GET /v1/subjects/{pseudonym}/{records,consents,inquiries,disputes}`: pages of a
+//!   subject's listings (`?from=&limit=`);
 //! - `GET /health`: 200 while the node runs, 503 once it has halted;
 //! - `GET /metrics`: Prometheus exposition.
 
-use crate::service::{Node, SubmitError};
+mod reads;
+
+use crate::{
+    consensus::finality::Finality,
+    service::{Node, SubmitError},
+};
 use axum::{
     Json, Router,
     body::Bytes,
-    extract::{DefaultBodyLimit, Path, State},
+    extract::{
+        DefaultBodyLimit, Path, State,
+        rejection::{BytesRejection, QueryRejection},
+    },
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -84,12 +98,63 @@ impl From<SubmitError> for ApiError {
     }
 }
 
+/// The node could not read its own state: retryable, and never the client's fault.
+fn unavailable(error: impl std::fmt::Display) -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "node_unavailable",
+        error.to_string(),
+    )
+}
+
+/// The value under `key` at the latest committed block.
+async fn read_state<E>(api: &Shared<E>, key: &StateKey) -> Result<Option<Vec<u8>>, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    let chain = api.node.chain.lock().await;
+    chain.store().get(key).await.map_err(unavailable)
+}
+
+/// A request body the API could not take: too large, or not readable.
+fn body_rejected(rejection: BytesRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("a request body holds at most {BATCH_BYTES_MAX} bytes"),
+        )
+    } else {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "body_malformed",
+            rejection.body_text(),
+        )
+    }
+}
+
+/// A query string the API could not parse.
+fn query_rejected(rejection: QueryRejection) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "query_malformed",
+        rejection.body_text(),
+    )
+}
+
+/// Any path the API does not serve.
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "route_unknown", "no such endpoint")
+}
+
 /// What the API needs from the node.
 pub struct ApiState<E: commonware_storage::Context + commonware_runtime::Spawner> {
     /// The node.
     pub node: Arc<Node<E>>,
     /// The runtime, for its metrics.
     pub runtime: E,
+    /// The reader of finalisation certificates.
+    pub finality: Finality,
 }
 
 type Shared<E> = Arc<ApiState<E>>;
@@ -106,6 +171,33 @@ where
         .route("/v1/accounts/{key}", get(account::<E>))
         .route("/v1/transactions/{hash}", get(transaction::<E>))
         .route("/v1/status", get(status::<E>))
+        .route("/v1/headers/latest", get(reads::latest_header::<E>))
+        .route("/v1/state/{key}", get(reads::raw::<E>))
+        .route("/v1/institutions/{id}", get(reads::institution::<E>))
+        .route("/v1/subjects/{id}", get(reads::subject::<E>))
+        .route(
+            "/v1/subjects/{id}/records",
+            get(reads::subject_records::<E>),
+        )
+        .route(
+            "/v1/subjects/{id}/consents",
+            get(reads::subject_consents::<E>),
+        )
+        .route(
+            "/v1/subjects/{id}/inquiries",
+            get(reads::subject_inquiries::<E>),
+        )
+        .route(
+            "/v1/subjects/{id}/disputes",
+            get(reads::subject_disputes::<E>),
+        )
+        .route("/v1/records/{id}", get(reads::record::<E>))
+        .route("/v1/consents/{id}", get(reads::consent::<E>))
+        .route("/v1/inquiries/{id}", get(reads::inquiry::<E>))
+        .route("/v1/disputes/{id}", get(reads::dispute::<E>))
+        .route("/v1/assets/{id}", get(reads::asset::<E>))
+        .route("/v1/loans/{id}", get(reads::loan::<E>))
+        .fallback(not_found)
         .route("/health", get(health::<E>))
         .route("/metrics", get(metrics::<E>))
         // Hex doubles a transaction's size; leave room for the JSON around it.
@@ -121,11 +213,12 @@ pub const BATCH_BYTES_MAX: usize = 8 << 20;
 async fn submit<E>(
     State(api): State<Shared<E>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Submitted>), ApiError>
 where
     E: commonware_storage::Context + commonware_runtime::Spawner,
 {
+    let body = body.map_err(body_rejected)?;
     let binary = headers
         .get(header::CONTENT_TYPE)
         .is_some_and(|value| value.as_bytes().starts_with(b"application/octet-stream"));
@@ -150,11 +243,12 @@ where
 /// each is admitted or refused on its own, in order (for one signer, in nonce order).
 async fn submit_batch<E>(
     State(api): State<Shared<E>>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Vec<BatchItem>>, ApiError>
 where
     E: commonware_storage::Context + commonware_runtime::Spawner,
 {
+    let body = body.map_err(body_rejected)?;
     let parsed: BatchRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "body_malformed", e.to_string()))?;
     if parsed.transactions.len() > BATCH_TRANSACTIONS_MAX {
@@ -197,20 +291,7 @@ where
     let key: credence_types::PublicKey = key
         .parse()
         .map_err(|e: String| ApiError::new(StatusCode::BAD_REQUEST, "key_malformed", e))?;
-    let stored = {
-        let chain = api.node.chain.lock().await;
-        chain
-            .store()
-            .get(&StateKey::signer(&key))
-            .await
-            .map_err(|e| {
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "node_unavailable",
-                    e.to_string(),
-                )
-            })?
-    };
+    let stored = read_state(&api, &StateKey::signer(&key)).await?;
     let bytes = stored.ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -218,13 +299,7 @@ where
             "no account has this key",
         )
     })?;
-    let signer: credence_types::state::Signer = decode(&bytes).map_err(|e| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "node_unavailable",
-            e.to_string(),
-        )
-    })?;
+    let signer: credence_types::state::Signer = decode(&bytes).map_err(unavailable)?;
     Ok(Json(AccountView {
         principal: signer.principal,
         nonce: signer.nonce,
@@ -269,28 +344,9 @@ where
     let hash: Digest = hash
         .parse()
         .map_err(|e: String| ApiError::new(StatusCode::BAD_REQUEST, "hash_malformed", e))?;
-    let stored = {
-        let chain = api.node.chain.lock().await;
-        chain
-            .store()
-            .get(&StateKey::transaction(&hash))
-            .await
-            .map_err(|e| {
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "node_unavailable",
-                    e.to_string(),
-                )
-            })?
-    };
+    let stored = read_state(&api, &StateKey::transaction(&hash)).await?;
     if let Some(bytes) = stored {
-        let receipt: TransactionReceipt = decode(&bytes).map_err(|e| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "node_unavailable",
-                e.to_string(),
-            )
-        })?;
+        let receipt: TransactionReceipt = decode(&bytes).map_err(unavailable)?;
         return Ok(Json(TransactionStatus::Finalized {
             height: receipt.height,
             index: receipt.index,

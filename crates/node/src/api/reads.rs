@@ -1,0 +1,362 @@
+//! State reads: one entry by its id, with a proof on request, and pages of a subject's
+//! listings. Every read is taken at the node's latest committed block; a proof leads from the
+//! value to that block's state root, and comes with the header and the validators'
+//! certificate that finalised it.
+
+use super::{ApiError, Shared, query_rejected, unavailable};
+use crate::consensus::finality::Finality;
+use axum::{
+    Json,
+    extract::{Path, Query, State, rejection::QueryRejection},
+    http::StatusCode,
+};
+use commonware_codec::Encode as _;
+use credence_store::StateProof;
+use credence_types::{
+    AssetId, ConsentId, DisputeId, InquiryId, InstitutionId, LoanId, RecordId, SubjectId,
+    api::{
+        CertifiedHeader, Entry, EntryProof, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, Page, PageQuery,
+        ProveQuery,
+    },
+    codec::{Read, decode},
+    lending::{Asset, Loan},
+    state::{Consent, Dispute, Inquiry, Institution, Record, StateKey, Subject},
+};
+use std::str::FromStr;
+
+/// What a read found, before its value is decoded.
+struct Found {
+    key: StateKey,
+    tip: crate::chain::Tip,
+    value: Option<Vec<u8>>,
+    proof: Option<StateProof>,
+}
+
+/// Reads `key` at the latest committed block, with a proof when asked.
+async fn find<E>(api: &Shared<E>, key: StateKey, prove: bool) -> Result<Found, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    let chain = api.node.chain.lock().await;
+    let tip = chain.tip();
+    if prove {
+        let proof = chain.store().prove(&key).await.map_err(unavailable)?;
+        let value = match &proof {
+            StateProof::Present { value, .. } => Some(value.as_slice().to_vec()),
+            StateProof::Absent { .. } => None,
+        };
+        Ok(Found {
+            key,
+            tip,
+            value,
+            proof: Some(proof),
+        })
+    } else {
+        let value = chain.store().get(&key).await.map_err(unavailable)?;
+        Ok(Found {
+            key,
+            tip,
+            value,
+            proof: None,
+        })
+    }
+}
+
+/// The certified header of the block at `tip`.
+async fn certified(
+    finality: &Finality,
+    tip: &crate::chain::Tip,
+) -> Result<CertifiedHeader, ApiError> {
+    let certificate = finality
+        .certificate(tip.header.height)
+        .await
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "certificate_unavailable",
+                format!(
+                    "this node holds no certificate for height {} yet; retry",
+                    tip.header.height.0
+                ),
+            )
+        })?;
+    Ok(CertifiedHeader {
+        digest: tip.digest,
+        header: tip.header,
+        certificate: hex::encode(certificate),
+    })
+}
+
+/// Turns what a read found into an entry, decoding the value with `decode_value`.
+async fn entry<E, T>(
+    api: &Shared<E>,
+    found: Found,
+    decode_value: impl FnOnce(&[u8]) -> Result<T, ApiError>,
+) -> Result<Entry<T>, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    let value = found.value.as_deref().map(decode_value).transpose()?;
+    let proof = match found.proof {
+        None => None,
+        Some(proof) => Some(EntryProof {
+            proof: hex::encode(proof.encode()),
+            header: certified(&api.finality, &found.tip).await?,
+        }),
+    };
+    Ok(Entry {
+        key: hex::encode(found.key.0),
+        height: found.tip.header.height,
+        value,
+        proof,
+    })
+}
+
+/// A stored value of type `T`; a value that does not decode is the node's fault.
+fn stored<T: Read<Cfg = ()>>(bytes: &[u8]) -> Result<T, ApiError> {
+    decode(bytes).map_err(unavailable)
+}
+
+/// Parses an id from the path; a malformed one is the client's mistake.
+fn parse_id<T: FromStr>(text: &str, what: &'static str) -> Result<T, ApiError> {
+    text.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "id_malformed",
+            format!("not a valid {what} id"),
+        )
+    })
+}
+
+/// An entry that must exist: 404 with `code` if it does not.
+fn present<T>(entry: Entry<T>, code: &'static str, what: &str) -> Result<Entry<T>, ApiError> {
+    if entry.value.is_none() && entry.proof.is_none() {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            code,
+            format!("no {what} has this id"),
+        ));
+    }
+    Ok(entry)
+}
+
+/// `GET /v1/headers/latest`: the latest committed header and its finalisation certificate.
+pub async fn latest_header<E>(
+    State(api): State<Shared<E>>,
+) -> Result<Json<CertifiedHeader>, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    let tip = api.node.chain.lock().await.tip();
+    Ok(Json(certified(&api.finality, &tip).await?))
+}
+
+/// `GET /v1/state/{key}`: any state entry by its key (hex), the value as hex.
+pub async fn raw<E>(
+    State(api): State<Shared<E>>,
+    Path(key): Path<String>,
+    query: Result<Query<ProveQuery>, QueryRejection>,
+) -> Result<Json<Entry<String>>, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    let Query(query) = query.map_err(query_rejected)?;
+    let mut bytes = [0u8; credence_types::state::KEY_LEN];
+    hex::decode_to_slice(key.trim(), &mut bytes).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "key_malformed",
+            format!(
+                "a state key is {} hex characters",
+                2 * credence_types::state::KEY_LEN
+            ),
+        )
+    })?;
+    let found = find(&api, StateKey(bytes), query.prove).await?;
+    Ok(Json(entry(&api, found, |b| Ok(hex::encode(b))).await?))
+}
+
+/// Defines `GET /v1/{kind}/{id}` for an entry kind.
+macro_rules! by_id {
+    ($(#[$doc:meta])* $name:ident, $id:ty, $value:ty, $key:expr, $what:literal, $code:literal) => {
+        $(#[$doc])*
+        pub async fn $name<E>(
+            State(api): State<Shared<E>>,
+            Path(id): Path<String>,
+            query: Result<Query<ProveQuery>, QueryRejection>,
+        ) -> Result<Json<Entry<$value>>, ApiError>
+        where
+            E: commonware_storage::Context + commonware_runtime::Spawner,
+        {
+            let Query(query) = query.map_err(query_rejected)?;
+            let id: $id = parse_id(&id, $what)?;
+            let key: fn(&$id) -> StateKey = $key;
+            let found = find(&api, key(&id), query.prove).await?;
+            let entry = entry(&api, found, stored::<$value>).await?;
+            Ok(Json(present(entry, $code, $what)?))
+        }
+    };
+}
+
+by_id!(
+    /// `GET /v1/institutions/{id}`.
+    institution, InstitutionId, Institution, |id| StateKey::institution(*id), "institution", "institution_unknown"
+);
+by_id!(
+    /// `GET /v1/subjects/{pseudonym}`.
+    subject, SubjectId, Subject, StateKey::subject, "subject", "subject_unknown"
+);
+by_id!(
+    /// `GET /v1/records/{id}`: a record's metadata and sealed payload.
+    record, RecordId, Record, |id| StateKey::record(*id), "record", "record_unknown"
+);
+by_id!(
+    /// `GET /v1/consents/{id}`.
+    consent, ConsentId, Consent, |id| StateKey::consent(*id), "consent", "consent_unknown"
+);
+by_id!(
+    /// `GET /v1/inquiries/{id}`.
+    inquiry, InquiryId, Inquiry, |id| StateKey::inquiry(*id), "inquiry", "inquiry_unknown"
+);
+by_id!(
+    /// `GET /v1/disputes/{id}`.
+    dispute, DisputeId, Dispute, |id| StateKey::dispute(*id), "dispute", "dispute_unknown"
+);
+by_id!(
+    /// `GET /v1/assets/{id}`: an asset and its lock.
+    asset, AssetId, Asset, |id| StateKey::asset(*id), "asset", "asset_unknown"
+);
+by_id!(
+    /// `GET /v1/loans/{id}`: a loan with its terms, balance and status.
+    loan, LoanId, Loan, |id| StateKey::loan(*id), "loan", "loan_unknown"
+);
+
+/// The window a page query asks for, bounded.
+fn window(query: PageQuery, total: u32) -> (u32, u32, Option<u32>) {
+    let limit = query
+        .limit
+        .unwrap_or(PAGE_LIMIT_DEFAULT)
+        .clamp(1, PAGE_LIMIT_MAX);
+    let start = query.from.min(total);
+    let end = start.saturating_add(limit).min(total);
+    let next = (end < total).then_some(end);
+    (start, end, next)
+}
+
+/// A page of one of a subject's listings: the listing's index keys hold ids, whose entries
+/// hold the values.
+async fn listing<E, Id, T>(
+    api: &Shared<E>,
+    pseudonym: &str,
+    query: PageQuery,
+    count: fn(&Subject) -> u32,
+    index: fn(u32, u32) -> StateKey,
+    item: fn(Id) -> StateKey,
+) -> Result<Json<Page<T>>, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+    Id: Read<Cfg = ()>,
+    T: Read<Cfg = ()>,
+{
+    let id: SubjectId = parse_id(pseudonym, "subject")?;
+    let chain = api.node.chain.lock().await;
+    let store = chain.store();
+    let subject: Subject = match store
+        .get(&StateKey::subject(&id))
+        .await
+        .map_err(unavailable)?
+    {
+        Some(bytes) => stored(&bytes)?,
+        None => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "subject_unknown",
+                "no subject has this id",
+            ));
+        }
+    };
+    let total = count(&subject);
+    let (start, end, next) = window(query, total);
+    let keys: Vec<StateKey> = (start..end).map(|seq| index(subject.number, seq)).collect();
+    let ids = store.get_many(&keys).await.map_err(unavailable)?;
+    let mut item_keys = Vec::with_capacity(ids.len());
+    for bytes in ids.into_iter().flatten() {
+        item_keys.push(item(stored::<Id>(&bytes)?));
+    }
+    let values = store.get_many(&item_keys).await.map_err(unavailable)?;
+    let items = values
+        .into_iter()
+        .flatten()
+        .map(|bytes| stored::<T>(&bytes))
+        .collect::<Result<_, _>>()?;
+    Ok(Json(Page { items, total, next }))
+}
+
+/// Defines `GET /v1/subjects/{pseudonym}/{listing}`.
+macro_rules! subject_listing {
+    ($(#[$doc:meta])* $name:ident, $id:ty, $value:ty, $count:ident, $index:path, $item:path) => {
+        $(#[$doc])*
+        pub async fn $name<E>(
+            State(api): State<Shared<E>>,
+            Path(pseudonym): Path<String>,
+            query: Result<Query<PageQuery>, QueryRejection>,
+        ) -> Result<Json<Page<$value>>, ApiError>
+        where
+            E: commonware_storage::Context + commonware_runtime::Spawner,
+        {
+            let Query(query) = query.map_err(query_rejected)?;
+            listing::<E, $id, $value>(
+                &api,
+                &pseudonym,
+                query,
+                |s| s.listings.$count,
+                $index,
+                $item,
+            )
+            .await
+        }
+    };
+}
+
+subject_listing!(
+    /// `GET /v1/subjects/{pseudonym}/records`: the records furnished about a subject.
+    subject_records, RecordId, Record, records, StateKey::subject_record, StateKey::record
+);
+subject_listing!(
+    /// `GET /v1/subjects/{pseudonym}/consents`: the consents a subject granted.
+    subject_consents, ConsentId, Consent, consents, StateKey::subject_consent, StateKey::consent
+);
+subject_listing!(
+    /// `GET /v1/subjects/{pseudonym}/inquiries`: every read of a subject's file.
+    subject_inquiries, InquiryId, Inquiry, inquiries, StateKey::subject_inquiry, StateKey::inquiry
+);
+subject_listing!(
+    /// `GET /v1/subjects/{pseudonym}/disputes`: the disputes a subject opened.
+    subject_disputes, DisputeId, Dispute, disputes, StateKey::subject_dispute, StateKey::dispute
+);
+
+#[cfg(test)]
+mod tests {
+    use super::window;
+    use credence_types::api::{PAGE_LIMIT_MAX, PageQuery};
+
+    #[test]
+    fn pages_are_bounded_and_chain_to_the_end() {
+        let page = |from, limit| window(PageQuery { from, limit }, 45);
+        assert_eq!(page(0, None), (0, 20, Some(20)));
+        assert_eq!(page(20, None), (20, 40, Some(40)));
+        assert_eq!(page(40, None), (40, 45, None));
+        assert_eq!(page(99, None), (45, 45, None));
+        assert_eq!(page(0, Some(0)), (0, 1, Some(1)));
+        assert_eq!(
+            window(
+                PageQuery {
+                    from: 0,
+                    limit: Some(u32::MAX)
+                },
+                1_000
+            ),
+            (0, PAGE_LIMIT_MAX, Some(PAGE_LIMIT_MAX))
+        );
+    }
+}
