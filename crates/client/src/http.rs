@@ -1,5 +1,6 @@
 //! The node API over HTTP.
 
+use crate::light::{LightError, Validators, expect_key};
 use credence_types::{
     Digest, Height, SignedTransaction,
     api::{
@@ -7,6 +8,11 @@ use credence_types::{
         Submitted, TransactionStatus,
     },
     codec::encode,
+};
+use credence_types::{
+    api::{CertifiedHeader, Entry, Page},
+    codec::{Read, decode},
+    state::StateKey,
 };
 use std::time::Duration;
 
@@ -29,6 +35,9 @@ pub enum ClientError {
     /// The transaction did not finalise in time.
     #[error("transaction {0} was not finalised in time")]
     Timeout(Digest),
+    /// The node's answer did not verify against the validators.
+    #[error("the answer did not verify: {0}")]
+    Unverified(#[from] LightError),
 }
 
 /// A client of one node's API.
@@ -177,6 +186,76 @@ impl NodeClient {
             .send()
             .await?;
         Self::read(response).await
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        let response = self
+            .http
+            .get(format!("{}/v1/{path}", self.base))
+            .send()
+            .await?;
+        Self::read(response).await
+    }
+
+    /// The latest committed header with its finalisation certificate, as this node says.
+    pub async fn latest_header(&self) -> Result<CertifiedHeader, ClientError> {
+        self.get("headers/latest").await
+    }
+
+    /// The latest committed header, checked against `validators`.
+    pub async fn verified_header(
+        &self,
+        validators: &Validators,
+    ) -> Result<CertifiedHeader, ClientError> {
+        let header = self.latest_header().await?;
+        validators.verify_header(&header)?;
+        Ok(header)
+    }
+
+    /// An entry as this node says it is (e.g. `loans/3`), trusting the node.
+    pub async fn entry<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<Entry<T>, ClientError> {
+        self.get(path).await
+    }
+
+    /// A page of a listing (e.g. `subjects/{pseudonym}/records`) from `from`.
+    pub async fn page<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        from: u32,
+        limit: u32,
+    ) -> Result<Page<T>, ClientError> {
+        self.get(&format!("{path}?from={from}&limit={limit}")).await
+    }
+
+    /// The entry under `key` (read at `path`, e.g. `loans/3`), proven: the value comes from
+    /// the state proof, checked against a header finalised by a quorum of `validators`, not
+    /// from the node's word. `None` is a proven absence.
+    pub async fn proven<T: Read<Cfg = ()>>(
+        &self,
+        path: &str,
+        key: &StateKey,
+        validators: &Validators,
+    ) -> Result<Option<T>, ClientError> {
+        let response = self
+            .http
+            .get(format!("{}/v1/{path}?prove=true", self.base))
+            .send()
+            .await?;
+        let entry: Entry<serde_json::Value> = if response.status().as_u16() == 404 {
+            // Unknown ids are 404 without a proof; ask the raw state for the proven absence.
+            self.get(&format!("state/{}?prove=true", hex::encode(key.0)))
+                .await?
+        } else {
+            Self::read(response).await?
+        };
+        expect_key(key, &entry.key)?;
+        let value = validators.verify_entry(&entry.key, entry.proof.as_ref())?;
+        value
+            .map(|bytes| decode(&bytes).map_err(|_| LightError::Malformed("value").into()))
+            .transpose()
     }
 }
 

@@ -1,0 +1,102 @@
+//! Light verification: check a node's answer against the validator set of genesis, trusting
+//! no single node.
+//!
+//! An answer is accepted when (1) the header it comes with hashes to the digest it claims,
+//! (2) the certificate holds the signatures of more than two thirds of the genesis validators
+//! finalising that digest, and (3) the state proof leads from the key and value to the
+//! header's state root. A node that lies about any of the three is caught.
+
+use credence_node::{
+    config::NetworkFile,
+    consensus::finality::{CertificateError, verify_certificate},
+};
+use credence_store::{ProofError, StateProof};
+use credence_types::{
+    Digest, PublicKey,
+    api::{CertifiedHeader, EntryProof},
+    codec::decode,
+    state::StateKey,
+};
+
+/// Why an answer was not accepted.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum LightError {
+    /// The node sent no proof.
+    #[error("the answer carries no proof")]
+    Unproven,
+    /// The header does not hash to the digest it claims.
+    #[error("the header does not hash to {0}")]
+    HeaderMismatch(Digest),
+    /// A field is not the hex it should be, or does not decode.
+    #[error("the {0} is malformed")]
+    Malformed(&'static str),
+    /// The certificate does not finalise the header.
+    #[error("certificate: {0}")]
+    Certificate(#[from] CertificateError),
+    /// The state proof does not lead to the header's state root.
+    #[error("state proof: {0}")]
+    Proof(#[from] ProofError),
+    /// The proof is for another key than the one asked for.
+    #[error("the proof is for another key")]
+    OtherKey,
+}
+
+/// The validators a light client trusts: those of genesis.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Validators(Vec<PublicKey>);
+
+impl Validators {
+    /// The validators of a network's founding file (its genesis and validator set).
+    pub fn of(network: &NetworkFile) -> Self {
+        Self(network.validators.iter().map(|v| v.key).collect())
+    }
+
+    /// A given set (for a client configured by hand).
+    pub fn new(keys: Vec<PublicKey>) -> Self {
+        Self(keys)
+    }
+
+    /// Checks that `certified` is a header finalised by a quorum of these validators.
+    pub fn verify_header(&self, certified: &CertifiedHeader) -> Result<(), LightError> {
+        if certified.header.digest() != certified.digest {
+            return Err(LightError::HeaderMismatch(certified.digest));
+        }
+        let certificate = hex::decode(&certified.certificate)
+            .map_err(|_| LightError::Malformed("certificate"))?;
+        verify_certificate(&self.0, &certified.digest, &certificate)?;
+        Ok(())
+    }
+
+    /// Checks `proof` for the entry under `key`; returns the proven value (`None` for a
+    /// proven absence).
+    pub fn verify_entry(
+        &self,
+        key: &str,
+        proof: Option<&EntryProof>,
+    ) -> Result<Option<Vec<u8>>, LightError> {
+        let proof = proof.ok_or(LightError::Unproven)?;
+        self.verify_header(&proof.header)?;
+        let key = parse_key(key)?;
+        let bytes = hex::decode(&proof.proof).map_err(|_| LightError::Malformed("proof"))?;
+        let state_proof: StateProof = decode(&bytes).map_err(|_| LightError::Malformed("proof"))?;
+        Ok(credence_store::verify(
+            &key,
+            &state_proof,
+            &proof.header.header.state_root,
+        )?)
+    }
+}
+
+fn parse_key(key: &str) -> Result<StateKey, LightError> {
+    let mut bytes = [0u8; credence_types::state::KEY_LEN];
+    hex::decode_to_slice(key, &mut bytes).map_err(|_| LightError::Malformed("key"))?;
+    Ok(StateKey(bytes))
+}
+
+/// Checks that the entry the node answered is for the key the client asked about.
+pub fn expect_key(asked: &StateKey, answered: &str) -> Result<(), LightError> {
+    if parse_key(answered)? != *asked {
+        return Err(LightError::OtherKey);
+    }
+    Ok(())
+}
