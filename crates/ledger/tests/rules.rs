@@ -14,7 +14,7 @@ use credence_types::{
     metro2::AccountStatus,
     receipt::{DisputeResolution, Event, Outcome},
     state::{
-        Consent, Dispute, Institution, Meta, Proposal, ProposalStatus, Record, StateKey, Table,
+        Consent, Dispute, Institution, Meta, Proposal, ProposalStatus, Record, StateKey,
         TransactionReceipt,
     },
     transaction::{
