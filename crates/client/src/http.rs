@@ -1,6 +1,9 @@
 //! The node API over HTTP.
 
-use crate::light::{LightError, Validators, expect_key};
+use crate::{
+    events::EventStream,
+    light::{LightError, Validators, expect_key},
+};
 use credence_types::{
     Digest, Height, SignedTransaction,
     api::{
@@ -10,7 +13,7 @@ use credence_types::{
     codec::encode,
 };
 use credence_types::{
-    api::{CertifiedHeader, Entry, Page},
+    api::{CertifiedHeader, Entry, EventId, EventsQuery, Page},
     codec::{Read, decode},
     state::StateKey,
 };
@@ -35,6 +38,9 @@ pub enum ClientError {
     /// The transaction did not finalise in time.
     #[error("transaction {0} was not finalised in time")]
     Timeout(Digest),
+    /// An event stream sent something that is not an event.
+    #[error("event stream: {0}")]
+    Stream(String),
     /// The node's answer did not verify against the validators.
     #[error("the answer did not verify: {0}")]
     Unverified(#[from] LightError),
@@ -44,6 +50,8 @@ pub enum ClientError {
 #[derive(Clone, Debug)]
 pub struct NodeClient {
     http: reqwest::Client,
+    /// For event streams, which stay open: no overall timeout.
+    streams: reqwest::Client,
     base: String,
 }
 
@@ -55,8 +63,13 @@ impl NodeClient {
             .pool_max_idle_per_host(16)
             .build()
             .expect("a client with these settings always builds");
+        let streams = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .expect("a client with these settings always builds");
         Self {
             http,
+            streams,
             base: base.trim_end_matches('/').to_string(),
         }
     }
@@ -195,6 +208,32 @@ impl NodeClient {
             .send()
             .await?;
         Self::read(response).await
+    }
+
+    /// Opens the event stream: after `resume` (the last event id a previous stream returned)
+    /// when given, else as `query` says.
+    pub async fn events(
+        &self,
+        query: &EventsQuery,
+        resume: Option<EventId>,
+    ) -> Result<EventStream, ClientError> {
+        let mut request = self
+            .streams
+            .get(format!("{}/v1/events", self.base))
+            .query(query);
+        if let Some(id) = resume {
+            request = request.header("last-event-id", id.to_string());
+        }
+        let response = request.send().await?;
+        if !response.status().is_success() {
+            return Err(Self::read::<()>(response)
+                .await
+                .err()
+                .unwrap_or(ClientError::Stream(
+                    "the node refused the stream".to_string(),
+                )));
+        }
+        Ok(EventStream::new(response, resume.or(query.after)))
     }
 
     /// The latest committed header with its finalisation certificate, as this node says.

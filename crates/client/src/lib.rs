@@ -4,12 +4,14 @@
 //! - [`account`]: a signer with its nonce;
 //! - [`build`]: payloads, with the sealing and key wrapping each needs done here, on the
 //!   client, so that no node ever sees a credit payload or a subject's key in clear;
+//! - [`events`]: following a node's event stream, resumably;
 //! - [`http`]: the node API over HTTP;
 //! - [`light`]: checking an answer against the genesis validators, trusting no single node;
 //! - [`score`]: the credit score of a file.
 
 pub mod account;
 pub mod build;
+pub mod events;
 pub mod http;
 pub mod light;
 pub mod score;

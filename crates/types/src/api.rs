@@ -177,3 +177,76 @@ pub struct Page<T> {
     /// Where the next page starts, if there is one.
     pub next: Option<u32>,
 }
+
+/// An event's position in the chain: the height of its block and its index among the
+/// block's events. The id of a streamed event, ordered as the chain orders events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EventId {
+    /// The block's height.
+    pub height: Height,
+    /// The index among the block's events.
+    pub index: u32,
+}
+
+impl std::fmt::Display for EventId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.height.0, self.index)
+    }
+}
+
+impl std::str::FromStr for EventId {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (height, index) = text
+            .trim()
+            .split_once(':')
+            .ok_or_else(|| "an event id is `height:index`".to_string())?;
+        Ok(Self {
+            height: Height(height.parse().map_err(|_| "the height is not a number")?),
+            index: index.parse().map_err(|_| "the index is not a number")?,
+        })
+    }
+}
+
+impl serde::Serialize for EventId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EventId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// An event on the stream (`GET /v1/events`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StreamedEvent {
+    /// Its id, `height:index`.
+    pub id: EventId,
+    /// Where in the block it came from.
+    pub source: crate::receipt::EventSource,
+    /// The event.
+    pub event: crate::receipt::Event,
+}
+
+/// `GET /v1/events` query: where to start and what to keep.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventsQuery {
+    /// Resume after this event (as the `Last-Event-ID` header does; the header wins).
+    pub after: Option<EventId>,
+    /// Start at this height (inclusive) instead; without `after` or `from`, the stream starts
+    /// at the next block.
+    pub from: Option<Height>,
+    /// Keep only these kinds (comma-separated, e.g. `adverse,loan_defaulted`).
+    pub kinds: Option<String>,
+    /// Keep only events about this subject (its pseudonym).
+    pub subject: Option<crate::SubjectId>,
+    /// A lender's risk feed: only adverse events about subjects on which this institution
+    /// holds an account-review consent active at the node's latest block.
+    pub watcher: Option<crate::InstitutionId>,
+}

@@ -11,9 +11,12 @@
 //!   certified header (see [`reads`]);
 //! - `GET /v1/subjects/{pseudonym}/{records,consents,inquiries,disputes}`: pages of a
 //!   subject's listings (`?from=&limit=`);
+//! - `GET /v1/events`: the chain's events as Server-Sent Events, resumable with
+//!   `Last-Event-ID` (see [`events`]);
 //! - `GET /health`: 200 while the node runs, 503 once it has halted;
 //! - `GET /metrics`: Prometheus exposition.
 
+mod events;
 mod reads;
 
 use crate::{
@@ -172,6 +175,7 @@ where
         .route("/v1/transactions/{hash}", get(transaction::<E>))
         .route("/v1/status", get(status::<E>))
         .route("/v1/headers/latest", get(reads::latest_header::<E>))
+        .route("/v1/events", get(events::stream::<E>))
         .route("/v1/state/{key}", get(reads::raw::<E>))
         .route("/v1/institutions/{id}", get(reads::institution::<E>))
         .route("/v1/subjects/{id}", get(reads::subject::<E>))
