@@ -156,6 +156,13 @@ async fn the_api_serves_proven_reads_pages_and_typed_errors() {
         (0, 0, None)
     );
 
+    // The node serves the document generated from its code.
+    let (status, served) = get(&base, "/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    let generated =
+        serde_json::to_value(<credence_node::api::ApiDoc as utoipa::OpenApi>::openapi()).unwrap();
+    assert_eq!(served, generated);
+
     // Bad requests get the documented 4xx.
     let cases = [
         ("/v1/subjects/not-hex", 400, "id_malformed"),

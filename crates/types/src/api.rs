@@ -5,6 +5,7 @@ use crate::{Digest, Height, TimestampMs, block::BlockHeader, receipt::Outcome};
 
 /// An error: a stable code and a message.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// The stable code (snake_case).
     pub code: String,
@@ -14,6 +15,7 @@ pub struct ErrorBody {
 
 /// `POST /v1/transactions`.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SubmitRequest {
     /// The encoded signed transaction, hex.
@@ -22,6 +24,7 @@ pub struct SubmitRequest {
 
 /// A submitted transaction's hash.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Submitted {
     /// The hash.
     pub hash: Digest,
@@ -29,6 +32,7 @@ pub struct Submitted {
 
 /// `POST /v1/transactions/batch`.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BatchRequest {
     /// The encoded signed transactions, hex, in order.
@@ -37,6 +41,7 @@ pub struct BatchRequest {
 
 /// The result of one transaction of a batch.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum BatchItem {
     /// Accepted.
@@ -55,6 +60,7 @@ pub enum BatchItem {
 
 /// A transaction's status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum TransactionStatus {
     /// Waiting in the node's mempool.
@@ -72,6 +78,7 @@ pub enum TransactionStatus {
 
 /// The node's view of the chain.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Status {
     /// The chain id.
     pub chain_id: String,
@@ -89,6 +96,7 @@ pub struct Status {
 
 /// A committed block as the API shows it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BlockSummary {
     /// Its digest.
     pub digest: Digest,
@@ -100,6 +108,7 @@ pub struct BlockSummary {
 
 /// `GET /v1/accounts/{key}`: a signing key's owner and last accepted nonce.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccountView {
     /// Who the key belongs to.
     pub principal: crate::state::Principal,
@@ -110,6 +119,7 @@ pub struct AccountView {
 /// A finalised block header with the certificate that finalised it: a quorum of the
 /// validators' signatures over the header's digest.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CertifiedHeader {
     /// The header's digest (the block's).
     pub digest: Digest,
@@ -121,6 +131,7 @@ pub struct CertifiedHeader {
 
 /// Proof that an entry holds its value (or holds none) in the state of a finalised block.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EntryProof {
     /// The encoded state proof (which carries the proven value), hex.
     pub proof: String,
@@ -130,6 +141,7 @@ pub struct EntryProof {
 
 /// An entry of the state, read at the node's latest committed block.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Entry<T> {
     /// The state key, hex.
     pub key: String,
@@ -144,6 +156,8 @@ pub struct Entry<T> {
 
 /// `?prove=true`: ask for a proof with a read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct ProveQuery {
     /// Whether to prove the read.
@@ -153,6 +167,8 @@ pub struct ProveQuery {
 
 /// `?from=&limit=`: a page of a listing, from a position.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// The first position wanted (0 for the start).
@@ -169,6 +185,7 @@ pub const PAGE_LIMIT_DEFAULT: u32 = 20;
 
 /// A page of a listing.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     /// The items, in listing order.
     pub items: Vec<T>,
@@ -224,6 +241,7 @@ impl<'de> serde::Deserialize<'de> for EventId {
 
 /// An event on the stream (`GET /v1/events`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StreamedEvent {
     /// Its id, `height:index`.
     pub id: EventId,
@@ -235,6 +253,8 @@ pub struct StreamedEvent {
 
 /// `GET /v1/events` query: where to start and what to keep.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct EventsQuery {
     /// Resume after this event (as the `Last-Event-ID` header does; the header wins).

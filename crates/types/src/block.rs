@@ -20,6 +20,7 @@ pub const DOMAIN_TRANSACTIONS: &str = "credence/transactions";
 
 /// The context of a block: the only source of time and height for the state machine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BlockContext {
     /// The block's height (the first block after genesis is 1).
     pub height: Height,
@@ -36,6 +37,7 @@ crate::codec_struct!(BlockContext {
 
 /// A block header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BlockHeader {
     /// The parent block's digest (zero for genesis).
     pub parent: Digest,
@@ -85,10 +87,12 @@ impl BlockHeader {
 
 /// A block: header and transactions.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Block {
     /// The header.
     pub header: BlockHeader,
     /// The transactions, in execution order.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<SignedTransaction>))]
     pub transactions: BoundedVec<SignedTransaction, BLOCK_TRANSACTIONS_MAX>,
 }
 crate::codec_struct!(Block {

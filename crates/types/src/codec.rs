@@ -493,6 +493,20 @@ impl<'de, const MAX: usize> Deserialize<'de> for Text<MAX> {
 #[macro_export]
 macro_rules! byte_array_newtype {
     ($name:ident, $len:literal) => {
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+                $crate::openapi::hex_string(stringify!($name), $len)
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($name))
+            }
+        }
+
         impl $crate::codec::Write for $name {
             fn write(&self, buf: &mut impl $crate::__private::bytes::BufMut) {
                 $crate::__private::bytes::BufMut::put_slice(buf, &self.0);

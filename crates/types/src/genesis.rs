@@ -15,6 +15,7 @@ pub type ChainId = Name<CHAIN_ID_BYTES_MAX>;
 
 /// The founding state of a Credence network.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Genesis {
     /// The network's chain id.
@@ -22,6 +23,7 @@ pub struct Genesis {
     /// The instant the network starts; the first block is after it.
     pub genesis_time: TimestampMs,
     /// The founding institutions; ids are assigned in this order from 0.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<NewInstitution>))]
     pub institutions: BoundedVec<NewInstitution, GENESIS_INSTITUTIONS_MAX>,
     /// The network's audit key: every subject seals its report keys to it too, and the
     /// regulator holds the private half in escrow.

@@ -14,6 +14,7 @@ pub type InstitutionName = Name<INSTITUTION_NAME_BYTES_MAX>;
 
 /// Network parameters, set in genesis and changed by governance.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Parameters {
     /// Days a furnisher has to answer a dispute before it lapses in the subject's favour.
@@ -81,6 +82,7 @@ impl Parameters {
 
 /// An institution joining the network.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewInstitution {
     /// Its handle.
@@ -101,6 +103,7 @@ crate::codec_struct!(NewInstitution {
 
 /// New keys for an institution.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyChange {
     /// The institution.
     pub institution: InstitutionId,
@@ -117,6 +120,7 @@ crate::codec_struct!(KeyChange {
 
 /// New roles for an institution.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoleChange {
     /// The institution.
     pub institution: InstitutionId,
@@ -127,6 +131,7 @@ crate::codec_struct!(RoleChange { institution, roles });
 
 /// What a governance proposal does once enough members approve it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GovernanceAction {
     /// Admit an institution.

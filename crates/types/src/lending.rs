@@ -22,6 +22,7 @@ pub type Symbol = Name<8>;
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Owner {
     /// A subject, by pseudonym.
@@ -58,6 +59,7 @@ impl fmt::Display for Owner {
 #[derive(
     Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Denomination {
     /// A currency issued on the ledger.
@@ -72,6 +74,7 @@ crate::codec_enum!(Denomination {
 
 /// `DefineAssetClass`: a registrar defines a kind of asset.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DefineAssetClass {
     /// Its name (`vehicle`, `land-title`, `warehouse-receipt`).
     pub name: Name<32>,
@@ -82,6 +85,7 @@ crate::codec_struct!(DefineAssetClass { name, schema });
 
 /// `RegisterAsset`: a registrar attests a real asset and its value.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegisterAsset {
     /// Its class.
     pub class: AssetClassId,
@@ -104,6 +108,7 @@ crate::codec_struct!(RegisterAsset {
 
 /// `RevalueAsset`: a registrar attests a new value.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RevalueAsset {
     /// The asset.
     pub asset: AssetId,
@@ -120,6 +125,7 @@ crate::codec_struct!(RevalueAsset {
 
 /// `TransferAsset`: an owner gives an unpledged asset to someone else.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TransferAsset {
     /// The asset.
     pub asset: AssetId,
@@ -130,6 +136,7 @@ crate::codec_struct!(TransferAsset { asset, to });
 
 /// `IssueCurrency`: a member institution issues a tokenised deposit (`cny@bank-a`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IssueCurrency {
     /// Its symbol, unique per issuer.
     pub symbol: Symbol,
@@ -139,6 +146,7 @@ crate::codec_struct!(IssueCurrency { symbol });
 /// A movement of funds: `MintFunds` (to an account), `BurnFunds` (from one),
 /// `TransferFunds` (from the signer to an account).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FundsMovement {
     /// The currency.
     pub currency: CurrencyId,
@@ -155,6 +163,7 @@ crate::codec_struct!(FundsMovement {
 
 /// How interest days are counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DayCount {
     /// Actual days elapsed over a 365-day year.
@@ -169,6 +178,7 @@ crate::codec_enum!(DayCount {
 
 /// How the principal is repaid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ScheduleKind {
     /// Equal installments of interest and principal.
@@ -186,6 +196,7 @@ crate::codec_enum!(ScheduleKind {
 
 /// Funds pledged as collateral.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FundsPledge {
     /// The currency.
     pub currency: CurrencyId,
@@ -196,6 +207,7 @@ crate::codec_struct!(FundsPledge { currency, amount });
 
 /// One item of collateral.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Collateral {
     /// A unique asset.
@@ -210,6 +222,7 @@ crate::codec_enum!(Collateral {
 
 /// What happens to the collateral on default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Remedy {
     /// The collateral passes to the lender.
@@ -225,6 +238,7 @@ crate::codec_enum!(Remedy {
 
 /// A lender's offer.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoanTerms {
     /// Who may accept it.
     pub borrower: Owner,
@@ -249,6 +263,7 @@ pub struct LoanTerms {
     /// Charged once per installment paid late.
     pub late_fee: Amount,
     /// What is pledged.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Collateral>))]
     pub collateral: BoundedVec<Collateral, COLLATERAL_ITEMS_MAX>,
     /// Highest principal ÷ collateral value allowed at acceptance (0 for unsecured).
     pub max_ltv: BasisPoints,
@@ -281,6 +296,7 @@ crate::codec_struct!(LoanTerms {
 /// A payment on a loan: `RepayLoan` (funds from the signer) or `ConfirmRepayment` (the
 /// lender confirming money received off the ledger).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoanPayment {
     /// The loan.
     pub loan: LoanId,
@@ -291,6 +307,7 @@ crate::codec_struct!(LoanPayment { loan, amount });
 
 /// `CompleteLiquidation`: the liquidating registrar reports what the collateral sold for.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompleteLiquidation {
     /// The loan.
     pub loan: LoanId,
@@ -304,6 +321,7 @@ crate::codec_struct!(CompleteLiquidation { loan, proceeds });
 
 /// A kind of asset a registrar attests.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AssetClass {
     /// Its id.
     pub id: AssetClassId,
@@ -323,6 +341,7 @@ crate::codec_struct!(AssetClass {
 
 /// A registrar's attested value of an asset.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Valuation {
     /// The value.
     pub value: Amount,
@@ -342,6 +361,7 @@ crate::codec_struct!(Valuation {
 
 /// A unique asset.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Asset {
     /// Its id.
     pub id: AssetId,
@@ -376,6 +396,7 @@ crate::codec_struct!(Asset {
 
 /// An on-ledger currency.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Currency {
     /// Its id.
     pub id: CurrencyId,
@@ -395,6 +416,7 @@ crate::codec_struct!(Currency {
 
 /// An account's holding of a currency.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Balance {
     /// Free to spend.
     pub available: Amount,
@@ -405,6 +427,7 @@ crate::codec_struct!(Balance { available, locked });
 
 /// Where a loan stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LoanStatus {
     /// Offered, not accepted.
@@ -435,6 +458,7 @@ crate::codec_enum!(LoanStatus {
 
 /// An installment that fell due and is not fully paid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Overdue {
     /// Its due date.
     pub due: Date,
@@ -451,6 +475,7 @@ crate::codec_struct!(Overdue {
 
 /// A loan contract.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Loan {
     /// Its id.
     pub id: LoanId,
@@ -477,6 +502,7 @@ pub struct Loan {
     /// Installments that have fallen due (the next one's number).
     pub installments_due: u16,
     /// Installments due and not fully paid, oldest first.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Overdue>))]
     pub overdue: BoundedVec<Overdue, OVERDUE_INSTALLMENTS_MAX>,
     /// The days-past-due band last reported (0, 30, 60, … 180).
     pub band: u16,
@@ -521,6 +547,7 @@ impl Loan {
 
 /// What happened to a loan, for its history listing.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum LoanEvent {
     /// Accepted and disbursed.

@@ -25,6 +25,8 @@ pub mod lending;
 pub mod limits;
 pub mod metro2;
 pub mod money;
+#[cfg(feature = "openapi")]
+pub(crate) mod openapi;
 pub mod receipt;
 pub mod rejection;
 pub mod roles;

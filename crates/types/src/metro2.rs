@@ -66,6 +66,7 @@ pub enum AccountStatus {
 
 /// How the rules treat a status code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StatusClass {
     /// In good standing.
@@ -269,6 +270,7 @@ impl crate::codec::Read for AccountStatus {
 
 /// Metro 2 portfolio type (base segment, field 8).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PortfolioType {
     /// C: line of credit.
@@ -293,6 +295,7 @@ crate::codec_enum!(PortfolioType {
 
 /// One month of a Metro 2 payment history profile (base segment, field 18).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum PaymentMonth {
     /// `0`: 0–29 days past due (current).
     #[serde(rename = "0")]
@@ -371,14 +374,18 @@ impl PaymentMonth {
 
 /// Who the record is about, as the furnisher knows them. Sealed: never in clear state.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Consumer {
     /// Full name.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub name: Text<METRO2_TEXT_BYTES_MAX>,
     /// National identification number (SSN, resident id).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub national_id: Text<METRO2_TEXT_BYTES_MAX>,
     /// Date of birth, when reported.
     pub date_of_birth: Option<Date>,
     /// Postal address.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub address: Text<METRO2_TEXT_BYTES_MAX>,
 }
 
@@ -391,8 +398,10 @@ crate::codec_struct!(Consumer {
 
 /// A Metro 2 base segment as a furnisher reports it: the plaintext of a sealed record.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tradeline {
     /// The furnisher's account number (sealed; the ledger only sees a salted hash).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub account_number: Text<METRO2_TEXT_BYTES_MAX>,
     /// Portfolio type.
     pub portfolio_type: PortfolioType,
@@ -415,6 +424,7 @@ pub struct Tradeline {
     /// Account status; equals the record's cleartext status.
     pub account_status: AccountStatus,
     /// Payment history, newest month first, up to 24 months.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<PaymentMonth>))]
     pub payment_history: BoundedVec<PaymentMonth, PAYMENT_HISTORY_MONTHS>,
     /// Current balance.
     pub current_balance: Amount,

@@ -20,6 +20,7 @@ use crate::{
 
 /// The result of one transaction.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Receipt {
     /// The transaction's hash.
     pub transaction: Digest,
@@ -33,6 +34,7 @@ crate::codec_struct!(Receipt {
 
 /// Whether a transaction applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// It applied whole.
@@ -69,6 +71,7 @@ impl Outcome {
 
 /// How a dispute ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DisputeResolution {
     /// The furnisher verified the record.
@@ -90,6 +93,7 @@ crate::codec_enum!(DisputeResolution {
 
 /// Something that happened on the ledger.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Event {
     /// A subject registered.
@@ -510,6 +514,7 @@ impl Event {
 
 /// Where in a block an event came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EventSource {
     /// The begin-block step (deadlines, expiries, purges).
@@ -524,6 +529,7 @@ crate::codec_enum!(EventSource {
 
 /// An event with where it came from.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BlockEvent {
     /// Its source.
     pub source: EventSource,

@@ -24,10 +24,12 @@ impl Default for KeyCiphertext {
 
 /// A credit payload sealed with HPKE to a subject's report key.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SealedPayload {
     /// The sender's ephemeral key.
     pub encapsulated_key: EncapsulatedKey,
     /// The ciphertext, with its tag.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub ciphertext: BoundedBytes<SEALED_PAYLOAD_BYTES_MAX>,
 }
 crate::codec_struct!(SealedPayload {
@@ -38,6 +40,7 @@ crate::codec_struct!(SealedPayload {
 /// A report private key sealed with HPKE to someone's encryption key (a lender's, or the
 /// network's audit key).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SealedKey {
     /// The sender's ephemeral key.
     pub encapsulated_key: EncapsulatedKey,
@@ -51,6 +54,7 @@ crate::codec_struct!(SealedKey {
 
 /// One epoch of a subject's report key, sealed for one reader.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WrappedReportKey {
     /// Which report-key epoch this is (0 is the key the subject registered with).
     pub epoch: u32,

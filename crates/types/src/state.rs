@@ -467,6 +467,7 @@ impl fmt::Display for Table {
 
 /// Counters that hand out sequential ids.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Counters {
     /// Next institution id.
     pub institution: InstitutionId,
@@ -507,6 +508,7 @@ crate::codec_struct!(Counters {
 
 /// Network-wide state: one per chain.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Meta {
     /// The chain id.
     pub chain_id: ChainId,
@@ -535,6 +537,7 @@ crate::codec_struct!(Meta {
 
 /// Who a signing key belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Principal {
     /// A member institution.
@@ -553,6 +556,7 @@ crate::codec_enum!(Principal {
 
 /// A signing key's owner and its replay counter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Signer {
     /// The owner.
     pub principal: Principal,
@@ -563,6 +567,7 @@ crate::codec_struct!(Signer { principal, nonce });
 
 /// A member institution.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Institution {
     /// Its id.
     pub id: InstitutionId,
@@ -586,6 +591,7 @@ pub struct Institution {
 
 /// How many entries an institution has in each of its listings.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InstitutionListings {
     /// Loans it offered.
     pub loans_made: u32,
@@ -620,6 +626,7 @@ impl Institution {
 
 /// How many entries a subject has in each of its listings: the next sequence numbers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ListingCounts {
     /// Records furnished about it.
     pub records: u32,
@@ -645,6 +652,7 @@ crate::codec_struct!(ListingCounts {
 
 /// A subject (borrower): a pseudonym with keys, and nothing that identifies a person.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Subject {
     /// Its pseudonym.
     pub id: SubjectId,
@@ -657,6 +665,7 @@ pub struct Subject {
     /// The current report key's epoch.
     pub report_key_epoch: u32,
     /// Its consents that have not ended, in ascending order.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<ConsentId>))]
     pub active_consents: BoundedVec<ConsentId, ACTIVE_CONSENTS_PER_SUBJECT_MAX>,
     /// The sizes of its listings.
     pub listings: ListingCounts,
@@ -676,6 +685,7 @@ crate::codec_struct!(Subject {
 
 /// One epoch of a subject's report key.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportKeyEpoch {
     /// The public key of the epoch.
     pub report_key: EncryptionKey,
@@ -692,6 +702,7 @@ crate::codec_struct!(ReportKeyEpoch {
 
 /// An institution's KYC attestation for a subject.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KycAttestation {
     /// The salted commitment to the verified identity.
     pub commitment: Digest,
@@ -704,6 +715,7 @@ crate::codec_struct!(KycAttestation { commitment, at });
 /// the only changes are the links and flags the rules set (superseded, disputed, deleted,
 /// purged).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Record {
     /// Its id.
     pub id: RecordId,
@@ -763,6 +775,7 @@ crate::codec_struct!(Record {
 
 /// A consent a subject gave a lender.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Consent {
     /// Its id.
     pub id: ConsentId,
@@ -783,6 +796,7 @@ pub struct Consent {
     /// Whether it has ended (revoked or expired).
     pub ended: bool,
     /// The report keys sealed to the lender, one per epoch while the consent was active.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<WrappedReportKey>))]
     pub report_keys: BoundedVec<WrappedReportKey, REPORT_KEY_EPOCHS_MAX>,
 }
 crate::codec_struct!(Consent {
@@ -807,6 +821,7 @@ impl Consent {
 
 /// On what basis a file was read.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InquiryBasis {
     /// A lender read under a consent.
@@ -821,6 +836,7 @@ crate::codec_enum!(InquiryBasis {
 
 /// The consent a lender read under.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsentInquiry {
     /// The consent.
     pub consent: ConsentId,
@@ -837,6 +853,7 @@ crate::codec_struct!(ConsentInquiry {
 
 /// A read of a subject's file, visible to the subject.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Inquiry {
     /// Its id.
     pub id: InquiryId,
@@ -859,6 +876,7 @@ crate::codec_struct!(Inquiry {
 
 /// A subject's dispute of a record.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Dispute {
     /// Its id.
     pub id: DisputeId,
@@ -896,6 +914,7 @@ crate::codec_struct!(Dispute {
 
 /// Where a proposal stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ProposalStatus {
     /// Collecting approvals.
@@ -913,6 +932,7 @@ crate::codec_enum!(ProposalStatus {
 
 /// A governance proposal.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Proposal {
     /// Its id.
     pub id: ProposalId,
@@ -942,6 +962,7 @@ crate::codec_struct!(Proposal {
 /// Where a transaction landed and how it fared: its receipt, kept in state so that a light
 /// client can verify a transaction's outcome against a signed header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TransactionReceipt {
     /// The block it is in.
     pub height: Height,

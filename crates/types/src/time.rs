@@ -13,6 +13,7 @@ pub const MS_PER_DAY: u64 = 86_400_000;
 #[derive(
     Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct TimestampMs(pub u64);
 

@@ -31,6 +31,7 @@ pub const SIGNING_NAMESPACE: &[u8] = b"credence/tx";
 
 /// What a signer asks the ledger to do.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Transaction {
     /// The network this transaction is for.
     pub chain_id: ChainId,
@@ -57,6 +58,7 @@ impl Transaction {
 
 /// A transaction with its signature. Only its encoding crosses the network.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignedTransaction {
     /// The transaction.
     pub transaction: Transaction,
@@ -77,6 +79,7 @@ impl SignedTransaction {
 
 /// Every kind of transaction.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "kind", content = "body")]
 pub enum Payload {
     /// A subject registers itself with the signing key of this transaction.
@@ -164,6 +167,7 @@ crate::codec_enum!(Payload {
 /// The kind of a payload, without its body: for tables, metrics and the authorisation
 /// matrix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PayloadKind {
     /// See [`Payload::RegisterSubject`].
@@ -289,6 +293,7 @@ impl Payload {
 /// A subject's registration. The subject's pseudonym is derived from the transaction's
 /// signing key ([`SubjectId::from_key`]).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegisterSubject {
     /// The subject's first report key (epoch 0): records about it are sealed to this.
     pub report_key: EncryptionKey,
@@ -302,6 +307,7 @@ crate::codec_struct!(RegisterSubject {
 
 /// An institution's attestation that it verified a subject's identity.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttestKyc {
     /// The subject.
     pub subject: SubjectId,
@@ -316,6 +322,7 @@ crate::codec_struct!(AttestKyc {
 
 /// A new report key for a subject, sealed for everyone who must still read its file.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyRotation {
     /// The new report public key; records furnished from now on are sealed to it.
     pub report_key: EncryptionKey,
@@ -323,6 +330,7 @@ pub struct KeyRotation {
     pub audit_key_wrap: SealedKey,
     /// The new private key sealed to each lender whose consent stays active, one entry per
     /// active consent (other than one being revoked), in ascending consent order.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<ConsentRewrap>))]
     pub rewraps: BoundedVec<ConsentRewrap, ACTIVE_CONSENTS_PER_SUBJECT_MAX>,
 }
 crate::codec_struct!(KeyRotation {
@@ -333,6 +341,7 @@ crate::codec_struct!(KeyRotation {
 
 /// The new report key sealed to the lender of one active consent.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsentRewrap {
     /// The consent.
     pub consent: ConsentId,
@@ -343,6 +352,7 @@ crate::codec_struct!(ConsentRewrap { consent, key });
 
 /// A credit record as a furnisher reports it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Furnishing {
     /// Who the record is about.
     pub subject: SubjectId,
@@ -383,6 +393,7 @@ pub const DOMAIN_RECORD: &str = "credence/record";
 /// What a furnisher seals: the Metro 2 fields plus a random salt, so the public
 /// commitment cannot be brute-forced from guessable fields.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordPlaintext {
     /// The Metro 2 base segment.
     pub tradeline: Tradeline,
@@ -402,6 +413,7 @@ impl RecordPlaintext {
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Purpose {
     /// The subject applied for credit.
@@ -430,6 +442,7 @@ crate::codec_enum!(Purpose {
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InquiryKind {
     /// Counts as new credit sought.
@@ -444,6 +457,7 @@ crate::codec_enum!(InquiryKind {
 
 /// A subject's consent for one lender.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GrantConsent {
     /// The lender.
     pub lender: InstitutionId,
@@ -455,6 +469,7 @@ pub struct GrantConsent {
     pub expires_at: TimestampMs,
     /// Every epoch of the subject's report key, 0 to the current one in order, sealed to
     /// the lender's encryption key, so the whole file opens.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<WrappedReportKey>))]
     pub report_keys: BoundedVec<WrappedReportKey, REPORT_KEY_EPOCHS_MAX>,
 }
 crate::codec_struct!(GrantConsent {
@@ -467,6 +482,7 @@ crate::codec_struct!(GrantConsent {
 
 /// Withdrawal of a consent, with the key rotation that closes future records to the lender.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RevokeConsent {
     /// The consent.
     pub consent: ConsentId,
@@ -477,6 +493,7 @@ crate::codec_struct!(RevokeConsent { consent, rotation });
 
 /// A lender's read of a subject's file.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordInquiry {
     /// The consent it reads under.
     pub consent: ConsentId,
@@ -485,6 +502,7 @@ crate::codec_struct!(RecordInquiry { consent });
 
 /// Why a subject disputes a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DisputeReason {
     /// The account is not the subject's.
@@ -511,6 +529,7 @@ crate::codec_enum!(DisputeReason {
 
 /// A subject's dispute of one record.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OpenDispute {
     /// The disputed record.
     pub record: RecordId,
@@ -521,6 +540,7 @@ crate::codec_struct!(OpenDispute { record, reason });
 
 /// How a furnisher resolves a dispute.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DisputeAnswer {
     /// The record is accurate as reported.
@@ -570,6 +590,7 @@ impl crate::codec::Read for DisputeAnswer {
 
 /// A furnisher's answer to a dispute.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AnswerDispute {
     /// The dispute.
     pub dispute: DisputeId,
@@ -580,6 +601,7 @@ crate::codec_struct!(AnswerDispute { dispute, answer });
 
 /// A governance proposal.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProposeGovernance {
     /// What it does.
     pub action: GovernanceAction,
@@ -590,6 +612,7 @@ crate::codec_struct!(ProposeGovernance { action, expires_at });
 
 /// The regulator's read of a subject's file through the audit key.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordAuditAccess {
     /// The subject.
     pub subject: SubjectId,

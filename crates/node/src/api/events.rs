@@ -104,6 +104,11 @@ impl Cursor {
 }
 
 /// `GET /v1/events`.
+#[utoipa::path(get, path = "/v1/events", tag = "events",
+    params(EventsQuery,
+        ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id (`height:index`)")),
+    responses((status = 200, description = "Server-Sent Events: `id` is `height:index`, `event` the kind, `data` a StreamedEvent", content_type = "text/event-stream", body = StreamedEvent),
+        (status = 400, description = "Malformed query or Last-Event-ID", body = credence_types::api::ErrorBody)))]
 pub async fn stream<E>(
     State(api): State<Shared<E>>,
     headers: HeaderMap,

@@ -145,6 +145,34 @@ fn query_rejected(rejection: QueryRejection) -> ApiError {
     )
 }
 
+/// The OpenAPI document of this API, generated from the handlers and types.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Credence node API",
+        description = "A Credence validator's API: submit signed transactions, read the ledger with proofs against headers the validators signed, and follow its events. Errors are a JSON body with a stable `code` and a `message`."
+    ),
+    paths(
+        submit, submit_batch, transaction, account, block, status,
+        reads::latest_header, reads::raw, reads::institution, reads::subject, reads::record,
+        reads::consent, reads::inquiry, reads::dispute, reads::asset, reads::loan,
+        reads::subject_records, reads::subject_consents, reads::subject_inquiries,
+        reads::subject_disputes, events::stream,
+    ),
+    tags(
+        (name = "transactions", description = "Submitting transactions and following them"),
+        (name = "chain", description = "Blocks, headers and certificates"),
+        (name = "state", description = "Entries of the ledger, with proofs on request"),
+        (name = "events", description = "The chain's events, resumable"),
+    )
+)]
+pub struct ApiDoc;
+
+/// `GET /v1/openapi.json`.
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(<ApiDoc as utoipa::OpenApi>::openapi())
+}
+
 /// Any path the API does not serve.
 async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "route_unknown", "no such endpoint")
@@ -176,6 +204,7 @@ where
         .route("/v1/status", get(status::<E>))
         .route("/v1/headers/latest", get(reads::latest_header::<E>))
         .route("/v1/events", get(events::stream::<E>))
+        .route("/v1/openapi.json", get(openapi))
         .route("/v1/state/{key}", get(reads::raw::<E>))
         .route("/v1/institutions/{id}", get(reads::institution::<E>))
         .route("/v1/subjects/{id}", get(reads::subject::<E>))
@@ -214,6 +243,13 @@ pub const BATCH_TRANSACTIONS_MAX: usize = 1_024;
 /// Largest request body: a batch of hex-encoded transactions.
 pub const BATCH_BYTES_MAX: usize = 8 << 20;
 
+#[utoipa::path(post, path = "/v1/transactions", tag = "transactions",
+    request_body(content = SubmitRequest, description = "A signed transaction, hex; or its raw bytes as application/octet-stream"),
+    responses((status = 202, description = "Admitted to the mempool", body = Submitted),
+        (status = 400, description = "Malformed, wrong chain, bad signature, nonce too far ahead", body = ErrorBody),
+        (status = 409, description = "Duplicate, nonce taken or stale", body = ErrorBody),
+        (status = 413, description = "Body or transaction too large", body = ErrorBody),
+        (status = 503, description = "Mempool full or node unavailable", body = ErrorBody)))]
 async fn submit<E>(
     State(api): State<Shared<E>>,
     headers: HeaderMap,
@@ -243,6 +279,11 @@ where
     Ok((StatusCode::ACCEPTED, Json(Submitted { hash })))
 }
 
+#[utoipa::path(post, path = "/v1/transactions/batch", tag = "transactions",
+    request_body = BatchRequest,
+    responses((status = 200, description = "Each transaction admitted or refused, in order", body = Vec<BatchItem>),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 413, description = "Too many transactions, or body too large", body = ErrorBody)))]
 /// `POST /v1/transactions/batch`: up to [`BATCH_TRANSACTIONS_MAX`] hex-encoded transactions;
 /// each is admitted or refused on its own, in order (for one signer, in nonce order).
 async fn submit_batch<E>(
@@ -283,6 +324,9 @@ where
     Ok(Json(results))
 }
 
+#[utoipa::path(get, path = "/v1/accounts/{key}", tag = "transactions",
+    params(("key" = String, Path, description = "A signing key, hex")),
+    responses((status = 200, body = AccountView), (status = 404, description = "The key has signed nothing", body = ErrorBody), (status = 400, description = "Malformed input", body = ErrorBody), (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
 /// `GET /v1/accounts/{key}`: a signing key's owner and last nonce, so a client can resume
 /// signing; 404 for a key that has signed nothing.
 async fn account<E>(
@@ -310,6 +354,9 @@ where
     }))
 }
 
+#[utoipa::path(get, path = "/v1/blocks/{height}", tag = "chain",
+    params(("height" = u64, Path, description = "A block height")),
+    responses((status = 200, body = BlockSummary), (status = 404, description = "Not a recent committed block", body = ErrorBody), (status = 400, description = "Malformed input", body = ErrorBody), (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
 /// `GET /v1/blocks/{height}`: a recently committed block (the node keeps the last
 /// [`crate::service::RECENT_BLOCKS_MAX`]).
 async fn block<E>(
@@ -338,6 +385,10 @@ where
         })
 }
 
+#[utoipa::path(get, path = "/v1/transactions/{hash}", tag = "transactions",
+    params(("hash" = String, Path, description = "A transaction hash, hex")),
+    responses((status = 200, description = "Pending, or finalised with its outcome", body = TransactionStatus),
+        (status = 404, description = "Neither pending nor finalised", body = ErrorBody), (status = 400, description = "Malformed input", body = ErrorBody), (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
 async fn transaction<E>(
     State(api): State<Shared<E>>,
     Path(hash): Path<String>,
@@ -373,6 +424,8 @@ where
     ))
 }
 
+#[utoipa::path(get, path = "/v1/status", tag = "chain",
+    responses((status = 200, body = Status)))]
 async fn status<E>(State(api): State<Shared<E>>) -> Json<Status>
 where
     E: commonware_storage::Context + commonware_runtime::Spawner,

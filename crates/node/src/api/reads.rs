@@ -15,8 +15,8 @@ use credence_store::StateProof;
 use credence_types::{
     AssetId, ConsentId, DisputeId, InquiryId, InstitutionId, LoanId, RecordId, SubjectId,
     api::{
-        CertifiedHeader, Entry, EntryProof, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, Page, PageQuery,
-        ProveQuery,
+        CertifiedHeader, Entry, EntryProof, ErrorBody, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, Page,
+        PageQuery, ProveQuery,
     },
     codec::{Read, decode},
     lending::{Asset, Loan},
@@ -141,6 +141,9 @@ fn present<T>(entry: Entry<T>, code: &'static str, what: &str) -> Result<Entry<T
 }
 
 /// `GET /v1/headers/latest`: the latest committed header and its finalisation certificate.
+#[utoipa::path(get, path = "/v1/headers/latest", tag = "chain",
+    responses((status = 200, body = CertifiedHeader),
+        (status = 503, description = "No certificate yet for the latest height; retry", body = ErrorBody)))]
 pub async fn latest_header<E>(
     State(api): State<Shared<E>>,
 ) -> Result<Json<CertifiedHeader>, ApiError>
@@ -152,6 +155,11 @@ where
 }
 
 /// `GET /v1/state/{key}`: any state entry by its key (hex), the value as hex.
+#[utoipa::path(get, path = "/v1/state/{key}", tag = "state",
+    params(("key" = String, Path, description = "A state key, 96 hex characters"), ProveQuery),
+    responses((status = 200, body = Entry<String>),
+        (status = 400, description = "Malformed key or query", body = ErrorBody),
+        (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
 pub async fn raw<E>(
     State(api): State<Shared<E>>,
     Path(key): Path<String>,
@@ -178,8 +186,14 @@ where
 
 /// Defines `GET /v1/{kind}/{id}` for an entry kind.
 macro_rules! by_id {
-    ($(#[$doc:meta])* $name:ident, $id:ty, $value:ty, $key:expr, $what:literal, $code:literal) => {
+    ($(#[$doc:meta])* $name:ident, $path:literal, $id:ty, $value:ty, $key:expr, $what:literal, $code:literal) => {
         $(#[$doc])*
+        #[utoipa::path(get, path = $path, tag = "state",
+            params(("id" = String, Path, description = "The id"), ProveQuery),
+            responses((status = 200, description = "The entry; with `?prove=true`, its proof (an unknown id is then a proven absence)", body = Entry<$value>),
+                (status = 400, description = "Malformed id or query", body = ErrorBody),
+                (status = 404, description = "No entry has this id", body = ErrorBody),
+                (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
         pub async fn $name<E>(
             State(api): State<Shared<E>>,
             Path(id): Path<String>,
@@ -200,35 +214,35 @@ macro_rules! by_id {
 
 by_id!(
     /// `GET /v1/institutions/{id}`.
-    institution, InstitutionId, Institution, |id| StateKey::institution(*id), "institution", "institution_unknown"
+    institution, "/v1/institutions/{id}", InstitutionId, Institution, |id| StateKey::institution(*id), "institution", "institution_unknown"
 );
 by_id!(
     /// `GET /v1/subjects/{pseudonym}`.
-    subject, SubjectId, Subject, StateKey::subject, "subject", "subject_unknown"
+    subject, "/v1/subjects/{id}", SubjectId, Subject, StateKey::subject, "subject", "subject_unknown"
 );
 by_id!(
     /// `GET /v1/records/{id}`: a record's metadata and sealed payload.
-    record, RecordId, Record, |id| StateKey::record(*id), "record", "record_unknown"
+    record, "/v1/records/{id}", RecordId, Record, |id| StateKey::record(*id), "record", "record_unknown"
 );
 by_id!(
     /// `GET /v1/consents/{id}`.
-    consent, ConsentId, Consent, |id| StateKey::consent(*id), "consent", "consent_unknown"
+    consent, "/v1/consents/{id}", ConsentId, Consent, |id| StateKey::consent(*id), "consent", "consent_unknown"
 );
 by_id!(
     /// `GET /v1/inquiries/{id}`.
-    inquiry, InquiryId, Inquiry, |id| StateKey::inquiry(*id), "inquiry", "inquiry_unknown"
+    inquiry, "/v1/inquiries/{id}", InquiryId, Inquiry, |id| StateKey::inquiry(*id), "inquiry", "inquiry_unknown"
 );
 by_id!(
     /// `GET /v1/disputes/{id}`.
-    dispute, DisputeId, Dispute, |id| StateKey::dispute(*id), "dispute", "dispute_unknown"
+    dispute, "/v1/disputes/{id}", DisputeId, Dispute, |id| StateKey::dispute(*id), "dispute", "dispute_unknown"
 );
 by_id!(
     /// `GET /v1/assets/{id}`: an asset and its lock.
-    asset, AssetId, Asset, |id| StateKey::asset(*id), "asset", "asset_unknown"
+    asset, "/v1/assets/{id}", AssetId, Asset, |id| StateKey::asset(*id), "asset", "asset_unknown"
 );
 by_id!(
     /// `GET /v1/loans/{id}`: a loan with its terms, balance and status.
-    loan, LoanId, Loan, |id| StateKey::loan(*id), "loan", "loan_unknown"
+    loan, "/v1/loans/{id}", LoanId, Loan, |id| StateKey::loan(*id), "loan", "loan_unknown"
 );
 
 /// The window a page query asks for, bounded.
@@ -294,8 +308,14 @@ where
 
 /// Defines `GET /v1/subjects/{pseudonym}/{listing}`.
 macro_rules! subject_listing {
-    ($(#[$doc:meta])* $name:ident, $id:ty, $value:ty, $count:ident, $index:path, $item:path) => {
+    ($(#[$doc:meta])* $name:ident, $path:literal, $id:ty, $value:ty, $count:ident, $index:path, $item:path) => {
         $(#[$doc])*
+        #[utoipa::path(get, path = $path, tag = "state",
+            params(("id" = String, Path, description = "The subject's pseudonym"), PageQuery),
+            responses((status = 200, body = Page<$value>),
+                (status = 400, description = "Malformed pseudonym or query", body = ErrorBody),
+                (status = 404, description = "No subject has this pseudonym", body = ErrorBody),
+                (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
         pub async fn $name<E>(
             State(api): State<Shared<E>>,
             Path(pseudonym): Path<String>,
@@ -320,19 +340,19 @@ macro_rules! subject_listing {
 
 subject_listing!(
     /// `GET /v1/subjects/{pseudonym}/records`: the records furnished about a subject.
-    subject_records, RecordId, Record, records, StateKey::subject_record, StateKey::record
+    subject_records, "/v1/subjects/{id}/records", RecordId, Record, records, StateKey::subject_record, StateKey::record
 );
 subject_listing!(
     /// `GET /v1/subjects/{pseudonym}/consents`: the consents a subject granted.
-    subject_consents, ConsentId, Consent, consents, StateKey::subject_consent, StateKey::consent
+    subject_consents, "/v1/subjects/{id}/consents", ConsentId, Consent, consents, StateKey::subject_consent, StateKey::consent
 );
 subject_listing!(
     /// `GET /v1/subjects/{pseudonym}/inquiries`: every read of a subject's file.
-    subject_inquiries, InquiryId, Inquiry, inquiries, StateKey::subject_inquiry, StateKey::inquiry
+    subject_inquiries, "/v1/subjects/{id}/inquiries", InquiryId, Inquiry, inquiries, StateKey::subject_inquiry, StateKey::inquiry
 );
 subject_listing!(
     /// `GET /v1/subjects/{pseudonym}/disputes`: the disputes a subject opened.
-    subject_disputes, DisputeId, Dispute, disputes, StateKey::subject_dispute, StateKey::dispute
+    subject_disputes, "/v1/subjects/{id}/disputes", DisputeId, Dispute, disputes, StateKey::subject_dispute, StateKey::dispute
 );
 
 #[cfg(test)]
