@@ -55,6 +55,8 @@ fn every_route_is_documented() {
         "/v1/subjects/{id}/consents",
         "/v1/subjects/{id}/inquiries",
         "/v1/subjects/{id}/disputes",
+        "/v1/subjects/{id}/loans",
+        "/v1/subjects/{id}/assets",
         "/v1/records/{id}",
         "/v1/consents/{id}",
         "/v1/inquiries/{id}",

@@ -9,7 +9,7 @@
 //! - `GET /v1/{institutions,subjects,records,consents,inquiries,disputes,assets,loans}/{id}`
 //!   and `GET /v1/state/{key}`: one entry, with `?prove=true` a proof to the state root of a
 //!   certified header (see [`reads`]);
-//! - `GET /v1/subjects/{pseudonym}/{records,consents,inquiries,disputes}`: pages of a
+//! - `GET /v1/subjects/{pseudonym}/{records,consents,inquiries,disputes,loans,assets}`: pages of a
 //!   subject's listings (`?from=&limit=`);
 //! - `GET /v1/events`: the chain's events as Server-Sent Events, resumable with
 //!   `Last-Event-ID` (see [`events`]);
@@ -157,7 +157,7 @@ fn query_rejected(rejection: QueryRejection) -> ApiError {
         reads::latest_header, reads::raw, reads::institution, reads::subject, reads::record,
         reads::consent, reads::inquiry, reads::dispute, reads::asset, reads::loan,
         reads::subject_records, reads::subject_consents, reads::subject_inquiries,
-        reads::subject_disputes, events::stream,
+        reads::subject_disputes, reads::subject_loans, reads::subject_assets, events::stream,
     ),
     tags(
         (name = "transactions", description = "Submitting transactions and following them"),
@@ -224,6 +224,8 @@ where
             "/v1/subjects/{id}/disputes",
             get(reads::subject_disputes::<E>),
         )
+        .route("/v1/subjects/{id}/loans", get(reads::subject_loans::<E>))
+        .route("/v1/subjects/{id}/assets", get(reads::subject_assets::<E>))
         .route("/v1/records/{id}", get(reads::record::<E>))
         .route("/v1/consents/{id}", get(reads::consent::<E>))
         .route("/v1/inquiries/{id}", get(reads::inquiry::<E>))

@@ -20,7 +20,7 @@ use credence_types::{
     },
     codec::{Read, decode},
     lending::{Asset, Loan},
-    state::{Consent, Dispute, Inquiry, Institution, Record, StateKey, Subject},
+    state::{Consent, Dispute, Inquiry, Institution, OwnerCode, Record, StateKey, Subject},
 };
 use std::str::FromStr;
 
@@ -308,7 +308,7 @@ where
 
 /// Defines `GET /v1/subjects/{pseudonym}/{listing}`.
 macro_rules! subject_listing {
-    ($(#[$doc:meta])* $name:ident, $path:literal, $id:ty, $value:ty, $count:ident, $index:path, $item:path) => {
+    ($(#[$doc:meta])* $name:ident, $path:literal, $id:ty, $value:ty, $count:ident, $index:expr, $item:expr) => {
         $(#[$doc])*
         #[utoipa::path(get, path = $path, tag = "state",
             params(("id" = String, Path, description = "The subject's pseudonym"), PageQuery),
@@ -353,6 +353,21 @@ subject_listing!(
 subject_listing!(
     /// `GET /v1/subjects/{pseudonym}/disputes`: the disputes a subject opened.
     subject_disputes, "/v1/subjects/{id}/disputes", DisputeId, Dispute, disputes, StateKey::subject_dispute, StateKey::dispute
+);
+
+subject_listing!(
+    /// `GET /v1/subjects/{pseudonym}/loans`: the loans a subject borrowed (offered to it,
+    /// running, or closed).
+    subject_loans, "/v1/subjects/{id}/loans", LoanId, Loan, loans,
+    |number, sequence| StateKey::borrower_loan(OwnerCode::subject(number), sequence),
+    StateKey::loan
+);
+subject_listing!(
+    /// `GET /v1/subjects/{pseudonym}/assets`: the assets a subject owns (assets it passed
+    /// on leave gaps: a page may hold fewer items than its window).
+    subject_assets, "/v1/subjects/{id}/assets", AssetId, Asset, assets,
+    |number, sequence| StateKey::owner_asset(OwnerCode::subject(number), sequence),
+    StateKey::asset
 );
 
 #[cfg(test)]
