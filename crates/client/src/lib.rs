@@ -7,6 +7,7 @@
 //! - [`events`]: following a node's event stream, resumably;
 //! - [`http`]: the node API over HTTP;
 //! - [`light`]: checking an answer against the genesis validators, trusting no single node;
+//! - [`report`]: the credit report a consenting lender reads;
 //! - [`score`]: the credit score of a file.
 
 pub mod account;
@@ -14,6 +15,7 @@ pub mod build;
 pub mod events;
 pub mod http;
 pub mod light;
+pub mod report;
 pub mod score;
 
 pub use account::Account;

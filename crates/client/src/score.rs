@@ -193,11 +193,14 @@ pub fn score(input: &ScoreInput) -> Result<Score, Unscorable> {
             .cmp(&a.shortfall())
             .then(a.reason.cmp(&b.reason))
     });
-    let reasons = short
-        .into_iter()
-        .filter_map(|f| f.reason)
-        .take(REASONS_MAX)
-        .collect();
+    // Two factors may blame the same thing (a balance past due is both late payment and
+    // amount owed): each reason is named once, where it cost the most.
+    let mut reasons: Vec<Reason> = Vec::with_capacity(REASONS_MAX);
+    for reason in short.into_iter().filter_map(|f| f.reason) {
+        if reasons.len() < REASONS_MAX && !reasons.contains(&reason) {
+            reasons.push(reason);
+        }
+    }
     Ok(Score {
         value: u16::try_from(value).unwrap_or(SCORE_MAX),
         reasons,
@@ -473,6 +476,20 @@ mod tests {
             score.reasons,
             vec![Reason::SeriousDelinquency, Reason::PastDueNow]
         );
+    }
+
+    #[test]
+    fn a_reason_two_factors_share_is_named_once() {
+        let mut input = established();
+        input.accounts[1].status = AccountStatus::PastDue30;
+        input.accounts[1].past_due = Amount(48_000);
+        input.accounts[1].history[0] = PaymentMonth::Late30;
+        let score = score(&input).unwrap();
+        let mut distinct = score.reasons.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), score.reasons.len(), "{:?}", score.reasons);
+        assert_eq!(score.reasons.first(), Some(&Reason::PastDueNow));
     }
 
     #[test]
