@@ -3,11 +3,16 @@
 mod bench;
 mod devnet;
 mod layout;
+mod member;
+mod table;
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use credence_crypto::KeyFile;
-use credence_types::TimestampMs;
+use credence_types::{
+    InstitutionId, LoanId, SubjectId, TimestampMs,
+    transaction::{InquiryKind, Purpose},
+};
 use std::{
     path::PathBuf,
     time::{SystemTime, UNIX_EPOCH},
@@ -83,6 +88,191 @@ enum Command {
     /// Create networks.
     #[command(subcommand)]
     Genesis(GenesisCommand),
+    /// Borrowers (subjects).
+    #[command(subcommand)]
+    Subject(SubjectCommand),
+    /// Consents a subject grants to lenders.
+    #[command(subcommand)]
+    Consent(ConsentCommand),
+    /// Post a credit record (Metro 2 fields from a JSON file), sealed to the subject.
+    ///
+    /// Example: `credence furnish --key devnet/keys/bank-a.json --subject $ALICE --file tradeline.json`
+    Furnish {
+        #[command(flatten)]
+        connect: Connect,
+        /// The furnishing institution's key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The subject's pseudonym.
+        #[arg(long)]
+        subject: SubjectId,
+        /// A JSON file of Metro 2 base-segment fields.
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Pull a subject's credit report and score (records an inquiry under your consent).
+    ///
+    /// Example: `credence report --key devnet/keys/bank-b.json --subject $ALICE`
+    Report {
+        #[command(flatten)]
+        connect: Connect,
+        /// The reading lender's key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The subject's pseudonym.
+        #[arg(long)]
+        subject: SubjectId,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign and submit any transaction, its payload from a JSON file.
+    ///
+    /// Example: `credence submit --key devnet/keys/registry.json --file define-class.json`,
+    /// where the file holds `{"kind": "define_asset_class", "body": {...}}`.
+    Submit {
+        #[command(flatten)]
+        connect: Connect,
+        /// The signer's key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// A JSON file holding the payload.
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Show a ledger entry by its API path; `--prove` verifies it against the validators.
+    ///
+    /// Example: `credence show assets/0 --prove`
+    Show {
+        #[command(flatten)]
+        connect: Connect,
+        /// The path under /v1, e.g. `loans/0` or `subjects/<pseudonym>`.
+        path: String,
+        /// Verify the answer: its state proof and the validators' certificate.
+        #[arg(long)]
+        prove: bool,
+    },
+    /// Follow the chain's events.
+    #[command(subcommand)]
+    Events(EventsCommand),
+    /// Loans.
+    #[command(subcommand)]
+    Loan(LoanCommand),
+}
+
+#[derive(Subcommand)]
+enum LoanCommand {
+    /// Repay a loan: by default everything owed today (the payoff), which closes the loan and
+    /// unlocks its collateral.
+    ///
+    /// Example: `credence loan repay --key alice.json --loan 0`
+    Repay {
+        #[command(flatten)]
+        connect: Connect,
+        /// The payer's key file (the borrower, or anyone on its behalf).
+        #[arg(long)]
+        key: PathBuf,
+        /// The loan's id.
+        #[arg(long)]
+        loan: LoanId,
+        /// Amount in minor units (default: the payoff).
+        #[arg(long)]
+        amount: Option<u64>,
+    },
+}
+
+/// Which node to talk to, and the network file to trust.
+#[derive(Args, Clone)]
+struct Connect {
+    /// The node's API.
+    #[arg(long, env = "CREDENCE_NODE", default_value = "http://127.0.0.1:8080")]
+    node: String,
+    /// The network file (chain id, audit key, validators).
+    #[arg(long, env = "CREDENCE_NETWORK", default_value = "devnet/network.json")]
+    network: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum SubjectCommand {
+    /// Register the subject whose key file this is; prints its pseudonym.
+    ///
+    /// Example: `credence keys generate --out alice.json && credence subject register --key alice.json`
+    Register {
+        #[command(flatten)]
+        connect: Connect,
+        /// The subject's key file (its encryption key is its first report key).
+        #[arg(long)]
+        key: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConsentCommand {
+    /// Grant a lender access to the subject's file; prints the consent id.
+    ///
+    /// Example: `credence consent grant --key alice.json --lender 1 --purpose credit-application`
+    Grant {
+        #[command(flatten)]
+        connect: Connect,
+        /// The subject's key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The lender's institution id.
+        #[arg(long)]
+        lender: InstitutionId,
+        /// Why the lender reads: credit-application, account-review (also subscribes it to
+        /// risk alerts), collections, insurance, employment, tenancy.
+        #[arg(long, default_value = "credit-application", value_parser = parse_purpose)]
+        purpose: Purpose,
+        /// hard (counts as credit sought) or soft.
+        #[arg(long, default_value = "hard", value_parser = parse_kind)]
+        kind: InquiryKind,
+        /// Days until it expires.
+        #[arg(long, default_value_t = 365)]
+        days: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum EventsCommand {
+    /// A live tail of the event stream; reconnects and resumes without a gap.
+    ///
+    /// Example: `credence events follow --kinds adverse,loan_defaulted`
+    Follow {
+        #[command(flatten)]
+        connect: Connect,
+        /// Only these kinds (comma-separated).
+        #[arg(long)]
+        kinds: Option<String>,
+        /// Only events about this subject.
+        #[arg(long)]
+        subject: Option<SubjectId>,
+        /// Start at this height (default: the next block).
+        #[arg(long)]
+        from: Option<u64>,
+        /// A lender's risk feed: adverse events on subjects it holds an account-review
+        /// consent on.
+        #[arg(long)]
+        watcher: Option<InstitutionId>,
+    },
+}
+
+fn parse_purpose(text: &str) -> Result<Purpose, String> {
+    serde_json::from_value(serde_json::Value::String(text.replace('-', "_")))
+        .map_err(|_| format!("unknown purpose `{text}`"))
+}
+
+fn parse_kind(text: &str) -> Result<InquiryKind, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_lowercase()))
+        .map_err(|_| format!("unknown kind `{text}`: hard or soft"))
+}
+
+/// Runs `work` on a runtime for the client commands.
+fn client<T>(work: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(work)
 }
 
 #[derive(Subcommand)]
@@ -172,6 +362,80 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Subject(SubjectCommand::Register { connect, key }) => client(async {
+            let target = member::Target::new(&connect.node, &connect.network)?;
+            member::register(&target, &member::key(&key)?).await?;
+            Ok(())
+        }),
+        Command::Consent(ConsentCommand::Grant {
+            connect,
+            key,
+            lender,
+            purpose,
+            kind,
+            days,
+        }) => client(async {
+            let target = member::Target::new(&connect.node, &connect.network)?;
+            member::grant(&target, &member::key(&key)?, lender, purpose, kind, days).await?;
+            Ok(())
+        }),
+        Command::Furnish {
+            connect,
+            key,
+            subject,
+            file,
+        } => client(async {
+            let target = member::Target::new(&connect.node, &connect.network)?;
+            member::furnish(&target, &member::key(&key)?, &subject, &file).await
+        }),
+        Command::Report {
+            connect,
+            key,
+            subject,
+            json,
+        } => client(async {
+            let target = member::Target::new(&connect.node, &connect.network)?;
+            member::report(&target, &member::key(&key)?, &subject, json).await?;
+            Ok(())
+        }),
+        Command::Submit { connect, key, file } => client(async {
+            let target = member::Target::new(&connect.node, &connect.network)?;
+            member::submit(&target, &member::key(&key)?, &file).await
+        }),
+        Command::Show {
+            connect,
+            path,
+            prove,
+        } => client(async {
+            let target = member::Target::new(&connect.node, &connect.network)?;
+            member::show(&target, &path, prove).await
+        }),
+        Command::Events(EventsCommand::Follow {
+            connect,
+            kinds,
+            subject,
+            from,
+            watcher,
+        }) => client(async {
+            let target = member::Target::new(&connect.node, &connect.network)?;
+            let query = credence_types::api::EventsQuery {
+                after: None,
+                from: from.map(credence_types::Height),
+                kinds,
+                subject,
+                watcher,
+            };
+            member::follow(&target, query).await
+        }),
+        Command::Loan(LoanCommand::Repay {
+            connect,
+            key,
+            loan,
+            amount,
+        }) => client(async {
+            let target = member::Target::new(&connect.node, &connect.network)?;
+            member::repay(&target, &member::key(&key)?, loan, amount).await
+        }),
         Command::Node { config } => {
             let config = credence_node::config::NodeConfig::load(&config)?;
             credence_node::run::run(config)?;

@@ -60,7 +60,8 @@ impl Drop for Validator {
 
 /// A consortium of validator processes, from `credence genesis init`.
 pub struct Network {
-    /// Its data (removed at drop).
+    /// A scratch directory (removed at drop); the network's data is in its `devnet/`, as
+    /// `credence devnet` lays it out.
     pub dir: tempfile::TempDir,
     /// The validators.
     pub validators: Vec<Validator>,
@@ -74,6 +75,7 @@ impl Network {
     /// Initialises and starts `count` validators, and waits until each has committed a block.
     pub async fn start(count: usize) -> Self {
         let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("devnet");
         let base_port = 20_000 + (std::process::id() % 500) as u16 * 8;
         let status = Command::new(BINARY)
             .args([
@@ -83,18 +85,17 @@ impl Network {
                 &count.to_string(),
                 "--dir",
             ])
-            .arg(dir.path())
+            .arg(&root)
             .args(["--base-port", &base_port.to_string()])
             .stdout(Stdio::null())
             .status()
             .unwrap();
         assert!(status.success());
-        let file: NetworkFile = serde_json::from_str(
-            &std::fs::read_to_string(dir.path().join("network.json")).unwrap(),
-        )
-        .unwrap();
+        let file: NetworkFile =
+            serde_json::from_str(&std::fs::read_to_string(root.join("network.json")).unwrap())
+                .unwrap();
         let validators = (0..count)
-            .map(|i| Validator::start(&dir.path().join(format!("node-{i}/node.toml"))))
+            .map(|i| Validator::start(&root.join(format!("node-{i}/node.toml"))))
             .collect();
         let nodes: Vec<NodeClient> = (0..count)
             .map(|i| NodeClient::new(&format!("http://127.0.0.1:{}", base_port + i as u16)))

@@ -1,0 +1,424 @@
+//! What a member institution or a borrower does from the command line: sign and submit
+//! transactions (with the sealing each needs done here, never on a node), read the ledger
+//! (verified against the validators when asked), pull a credit report, follow events.
+
+use anyhow::{Context as _, bail};
+use credence_client::{
+    Account, NodeClient, build,
+    light::Validators,
+    report::{self, CreditReport},
+};
+use credence_crypto::KeyFile;
+use credence_node::config::NetworkFile;
+use credence_types::{
+    ConsentId, Digest, InstitutionId, LoanId, Payload, SubjectId, TimestampMs,
+    api::{EventsQuery, TransactionStatus},
+    codec::decode,
+    lending::{Loan, LoanPayment},
+    metro2::Tradeline,
+    money::Amount,
+    receipt::{Event, EventSource, Outcome},
+    state::{BlockEvents, Consent, Institution, Principal, StateKey, Subject},
+    transaction::{InquiryKind, Purpose, RecordInquiry},
+};
+use std::{
+    io::IsTerminal as _,
+    path::Path,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+/// How long a command waits for its transaction to finalise.
+const FINALITY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Where a command talks to: a node, and the network file it trusts.
+pub struct Target {
+    /// The node's API.
+    pub node: NodeClient,
+    /// The network file: chain id, audit key, validator set.
+    pub network: NetworkFile,
+}
+
+impl Target {
+    /// Reads the network file and points at `node`.
+    pub fn new(node: &str, network: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(network)
+            .with_context(|| format!("reading the network file {}", network.display()))?;
+        let network: NetworkFile = serde_json::from_str(&text)
+            .with_context(|| format!("parsing the network file {}", network.display()))?;
+        Ok(Self {
+            node: NodeClient::new(node),
+            network,
+        })
+    }
+
+    /// The signer of `key`, at its next nonce.
+    async fn account(&self, key: &KeyFile) -> anyhow::Result<Account> {
+        let nonce = self
+            .node
+            .account(&key.signing.public_key())
+            .await?
+            .map_or(0, |view| view.nonce);
+        Ok(Account::new(
+            key.signing.clone(),
+            self.network.genesis.chain_id.clone(),
+            nonce,
+        ))
+    }
+
+    /// Signs `payload` with `key`, submits it, waits for finality, and returns the events it
+    /// caused; fails with the rejection code if it was rejected.
+    pub async fn transact(&self, key: &KeyFile, payload: Payload) -> anyhow::Result<Vec<Event>> {
+        let mut account = self.account(key).await?;
+        let transaction = account.sign(payload);
+        let hash = self.node.submit(&transaction).await?;
+        let progress = Progress::start(&format!("transaction {hash}"));
+        let status = self
+            .node
+            .wait_finalized(&hash, Duration::from_millis(100), FINALITY_TIMEOUT)
+            .await;
+        progress.finish();
+        let TransactionStatus::Finalized {
+            height,
+            index,
+            outcome,
+        } = status?
+        else {
+            bail!("transaction {hash} is still pending");
+        };
+        if let Outcome::Rejected(rejection) = outcome {
+            bail!(
+                "transaction {hash} was rejected at height {}: {rejection}",
+                height.0
+            );
+        }
+        let events = self.events_of(height.0, index).await?;
+        say(&format!("finalised at height {} ({hash})", height.0));
+        for event in &events {
+            say(&format!("  {}", describe(event)));
+        }
+        Ok(events)
+    }
+
+    /// The events transaction `index` of block `height` caused.
+    async fn events_of(&self, height: u64, index: u32) -> anyhow::Result<Vec<Event>> {
+        let key = StateKey::block_events(credence_types::Height(height));
+        let entry = self
+            .node
+            .entry::<String>(&format!("state/{}", hex::encode(key.0)))
+            .await?;
+        let Some(value) = entry.value else {
+            return Ok(Vec::new());
+        };
+        let events: BlockEvents = decode(&hex::decode(value)?)?;
+        Ok(events
+            .as_slice()
+            .iter()
+            .filter(|e| e.source == EventSource::Transaction(index))
+            .map(|e| e.event.clone())
+            .collect())
+    }
+
+    async fn subject(&self, id: &SubjectId) -> anyhow::Result<Subject> {
+        self.node
+            .entry::<Subject>(&format!("subjects/{id}"))
+            .await?
+            .value
+            .context("no such subject")
+    }
+
+    async fn institution(&self, id: InstitutionId) -> anyhow::Result<Institution> {
+        self.node
+            .entry::<Institution>(&format!("institutions/{}", id.0))
+            .await?
+            .value
+            .context("no such institution")
+    }
+
+    /// The institution `key` signs for.
+    async fn institution_of(&self, key: &KeyFile) -> anyhow::Result<InstitutionId> {
+        match self.node.account(&key.signing.public_key()).await? {
+            Some(view) => match view.principal {
+                Principal::Institution(id) => Ok(id),
+                _ => bail!("this key is not an institution's"),
+            },
+            None => {
+                // Genesis institutions have signed nothing yet: find the key among them.
+                for (index, institution) in self.network.genesis.institutions.iter().enumerate() {
+                    if institution.signing_key == key.signing.public_key() {
+                        return Ok(InstitutionId(u64::try_from(index)?));
+                    }
+                }
+                bail!("this key is not an institution's")
+            }
+        }
+    }
+}
+
+/// Reads a key file.
+pub fn key(path: &Path) -> anyhow::Result<KeyFile> {
+    KeyFile::read(path).with_context(|| format!("reading the key file {}", path.display()))
+}
+
+/// `credence subject register`.
+pub async fn register(target: &Target, key: &KeyFile) -> anyhow::Result<SubjectId> {
+    let id = SubjectId::from_key(&key.signing.public_key());
+    let payload = build::register_subject(&id, &key.encryption, &target.network.genesis.audit_key)?;
+    target.transact(key, payload).await?;
+    println!("{id}");
+    Ok(id)
+}
+
+/// `credence consent grant`.
+pub async fn grant(
+    target: &Target,
+    key: &KeyFile,
+    lender: InstitutionId,
+    purpose: Purpose,
+    kind: InquiryKind,
+    days: u64,
+) -> anyhow::Result<ConsentId> {
+    let id = SubjectId::from_key(&key.signing.public_key());
+    let subject = target.subject(&id).await?;
+    if subject.report_key_epoch != 0 {
+        bail!("this subject's report key was rotated; the command line holds only its first key");
+    }
+    let institution = target.institution(lender).await?;
+    let expires_at = TimestampMs(now_ms()?.saturating_add(days.saturating_mul(86_400_000)));
+    let payload = build::grant_consent(
+        &id,
+        std::slice::from_ref(&key.encryption),
+        lender,
+        &institution.encryption_key,
+        purpose,
+        kind,
+        expires_at,
+    )?;
+    let events = target.transact(key, payload).await?;
+    let consent = events
+        .iter()
+        .find_map(|event| match event {
+            Event::ConsentGranted { consent, .. } => Some(*consent),
+            _ => None,
+        })
+        .context("the grant caused no consent")?;
+    println!("{consent}");
+    Ok(consent)
+}
+
+/// `credence furnish`: a record of Metro 2 fields from a JSON file, sealed to the subject.
+pub async fn furnish(
+    target: &Target,
+    key: &KeyFile,
+    subject: &SubjectId,
+    file: &Path,
+) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let tradeline: Tradeline = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a Metro 2 tradeline", file.display()))?;
+    let state = target.subject(subject).await?;
+    // The account reference is salted with a secret only this furnisher holds.
+    let salt = Digest::of(
+        "credence/furnisher-salt",
+        &[key.encryption.to_bytes().as_ref()],
+    );
+    let account = build::account_reference(&salt.0, tradeline.account_number.as_str());
+    let payload = build::furnish(
+        subject,
+        &state.report_key,
+        state.report_key_epoch,
+        account,
+        tradeline,
+        None,
+    )?;
+    target.transact(key, payload).await?;
+    Ok(())
+}
+
+/// `credence report`: records an inquiry under the lender's consent, then reads, opens and
+/// scores the file.
+pub async fn report(
+    target: &Target,
+    key: &KeyFile,
+    subject: &SubjectId,
+    json: bool,
+) -> anyhow::Result<CreditReport> {
+    let lender = target.institution_of(key).await?;
+    let state = target.subject(subject).await?;
+    let mut consent = None;
+    for id in state.active_consents.as_slice() {
+        let entry = target
+            .node
+            .entry::<Consent>(&format!("consents/{}", id.0))
+            .await?;
+        if entry.value.is_some_and(|c| c.lender == lender && !c.ended) {
+            consent = Some(*id);
+        }
+    }
+    let consent =
+        consent.with_context(|| format!("{lender} holds no active consent on {subject}"))?;
+    target
+        .transact(key, Payload::RecordInquiry(RecordInquiry { consent }))
+        .await?;
+    let today = TimestampMs(now_ms()?).date();
+    let report = report::fetch(
+        &target.node,
+        subject,
+        lender,
+        &key.encryption,
+        consent,
+        today,
+    )
+    .await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!(
+            "{}",
+            crate::table::report(&report, std::io::stdout().is_terminal())
+        );
+    }
+    Ok(report)
+}
+
+/// `credence loan repay`: `amount`, or the payoff as of today.
+pub async fn repay(
+    target: &Target,
+    key: &KeyFile,
+    loan: LoanId,
+    amount: Option<u64>,
+) -> anyhow::Result<()> {
+    let amount = match amount {
+        Some(amount) => Amount(amount),
+        None => {
+            let state: Loan = target
+                .node
+                .entry::<Loan>(&format!("loans/{}", loan.0))
+                .await?
+                .value
+                .context("no such loan")?;
+            // The chain's date, not this machine's: interest accrues by block time.
+            let today = target.node.status().await?.time.date();
+            credence_ledger::queries::payoff(&state, today)
+                .context("the loan is not running, so nothing is owed")?
+        }
+    };
+    say(&format!("repaying {amount} (minor units) on {loan}"));
+    target
+        .transact(key, Payload::RepayLoan(LoanPayment { loan, amount }))
+        .await?;
+    Ok(())
+}
+
+/// `credence submit`: any transaction, its payload from a JSON file.
+pub async fn submit(target: &Target, key: &KeyFile, file: &Path) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let payload: Payload = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a transaction payload", file.display()))?;
+    target.transact(key, payload).await?;
+    Ok(())
+}
+
+/// `credence show`: an entry by its API path, verified against the validators with
+/// `prove`.
+pub async fn show(target: &Target, path: &str, prove: bool) -> anyhow::Result<()> {
+    let path = path.trim_start_matches('/').trim_start_matches("v1/");
+    let entry = target.node.entry::<serde_json::Value>(path).await?;
+    if prove {
+        let proven = target
+            .node
+            .entry::<serde_json::Value>(&format!("{path}?prove=true"))
+            .await?;
+        let validators = Validators::of(&target.network);
+        let value = validators.verify_entry(&proven.key, proven.proof.as_ref())?;
+        let header = &proven.proof.as_ref().context("no proof")?.header;
+        say(&format!(
+            "verified: value proven against height {} (block {}), finalised by a quorum of {} validators",
+            header.header.height.0,
+            header.digest,
+            target.network.validators.len()
+        ));
+        if value.is_none() {
+            say("the entry is proven absent");
+        }
+    }
+    println!("{}", serde_json::to_string_pretty(&entry.value)?);
+    Ok(())
+}
+
+/// `credence events follow`.
+pub async fn follow(target: &Target, query: EventsQuery) -> anyhow::Result<()> {
+    let mut resume = None;
+    loop {
+        let mut stream = match target.node.events(&query, resume).await {
+            Ok(stream) => stream,
+            Err(error) => {
+                say(&format!("stream: {error}; reconnecting"));
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        while let Ok(Some(event)) = stream.next().await {
+            println!("{:>10}  {}", event.id.to_string(), describe(&event.event));
+        }
+        // Dropped: resume after the last event seen, so nothing is missed or repeated.
+        resume = stream.last_id().or(resume);
+        say("stream closed; resuming");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// One line about an event.
+pub fn describe(event: &Event) -> String {
+    let detail = serde_json::to_value(event)
+        .ok()
+        .and_then(|value| {
+            let object = value.as_object()?.clone();
+            Some(
+                object
+                    .into_iter()
+                    .filter(|(k, _)| k != "kind")
+                    .map(|(k, v)| {
+                        format!("{k}={}", v.as_str().map_or(v.to_string(), str::to_string))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+        })
+        .unwrap_or_default();
+    format!("{:<22} {detail}", event.kind())
+}
+
+/// A line for people, on standard error (standard output stays for machines).
+fn say(line: &str) {
+    eprintln!("{line}");
+}
+
+/// Shows that a long wait is under way, on a terminal.
+struct Progress {
+    shown: bool,
+}
+
+impl Progress {
+    fn start(what: &str) -> Self {
+        let shown = std::io::stderr().is_terminal();
+        if shown {
+            eprint!("waiting for {what} to finalise…\r");
+        }
+        Self { shown }
+    }
+
+    fn finish(self) {
+        if self.shown {
+            eprint!("\x1b[2K");
+        }
+    }
+}
+
+fn now_ms() -> anyhow::Result<u64> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .context("the clock is before 1970")?;
+    Ok(u64::try_from(now.as_millis())?)
+}

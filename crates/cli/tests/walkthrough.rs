@@ -1,0 +1,99 @@
+//! The README's walk-through, run as a user would: its shell block, verbatim, through the
+//! built binary, against four real validators. If the README drifts from what the binary
+//! does, this fails.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::Network;
+use std::process::Command;
+
+/// The shell code between the walk-through markers of the README.
+fn walkthrough() -> String {
+    let readme = include_str!("../../../README.md");
+    let begin = readme.find("<!-- walkthrough:begin -->").unwrap();
+    let end = readme.find("<!-- walkthrough:end -->").unwrap();
+    let section = &readme[begin..end];
+    let mut script = String::new();
+    let mut inside = false;
+    for line in section.lines() {
+        match line.trim() {
+            "```sh" => inside = true,
+            "```" => inside = false,
+            _ if inside => {
+                script.push_str(line);
+                script.push('\n');
+            }
+            _ => {}
+        }
+    }
+    assert!(!script.is_empty(), "the README has a walk-through");
+    script
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_walkthrough_works_verbatim() {
+    let network = Network::start(4).await;
+    let binary_dir = std::path::Path::new(common::BINARY).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        binary_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let script = walkthrough();
+    let output = tokio::task::spawn_blocking({
+        let dir = network.dir.path().to_path_buf();
+        let node = network.nodes[0].base().to_string();
+        move || {
+            Command::new("bash")
+                .args(["-euo", "pipefail", "-c", &script])
+                .current_dir(dir)
+                .env("PATH", path)
+                .env("CREDENCE_NODE", node)
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // What a user would have seen (shown with --nocapture).
+    println!("{stderr}\n{stdout}");
+    assert!(
+        output.status.success(),
+        "the walk-through failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+    );
+
+    // The report shows both furnishers' accounts, a score and its reasons.
+    assert!(stdout.contains("CREDIT REPORT"), "{stdout}");
+    assert!(
+        stdout.contains("bank-a") && stdout.contains("bank-c"),
+        "{stdout}"
+    );
+    let score_line = stdout.lines().find(|l| l.starts_with("SCORE")).unwrap();
+    let score: u16 = score_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((300..=850).contains(&score), "{score_line}");
+    assert!(stdout.contains("  R"), "reason codes are listed: {stdout}");
+    // Pledged, then released by the contract; the loan closed as repaid.
+    let locks: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("\"lock\""))
+        .collect();
+    assert_eq!(locks.len(), 2, "{stdout}");
+    assert!(
+        locks[0].contains('0') && locks[1].contains("null"),
+        "{locks:?}"
+    );
+    assert!(stdout.contains("\"status\": \"repaid\""), "{stdout}");
+    assert_eq!(
+        stderr.matches("verified: value proven").count(),
+        2,
+        "both reads were verified: {stderr}"
+    );
+}
