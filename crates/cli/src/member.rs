@@ -324,7 +324,7 @@ pub async fn submit(target: &Target, key: &KeyFile, file: &Path) -> anyhow::Resu
 /// `prove`.
 pub async fn show(target: &Target, path: &str, prove: bool) -> anyhow::Result<()> {
     let path = path.trim_start_matches('/').trim_start_matches("v1/");
-    let entry = target.node.entry::<serde_json::Value>(path).await?;
+    let answer = target.node.json(path).await?;
     if prove {
         let proven = target
             .node
@@ -343,7 +343,12 @@ pub async fn show(target: &Target, path: &str, prove: bool) -> anyhow::Result<()
             say("the entry is proven absent");
         }
     }
-    println!("{}", serde_json::to_string_pretty(&entry.value)?);
+    // An entry prints its value; anything else (a schedule, a page) prints whole.
+    let shown = match answer.get("value") {
+        Some(value) if answer.get("key").is_some() => value,
+        _ => &answer,
+    };
+    println!("{}", serde_json::to_string_pretty(shown)?);
     Ok(())
 }
 

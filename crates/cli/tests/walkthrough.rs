@@ -91,6 +91,9 @@ async fn the_readme_walkthrough_works_verbatim() {
         "{locks:?}"
     );
     assert!(stdout.contains("\"status\": \"repaid\""), "{stdout}");
+    // While it ran, the schedule showed twelve installments and the payoff.
+    assert!(stdout.contains("\"payoff\": "), "{stdout}");
+    assert_eq!(stdout.matches("\"due\":").count(), 12, "{stdout}");
     assert_eq!(
         stderr.matches("verified: value proven").count(),
         2,

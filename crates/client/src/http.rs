@@ -251,6 +251,11 @@ impl NodeClient {
         Ok(header)
     }
 
+    /// Any `GET` of the API under `/v1/` (e.g. `loans/3/schedule`), as JSON.
+    pub async fn json(&self, path: &str) -> Result<serde_json::Value, ClientError> {
+        self.get(path).await
+    }
+
     /// An entry as this node says it is (e.g. `loans/3`), trusting the node.
     pub async fn entry<T: serde::de::DeserializeOwned>(
         &self,

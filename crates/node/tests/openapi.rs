@@ -63,6 +63,9 @@ fn every_route_is_documented() {
         "/v1/disputes/{id}",
         "/v1/assets/{id}",
         "/v1/loans/{id}",
+        "/v1/loans/{id}/schedule",
+        "/v1/loans/{id}/history",
+        "/v1/institutions",
     ];
     for route in routes {
         assert!(paths.contains(route), "{route} is not documented");

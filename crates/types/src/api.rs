@@ -270,3 +270,31 @@ pub struct EventsQuery {
     /// holds an account-review consent active at the node's latest block.
     pub watcher: Option<crate::InstitutionId>,
 }
+
+/// An installment of a loan's projected schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScheduledInstallment {
+    /// Its due date.
+    pub due: crate::Date,
+    /// What it will ask for if every earlier one is paid on time (minor units).
+    pub amount: crate::money::Amount,
+    /// Of which interest.
+    pub interest: crate::money::Amount,
+    /// Principal left after it.
+    pub balance: crate::money::Amount,
+}
+
+/// `GET /v1/loans/{id}/schedule`: what a running loan still asks for.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoanSchedule {
+    /// The loan.
+    pub loan: crate::LoanId,
+    /// The chain's date the figures are for.
+    pub on: crate::Date,
+    /// What repays it in full on that date: fees, accrued interest and principal.
+    pub payoff: crate::money::Amount,
+    /// The installments not yet due, assuming each is paid on its due date.
+    pub installments: Vec<ScheduledInstallment>,
+}

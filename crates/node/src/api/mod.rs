@@ -157,7 +157,8 @@ fn query_rejected(rejection: QueryRejection) -> ApiError {
         reads::latest_header, reads::raw, reads::institution, reads::subject, reads::record,
         reads::consent, reads::inquiry, reads::dispute, reads::asset, reads::loan,
         reads::subject_records, reads::subject_consents, reads::subject_inquiries,
-        reads::subject_disputes, reads::subject_loans, reads::subject_assets, events::stream,
+        reads::subject_disputes, reads::subject_loans, reads::subject_assets, reads::loan_schedule,
+        reads::loan_history, reads::institutions, events::stream,
     ),
     tags(
         (name = "transactions", description = "Submitting transactions and following them"),
@@ -232,6 +233,9 @@ where
         .route("/v1/disputes/{id}", get(reads::dispute::<E>))
         .route("/v1/assets/{id}", get(reads::asset::<E>))
         .route("/v1/loans/{id}", get(reads::loan::<E>))
+        .route("/v1/loans/{id}/schedule", get(reads::loan_schedule::<E>))
+        .route("/v1/loans/{id}/history", get(reads::loan_history::<E>))
+        .route("/v1/institutions", get(reads::institutions::<E>))
         .fallback(not_found)
         .route("/health", get(health::<E>))
         .route("/metrics", get(metrics::<E>))

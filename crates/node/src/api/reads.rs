@@ -15,12 +15,12 @@ use credence_store::StateProof;
 use credence_types::{
     AssetId, ConsentId, DisputeId, InquiryId, InstitutionId, LoanId, RecordId, SubjectId,
     api::{
-        CertifiedHeader, Entry, EntryProof, ErrorBody, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, Page,
-        PageQuery, ProveQuery,
+        CertifiedHeader, Entry, EntryProof, ErrorBody, LoanSchedule, PAGE_LIMIT_DEFAULT,
+        PAGE_LIMIT_MAX, Page, PageQuery, ProveQuery, ScheduledInstallment,
     },
     codec::{Read, decode},
-    lending::{Asset, Loan},
-    state::{Consent, Dispute, Inquiry, Institution, OwnerCode, Record, StateKey, Subject},
+    lending::{Asset, Loan, LoanEvent},
+    state::{Consent, Dispute, Inquiry, Institution, Meta, OwnerCode, Record, StateKey, Subject},
 };
 use std::str::FromStr;
 
@@ -369,6 +369,139 @@ subject_listing!(
     |number, sequence| StateKey::owner_asset(OwnerCode::subject(number), sequence),
     StateKey::asset
 );
+
+/// Reads the loan `id` or answers 404.
+async fn running_loan<E>(api: &Shared<E>, id: &str) -> Result<(Loan, crate::chain::Tip), ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    let id: LoanId = parse_id(id, "loan")?;
+    let found = find(api, StateKey::loan(id), false).await?;
+    let loan = found
+        .value
+        .as_deref()
+        .map(stored::<Loan>)
+        .transpose()?
+        .ok_or_else(|| {
+            ApiError::new(StatusCode::NOT_FOUND, "loan_unknown", "no loan has this id")
+        })?;
+    Ok((loan, found.tip))
+}
+
+/// `GET /v1/loans/{id}/schedule`: the payoff today and the installments still to come.
+#[utoipa::path(get, path = "/v1/loans/{id}/schedule", tag = "state",
+    params(("id" = String, Path, description = "The loan's id")),
+    responses((status = 200, body = LoanSchedule),
+        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 404, description = "No loan has this id", body = ErrorBody),
+        (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
+pub async fn loan_schedule<E>(
+    State(api): State<Shared<E>>,
+    Path(id): Path<String>,
+) -> Result<Json<LoanSchedule>, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    let (loan, tip) = running_loan(&api, &id).await?;
+    let on = tip.header.time.date();
+    let overflow = || {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "node_unavailable",
+            "the loan's figures overflow",
+        )
+    };
+    let payoff = credence_ledger::queries::payoff(&loan, on).ok_or_else(overflow)?;
+    let installments = credence_ledger::queries::projected_schedule(&loan)
+        .ok_or_else(overflow)?
+        .into_iter()
+        .map(|p| ScheduledInstallment {
+            due: p.due,
+            amount: p.amount,
+            interest: p.interest,
+            balance: p.balance,
+        })
+        .collect();
+    Ok(Json(LoanSchedule {
+        loan: loan.id,
+        on,
+        payoff,
+        installments,
+    }))
+}
+
+/// `GET /v1/loans/{id}/history`: what happened to a loan, oldest first.
+#[utoipa::path(get, path = "/v1/loans/{id}/history", tag = "state",
+    params(("id" = String, Path, description = "The loan's id"), PageQuery),
+    responses((status = 200, body = Page<LoanEvent>),
+        (status = 400, description = "Malformed id or query", body = ErrorBody),
+        (status = 404, description = "No loan has this id", body = ErrorBody),
+        (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
+pub async fn loan_history<E>(
+    State(api): State<Shared<E>>,
+    Path(id): Path<String>,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Json<Page<LoanEvent>>, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    let Query(query) = query.map_err(query_rejected)?;
+    let (loan, _) = running_loan(&api, &id).await?;
+    let (start, end, next) = window(query, loan.history);
+    let keys: Vec<StateKey> = (start..end)
+        .map(|sequence| StateKey::loan_history(loan.id, sequence))
+        .collect();
+    let values = {
+        let chain = api.node.chain.lock().await;
+        chain.store().get_many(&keys).await.map_err(unavailable)?
+    };
+    let items = values
+        .into_iter()
+        .flatten()
+        .map(|bytes| stored::<LoanEvent>(&bytes))
+        .collect::<Result<_, _>>()?;
+    Ok(Json(Page {
+        items,
+        total: loan.history,
+        next,
+    }))
+}
+
+/// `GET /v1/institutions`: the member institutions, by id.
+#[utoipa::path(get, path = "/v1/institutions", tag = "state",
+    params(PageQuery),
+    responses((status = 200, body = Page<Institution>),
+        (status = 400, description = "Malformed query", body = ErrorBody),
+        (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
+pub async fn institutions<E>(
+    State(api): State<Shared<E>>,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Json<Page<Institution>>, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    let Query(query) = query.map_err(query_rejected)?;
+    let chain = api.node.chain.lock().await;
+    let store = chain.store();
+    let meta: Meta = match store.get(&StateKey::meta()).await.map_err(unavailable)? {
+        Some(bytes) => stored(&bytes)?,
+        None => return Err(unavailable("the chain has no metadata")),
+    };
+    let total = u32::try_from(meta.counters.institution.0).unwrap_or(u32::MAX);
+    let (start, end, next) = window(query, total);
+    let keys: Vec<StateKey> = (start..end)
+        .map(|id| StateKey::institution(InstitutionId(u64::from(id))))
+        .collect();
+    let items = store
+        .get_many(&keys)
+        .await
+        .map_err(unavailable)?
+        .into_iter()
+        .flatten()
+        .map(|bytes| stored::<Institution>(&bytes))
+        .collect::<Result<_, _>>()?;
+    Ok(Json(Page { items, total, next }))
+}
 
 #[cfg(test)]
 mod tests {
