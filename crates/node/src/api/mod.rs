@@ -362,9 +362,9 @@ where
 
 #[utoipa::path(get, path = "/v1/blocks/{height}", tag = "chain",
     params(("height" = u64, Path, description = "A block height")),
-    responses((status = 200, body = BlockSummary), (status = 404, description = "Not a recent committed block", body = ErrorBody), (status = 400, description = "Malformed input", body = ErrorBody), (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
-/// `GET /v1/blocks/{height}`: a recently committed block (the node keeps the last
-/// [`crate::service::RECENT_BLOCKS_MAX`]).
+    responses((status = 200, body = BlockSummary), (status = 404, description = "No committed block has this height", body = ErrorBody), (status = 400, description = "Malformed input", body = ErrorBody), (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
+/// `GET /v1/blocks/{height}`: a committed block: from memory for the last
+/// [`crate::service::RECENT_BLOCKS_MAX`], else from the consensus archive.
 async fn block<E>(
     State(api): State<Shared<E>>,
     Path(height): Path<String>,
@@ -379,16 +379,32 @@ where
             "height must be a number",
         )
     })?;
-    api.node
-        .recent_block(Height(height))
-        .map(Json)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "block_unknown",
-                "no recent committed block has this height",
-            )
-        })
+    if let Some(recent) = api.node.recent_block(Height(height)) {
+        return Ok(Json(recent));
+    }
+    // Older blocks come from the consensus archive; only committed ones are served.
+    let committed = api.node.chain.lock().await.tip().header.height.0;
+    let archived = if height <= committed {
+        api.finality.block(Height(height)).await
+    } else {
+        None
+    };
+    let block = archived.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "block_unknown",
+            "no committed block has this height",
+        )
+    })?;
+    Ok(Json(BlockSummary {
+        digest: block.header.digest(),
+        header: block.header,
+        transactions: block
+            .transactions
+            .iter()
+            .map(credence_types::SignedTransaction::hash)
+            .collect(),
+    }))
 }
 
 #[utoipa::path(get, path = "/v1/transactions/{hash}", tag = "transactions",

@@ -16,7 +16,7 @@ use commonware_consensus::{
 use commonware_cryptography::{certificate::Verifier as _, sha256};
 use commonware_parallel::Sequential;
 use commonware_utils::ordered::Set;
-use credence_types::{Digest, Height, PublicKey};
+use credence_types::{Block, Digest, Height, PublicKey};
 
 /// Namespace of consensus signatures (distinct from the p2p and transaction ones): the same
 /// on every validator and every client that checks a certificate.
@@ -28,7 +28,7 @@ pub const CERTIFICATE_BYTES_MAX: usize = 64 * 1024;
 
 type EngineFinalization = Finalization<Scheme, sha256::Digest>;
 
-/// Reads the certificates of finalised blocks from this node's consensus archive.
+/// Reads finalised blocks and their certificates from this node's consensus archive.
 #[derive(Clone)]
 pub struct Finality {
     marshal: Mailbox<Scheme, Standard<ChainBlock>>,
@@ -46,6 +46,12 @@ impl Finality {
             .get_finalization(EngineHeight::new(height.0))
             .await?;
         Some(finalization.encode().to_vec())
+    }
+
+    /// The finalised block at `height`, if this node's archive holds it.
+    pub async fn block(&self, height: Height) -> Option<Block> {
+        let block = self.marshal.get_block(EngineHeight::new(height.0)).await?;
+        Some(block.inner().block().clone())
     }
 }
 
