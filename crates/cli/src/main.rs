@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use credence_crypto::KeyFile;
 use credence_types::{
-    InstitutionId, LoanId, SubjectId, TimestampMs,
+    ConsentId, InstitutionId, LoanId, SubjectId, TimestampMs,
     transaction::{InquiryKind, Purpose},
 };
 use std::{
@@ -231,6 +231,20 @@ enum ConsentCommand {
         #[arg(long, default_value_t = 365)]
         days: u64,
     },
+    /// Revoke a consent: the subject's report key rotates, so records furnished from now on
+    /// stay closed to that lender; the other consents keep access.
+    ///
+    /// Example: `credence consent revoke --key alice.json --consent 0`
+    Revoke {
+        #[command(flatten)]
+        connect: Connect,
+        /// The subject's key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The consent's id.
+        #[arg(long)]
+        consent: ConsentId,
+    },
 }
 
 #[derive(Subcommand)]
@@ -378,6 +392,14 @@ fn main() -> anyhow::Result<()> {
             let target = member::Target::new(&connect.node, &connect.network)?;
             member::grant(&target, &member::key(&key)?, lender, purpose, kind, days).await?;
             Ok(())
+        }),
+        Command::Consent(ConsentCommand::Revoke {
+            connect,
+            key,
+            consent,
+        }) => client(async {
+            let target = member::Target::new(&connect.node, &connect.network)?;
+            member::revoke(&target, &member::key(&key)?, consent).await
         }),
         Command::Furnish {
             connect,

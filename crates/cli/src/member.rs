@@ -179,14 +179,15 @@ pub async fn grant(
 ) -> anyhow::Result<ConsentId> {
     let id = SubjectId::from_key(&key.signing.public_key());
     let subject = target.subject(&id).await?;
-    if subject.report_key_epoch != 0 {
-        bail!("this subject's report key was rotated; the command line holds only its first key");
+    let keys = build::report_keys(&key.encryption, subject.report_key_epoch);
+    if keys.last().map(|k| k.public_key()) != Some(subject.report_key) {
+        bail!("this key file does not hold the subject's current report key");
     }
     let institution = target.institution(lender).await?;
     let expires_at = TimestampMs(now_ms()?.saturating_add(days.saturating_mul(86_400_000)));
     let payload = build::grant_consent(
         &id,
-        std::slice::from_ref(&key.encryption),
+        &keys,
         lender,
         &institution.encryption_key,
         purpose,
@@ -203,6 +204,37 @@ pub async fn grant(
         .context("the grant caused no consent")?;
     println!("{consent}");
     Ok(consent)
+}
+
+/// `credence consent revoke`: ends `consent` and rotates the subject's report key, re-wrapped
+/// for every consent that stays.
+pub async fn revoke(target: &Target, key: &KeyFile, consent: ConsentId) -> anyhow::Result<()> {
+    let id = SubjectId::from_key(&key.signing.public_key());
+    let subject = target.subject(&id).await?;
+    let mut keep = Vec::new();
+    for other in subject.active_consents.as_slice() {
+        if *other == consent {
+            continue;
+        }
+        let kept: Consent = target
+            .node
+            .entry::<Consent>(&format!("consents/{}", other.0))
+            .await?
+            .value
+            .context("an active consent is missing")?;
+        let lender = target.institution(kept.lender).await?;
+        keep.push((*other, lender.encryption_key));
+    }
+    let payload = build::revoke_consent(
+        &id,
+        &key.encryption,
+        subject.report_key_epoch,
+        consent,
+        &keep,
+        &target.network.genesis.audit_key,
+    )?;
+    target.transact(key, payload).await?;
+    Ok(())
 }
 
 /// `credence furnish`: a record of Metro 2 fields from a JSON file, sealed to the subject.

@@ -5,12 +5,13 @@ use credence_crypto::{
     sealing::{payload_context, report_key_context, seal_payload, wrap_key},
 };
 use credence_types::{
-    Digest, EncryptionKey, InstitutionId, Payload, RecordId, SubjectId, TimestampMs,
+    ConsentId, Digest, EncryptionKey, InstitutionId, Payload, RecordId, SubjectId, TimestampMs,
     codec::{BoundedVec, encode},
     metro2::Tradeline,
     sealed::WrappedReportKey,
     transaction::{
-        Furnishing, GrantConsent, InquiryKind, Purpose, RecordPlaintext, RegisterSubject,
+        ConsentRewrap, Furnishing, GrantConsent, InquiryKind, KeyRotation, Purpose,
+        RecordPlaintext, RegisterSubject, RevokeConsent,
     },
 };
 
@@ -23,6 +24,60 @@ pub enum BuildError {
     /// A list is longer than the format allows.
     #[error("{0} is longer than the format allows")]
     TooMany(&'static str),
+}
+
+/// A subject's report key of `epoch`, derived from the secret it registered with: epoch 0 is
+/// that secret; each rotation moves to the next epoch's key, derived (RFC 9180
+/// `DeriveKeyPair`) from the first secret and the epoch under a domain of its own. A subject
+/// keeps one key file and can still open, and re-wrap, every epoch of its file.
+pub fn report_key(first: &EncryptionSecret, epoch: u32) -> EncryptionSecret {
+    if epoch == 0 {
+        return first.clone();
+    }
+    let secret = first.to_bytes();
+    let ikm = Digest::of(
+        "credence/report-key-epoch",
+        &[secret.as_ref(), &epoch.to_be_bytes()],
+    );
+    EncryptionSecret::derive(&ikm.0)
+}
+
+/// Every report key of a subject up to and including `epoch`, oldest first.
+pub fn report_keys(first: &EncryptionSecret, epoch: u32) -> Vec<EncryptionSecret> {
+    (0..=epoch).map(|e| report_key(first, e)).collect()
+}
+
+/// A revocation of `consent`: the subject's report key moves to the next epoch (so records
+/// furnished from now on stay closed to the revoked lender), re-wrapped for the audit key and
+/// for every consent that stays active (`keep`: each with its lender's encryption key).
+pub fn revoke_consent(
+    subject: &SubjectId,
+    first: &EncryptionSecret,
+    current_epoch: u32,
+    consent: ConsentId,
+    keep: &[(ConsentId, EncryptionKey)],
+    audit_key: &EncryptionKey,
+) -> Result<Payload, BuildError> {
+    let epoch = current_epoch
+        .checked_add(1)
+        .ok_or(BuildError::TooMany("report key epochs"))?;
+    let next = report_key(first, epoch);
+    let context = report_key_context(subject, epoch);
+    let mut rewraps = Vec::with_capacity(keep.len());
+    for (kept, lender_key) in keep {
+        rewraps.push(ConsentRewrap {
+            consent: *kept,
+            key: wrap_key(lender_key, &next, &context)?,
+        });
+    }
+    Ok(Payload::RevokeConsent(RevokeConsent {
+        consent,
+        rotation: KeyRotation {
+            report_key: next.public_key(),
+            audit_key_wrap: wrap_key(audit_key, &next, &context)?,
+            rewraps: BoundedVec::new(rewraps).ok_or(BuildError::TooMany("consents"))?,
+        },
+    }))
 }
 
 /// A subject's registration: its first report key, wrapped for the audit key.
@@ -115,4 +170,52 @@ pub fn grant_consent(
         expires_at,
         report_keys: BoundedVec::new(wrapped).ok_or(BuildError::TooMany("report keys"))?,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{report_key, revoke_consent};
+    use credence_crypto::{EncryptionSecret, sealing::report_key_context};
+    use credence_types::{ConsentId, Payload, SubjectId};
+
+    #[test]
+    fn report_keys_chain_from_the_first_and_rewraps_open_for_kept_lenders() {
+        let first = EncryptionSecret::derive(b"alice");
+        assert_eq!(report_key(&first, 0).public_key(), first.public_key());
+        let one = report_key(&first, 1);
+        let two = report_key(&first, 2);
+        assert_ne!(one.public_key(), first.public_key());
+        assert_ne!(one.public_key(), two.public_key());
+        assert_eq!(
+            report_key(&first, 1).public_key(),
+            one.public_key(),
+            "deterministic"
+        );
+
+        let subject = SubjectId([3; 32]);
+        let lender = EncryptionSecret::derive(b"bank-a");
+        let audit = EncryptionSecret::derive(b"audit");
+        let payload = revoke_consent(
+            &subject,
+            &first,
+            0,
+            ConsentId(1),
+            &[(ConsentId(0), lender.public_key())],
+            &audit.public_key(),
+        )
+        .unwrap();
+        let Payload::RevokeConsent(revoke) = payload else {
+            panic!("not a revocation");
+        };
+        assert_eq!(revoke.consent, ConsentId(1));
+        assert_eq!(revoke.rotation.report_key, one.public_key());
+        let context = report_key_context(&subject, 1);
+        let rewrap = &revoke.rotation.rewraps.as_slice()[0];
+        let opened = lender.unwrap_key(&rewrap.key, &context).unwrap();
+        assert_eq!(opened.public_key(), one.public_key());
+        let escrowed = audit
+            .unwrap_key(&revoke.rotation.audit_key_wrap, &context)
+            .unwrap();
+        assert_eq!(escrowed.public_key(), one.public_key());
+    }
 }
