@@ -204,6 +204,16 @@ enum SubjectCommand {
         #[arg(long)]
         key: PathBuf,
     },
+    /// Move the subject's report key to its next epoch; every active consent keeps access.
+    ///
+    /// Example: `credence subject rotate-key --key alice.json`
+    RotateKey {
+        #[command(flatten)]
+        connect: Connect,
+        /// The subject's key file.
+        #[arg(long)]
+        key: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -380,6 +390,10 @@ fn main() -> anyhow::Result<()> {
             let target = member::Target::new(&connect.node, &connect.network)?;
             member::register(&target, &member::key(&key)?).await?;
             Ok(())
+        }),
+        Command::Subject(SubjectCommand::RotateKey { connect, key }) => client(async {
+            let target = member::Target::new(&connect.node, &connect.network)?;
+            member::rotate(&target, &member::key(&key)?).await
         }),
         Command::Consent(ConsentCommand::Grant {
             connect,

@@ -206,14 +206,16 @@ pub async fn grant(
     Ok(consent)
 }
 
-/// `credence consent revoke`: ends `consent` and rotates the subject's report key, re-wrapped
-/// for every consent that stays.
-pub async fn revoke(target: &Target, key: &KeyFile, consent: ConsentId) -> anyhow::Result<()> {
-    let id = SubjectId::from_key(&key.signing.public_key());
-    let subject = target.subject(&id).await?;
+/// The subject's active consents other than `except`, each with its lender's encryption
+/// key: those a rotation re-wraps for.
+async fn kept_consents(
+    target: &Target,
+    subject: &Subject,
+    except: Option<ConsentId>,
+) -> anyhow::Result<Vec<(ConsentId, credence_types::EncryptionKey)>> {
     let mut keep = Vec::new();
     for other in subject.active_consents.as_slice() {
-        if *other == consent {
+        if Some(*other) == except {
             continue;
         }
         let kept: Consent = target
@@ -225,6 +227,15 @@ pub async fn revoke(target: &Target, key: &KeyFile, consent: ConsentId) -> anyho
         let lender = target.institution(kept.lender).await?;
         keep.push((*other, lender.encryption_key));
     }
+    Ok(keep)
+}
+
+/// `credence consent revoke`: ends `consent` and rotates the subject's report key, re-wrapped
+/// for every consent that stays.
+pub async fn revoke(target: &Target, key: &KeyFile, consent: ConsentId) -> anyhow::Result<()> {
+    let id = SubjectId::from_key(&key.signing.public_key());
+    let subject = target.subject(&id).await?;
+    let keep = kept_consents(target, &subject, Some(consent)).await?;
     let payload = build::revoke_consent(
         &id,
         &key.encryption,
@@ -234,6 +245,25 @@ pub async fn revoke(target: &Target, key: &KeyFile, consent: ConsentId) -> anyho
         &target.network.genesis.audit_key,
     )?;
     target.transact(key, payload).await?;
+    Ok(())
+}
+
+/// `credence subject rotate-key`: moves the subject's report key to the next epoch, every
+/// active consent keeping access.
+pub async fn rotate(target: &Target, key: &KeyFile) -> anyhow::Result<()> {
+    let id = SubjectId::from_key(&key.signing.public_key());
+    let subject = target.subject(&id).await?;
+    let keep = kept_consents(target, &subject, None).await?;
+    let rotation = build::rotation(
+        &id,
+        &key.encryption,
+        subject.report_key_epoch,
+        &keep,
+        &target.network.genesis.audit_key,
+    )?;
+    target
+        .transact(key, Payload::RotateReportKey(rotation))
+        .await?;
     Ok(())
 }
 

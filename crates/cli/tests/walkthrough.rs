@@ -80,6 +80,16 @@ async fn the_readme_walkthrough_works_verbatim() {
         .unwrap();
     assert!((300..=850).contains(&score), "{score_line}");
     assert!(stdout.contains("  R"), "reason codes are listed: {stdout}");
+    // After the key rotation, the machine-readable report still opens both accounts, the
+    // newer card record sealed to the new key.
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(network.dir.path().join("report.json")).unwrap(),
+    )
+    .unwrap();
+    let accounts = report["accounts"].as_array().unwrap();
+    assert_eq!(accounts.len(), 2, "{report}");
+    assert!(accounts.iter().all(|a| a["tradeline"].is_object()), "{report}");
+    assert_eq!(report["inquiries"].as_array().unwrap().len(), 2, "{report}");
     // Pledged, then released by the contract; the loan closed as repaid.
     let locks: Vec<&str> = stdout
         .lines()

@@ -58,6 +58,21 @@ pub fn revoke_consent(
     keep: &[(ConsentId, EncryptionKey)],
     audit_key: &EncryptionKey,
 ) -> Result<Payload, BuildError> {
+    Ok(Payload::RevokeConsent(RevokeConsent {
+        consent,
+        rotation: rotation(subject, first, current_epoch, keep, audit_key)?,
+    }))
+}
+
+/// A rotation of the subject's report key to the next epoch, re-wrapped for the audit key and
+/// for every consent in `keep` (each with its lender's encryption key).
+pub fn rotation(
+    subject: &SubjectId,
+    first: &EncryptionSecret,
+    current_epoch: u32,
+    keep: &[(ConsentId, EncryptionKey)],
+    audit_key: &EncryptionKey,
+) -> Result<KeyRotation, BuildError> {
     let epoch = current_epoch
         .checked_add(1)
         .ok_or(BuildError::TooMany("report key epochs"))?;
@@ -70,14 +85,11 @@ pub fn revoke_consent(
             key: wrap_key(lender_key, &next, &context)?,
         });
     }
-    Ok(Payload::RevokeConsent(RevokeConsent {
-        consent,
-        rotation: KeyRotation {
-            report_key: next.public_key(),
-            audit_key_wrap: wrap_key(audit_key, &next, &context)?,
-            rewraps: BoundedVec::new(rewraps).ok_or(BuildError::TooMany("consents"))?,
-        },
-    }))
+    Ok(KeyRotation {
+        report_key: next.public_key(),
+        audit_key_wrap: wrap_key(audit_key, &next, &context)?,
+        rewraps: BoundedVec::new(rewraps).ok_or(BuildError::TooMany("consents"))?,
+    })
 }
 
 /// A subject's registration: its first report key, wrapped for the audit key.
