@@ -24,8 +24,8 @@ pub fn report(report: &CreditReport, colour: bool) -> String {
     let _ = writeln!(out, "as of     {}", report.as_of);
     let _ = writeln!(out);
 
-    match &report.score {
-        Ok(score) => {
+    match (&report.score, &report.unscorable) {
+        (Some(score), _) => {
             let _ = writeln!(
                 out,
                 "{} {}  (300–850)",
@@ -36,8 +36,9 @@ pub fn report(report: &CreditReport, colour: bool) -> String {
                 let _ = writeln!(out, "  {}  {}", reason.code(), reason.text());
             }
         }
-        Err(why) => {
-            let _ = writeln!(out, "{} none: {why}", paint(BOLD, "SCORE"));
+        (None, why) => {
+            let why = why.map_or_else(String::new, |why| format!(": {why}"));
+            let _ = writeln!(out, "{} none{why}", paint(BOLD, "SCORE"));
         }
     }
     let _ = writeln!(out);

@@ -88,7 +88,10 @@ async fn the_readme_walkthrough_works_verbatim() {
     .unwrap();
     let accounts = report["accounts"].as_array().unwrap();
     assert_eq!(accounts.len(), 2, "{report}");
-    assert!(accounts.iter().all(|a| a["tradeline"].is_object()), "{report}");
+    assert!(
+        accounts.iter().all(|a| a["tradeline"].is_object()),
+        "{report}"
+    );
     assert_eq!(report["inquiries"].as_array().unwrap().len(), 2, "{report}");
     // Pledged, then released by the contract; the loan closed as repaid.
     let locks: Vec<&str> = stdout

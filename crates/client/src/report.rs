@@ -67,8 +67,10 @@ pub struct CreditReport {
     pub pledged: Vec<Asset>,
     /// Loans the subject borrowed on the ledger.
     pub loans: Vec<Loan>,
-    /// The score, or why there is none.
-    pub score: Result<Score, Unscorable>,
+    /// The score, if the file can be scored.
+    pub score: Option<Score>,
+    /// Why it cannot, if it cannot.
+    pub unscorable: Option<Unscorable>,
 }
 
 /// What [`assemble`] reads.
@@ -122,7 +124,7 @@ pub fn assemble(subject: SubjectId, as_of: Date, file: File) -> CreditReport {
             disputed: record.open_dispute.is_some(),
         })
         .collect();
-    let scored = ScoreInput {
+    let input = ScoreInput {
         as_of,
         accounts: accounts
             .iter()
@@ -151,6 +153,7 @@ pub fn assemble(subject: SubjectId, as_of: Date, file: File) -> CreditReport {
             .map(|inquiry| inquiry.at.date())
             .collect(),
     };
+    let scored = score(&input);
     CreditReport {
         subject,
         as_of,
@@ -159,7 +162,8 @@ pub fn assemble(subject: SubjectId, as_of: Date, file: File) -> CreditReport {
         disputes: file.disputes,
         pledged: file.pledged,
         loans: file.loans,
-        score: score(&scored),
+        score: scored.as_ref().ok().cloned(),
+        unscorable: scored.err(),
     }
 }
 
