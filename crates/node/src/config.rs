@@ -91,7 +91,10 @@ pub struct BlocksSection {
 impl Default for BlocksSection {
     fn default() -> Self {
         Self {
-            interval_ms: 200,
+            // Measured on the 4-validator devnet (`credence bench`): at 200 ms the per-block
+            // work (execution and merkleisation on every validator) capped sustained load
+            // near 4,000 tx/s with p99 under 2 s; at 500 ms, 6,500 tx/s with p99 under 1 s.
+            interval_ms: 500,
             empty_interval_ms: 1_000,
             transactions_max: 10_000,
         }
