@@ -12,7 +12,7 @@ use credence_crypto::KeyFile;
 use credence_node::config::NetworkFile;
 use credence_types::{
     ConsentId, Digest, InstitutionId, LoanId, Payload, SubjectId, TimestampMs,
-    api::{EventsQuery, TransactionStatus},
+    api::{Entry, EventsQuery, TransactionStatus},
     codec::decode,
     lending::{Loan, LoanPayment},
     metro2::Tradeline,
@@ -386,12 +386,13 @@ pub async fn submit(target: &Target, key: &KeyFile, file: &Path) -> anyhow::Resu
 /// `prove`.
 pub async fn show(target: &Target, path: &str, prove: bool) -> anyhow::Result<()> {
     let path = path.trim_start_matches('/').trim_start_matches("v1/");
-    let answer = target.node.json(path).await?;
+    // With --prove, one read carries both the value shown and its proof, so what is
+    // printed is exactly what was verified.
+    let query = if prove { "?prove=true" } else { "" };
+    let answer = target.node.json(&format!("{path}{query}")).await?;
     if prove {
-        let proven = target
-            .node
-            .entry::<serde_json::Value>(&format!("{path}?prove=true"))
-            .await?;
+        let proven: Entry<serde_json::Value> = serde_json::from_value(answer.clone())
+            .context("--prove applies to entries read by id or key")?;
         let validators = Validators::of(&target.network);
         let value = validators.verify_entry(&proven.key, proven.proof.as_ref())?;
         let header = &proven.proof.as_ref().context("no proof")?.header;
