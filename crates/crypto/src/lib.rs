@@ -3,7 +3,7 @@
 //! - [`signing`]: Ed25519 transaction signatures, validated under ZIP-215 by
 //!   `commonware-cryptography` (the same implementation the consensus engine uses), so a
 //!   signature is accepted alone exactly when it is accepted in a batch, on every node.
-//! - [`sealing`]: HPKE (RFC 9180; X25519, HKDF-SHA256, ChaCha20-Poly1305) to seal credit
+//! - [`sealing`]: HPKE (RFC 9180; X25519, HKDF-SHA256, AES-128-GCM) to seal credit
 //!   payloads to a subject's report key and to wrap report keys for lenders and the audit key.
 //! - [`keyfile`]: key files on disk, created owner-read-only and refused when others can read
 //!   them.
@@ -15,3 +15,10 @@ pub mod signing;
 pub use keyfile::{KeyFile, KeyFileError};
 pub use sealing::{EncryptionSecret, SealError};
 pub use signing::{SignatureError, SigningKey, VerifiedTransaction, verify_batch, verify_one};
+
+/// 32 bytes from the operating system's randomness: salts and tokens.
+pub fn random_bytes() -> zeroize::Zeroizing<[u8; 32]> {
+    let mut bytes = zeroize::Zeroizing::new([0u8; 32]);
+    getrandom::fill(bytes.as_mut()).expect("the operating system must provide randomness");
+    bytes
+}

@@ -1,5 +1,6 @@
 //! Sealing with HPKE (RFC 9180, base mode): X25519 key encapsulation, HKDF-SHA256, and
-//! ChaCha20-Poly1305.
+//! AES-128-GCM — a suite a browser computes with WebCrypto alone, so the borrower portal
+//! wraps report keys with no third-party cryptography in the page.
 //!
 //! Two things are sealed:
 //! - a credit payload, to the subject's current report key ([`seal_payload`]);
@@ -16,14 +17,14 @@ use credence_types::{
     sealed::{EncapsulatedKey, KeyCiphertext, SealedKey, SealedPayload},
 };
 use hpke::{
-    Deserializable as _, Kem as _, OpModeR, OpModeS, Serializable as _, aead::ChaCha20Poly1305,
+    Deserializable as _, Kem as _, OpModeR, OpModeS, Serializable as _, aead::AesGcm128,
     kdf::HkdfSha256, kem::X25519HkdfSha256,
 };
 use zeroize::Zeroizing;
 
 type Kem = X25519HkdfSha256;
 type Kdf = HkdfSha256;
-type Aead = ChaCha20Poly1305;
+type Aead = AesGcm128;
 
 const INFO_PAYLOAD: &[u8] = b"credence/payload/v1";
 const INFO_REPORT_KEY: &[u8] = b"credence/report-key/v1";
