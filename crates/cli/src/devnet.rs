@@ -118,10 +118,15 @@ fn print_table(dir: &Path, base_port: u16, nodes: &[Running]) -> anyhow::Result<
         );
     }
     println!();
+    let first = layout::api_address(base_port, 0)?;
+    println!("Console: http://{first}/ (explorer), /lender, /borrower, /regulator on every node.");
     println!(
-        "Status: curl http://{}/v1/status",
-        layout::api_address(base_port, 0)?
+        "  The lender console of node N signs in with the token in {}",
+        dir.join("node-N")
+            .join(layout::OPERATOR_TOKEN_FILE)
+            .display()
     );
+    println!("Status: curl http://{first}/v1/status");
     println!("Stop with Ctrl-C.");
     Ok(())
 }

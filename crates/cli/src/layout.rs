@@ -12,7 +12,7 @@
 
 use anyhow::{Context as _, bail};
 use credence_crypto::{EncryptionSecret, KeyFile};
-use credence_node::config::{NetworkFile, NodeFile, ValidatorEntry};
+use credence_node::config::{ConsoleSection, NetworkFile, NodeFile, ValidatorEntry};
 use credence_types::{
     Role, Roles, TimestampMs,
     codec::{BoundedVec, Name},
@@ -153,12 +153,33 @@ pub fn write(plan: &Plan) -> anyhow::Result<()> {
             mempool: Default::default(),
             store: credence_node::config::StoreSection { cache_mib: 64 },
             worker_threads: 2,
+            console: ConsoleSection {
+                operator_token_file: Some(PathBuf::from(OPERATOR_TOKEN_FILE)),
+            },
         };
+        write_operator_token(&node_dir.join(OPERATOR_TOKEN_FILE))?;
         std::fs::write(
             node_config_path(&plan.dir, i),
             toml::to_string_pretty(&node)?,
         )?;
     }
+    Ok(())
+}
+
+/// The operator token's file name, in each node's directory.
+pub const OPERATOR_TOKEN_FILE: &str = "operator-token";
+
+/// Writes a fresh operator token, readable by its owner only.
+fn write_operator_token(path: &Path) -> anyhow::Result<()> {
+    use std::{io::Write as _, os::unix::fs::OpenOptionsExt as _};
+    let token = hex::encode(credence_crypto::random_bytes().as_ref());
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    writeln!(file, "{token}")?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! `credence`: the command line of a Credence member. Thin glue over the library crates.
 
 mod bench;
+mod console;
 mod devnet;
 mod layout;
 mod member;
@@ -474,7 +475,8 @@ fn main() -> anyhow::Result<()> {
         }),
         Command::Node { config } => {
             let config = credence_node::config::NodeConfig::load(&config)?;
-            credence_node::run::run(config)?;
+            let console = console::Console::for_node(&config)?.router();
+            credence_node::run::run(config, console)?;
             Ok(())
         }
         Command::Keys(KeysCommand::Generate { out }) => {

@@ -36,6 +36,8 @@ pub struct Target {
     pub node: NodeClient,
     /// The network file: chain id, audit key, validator set.
     pub network: NetworkFile,
+    /// Whether to print progress and events (a command does; the console's server does not).
+    pub verbose: bool,
 }
 
 impl Target {
@@ -48,6 +50,7 @@ impl Target {
         Ok(Self {
             node: NodeClient::new(node),
             network,
+            verbose: true,
         })
     }
 
@@ -71,12 +74,16 @@ impl Target {
         let mut account = self.account(key).await?;
         let transaction = account.sign(payload);
         let hash = self.node.submit(&transaction).await?;
-        let progress = Progress::start(&format!("transaction {hash}"));
+        let progress = self
+            .verbose
+            .then(|| Progress::start(&format!("transaction {hash}")));
         let status = self
             .node
             .wait_finalized(&hash, Duration::from_millis(100), FINALITY_TIMEOUT)
             .await;
-        progress.finish();
+        if let Some(progress) = progress {
+            progress.finish();
+        }
         let TransactionStatus::Finalized {
             height,
             index,
@@ -86,15 +93,19 @@ impl Target {
             bail!("transaction {hash} is still pending");
         };
         if let Outcome::Rejected(rejection) = outcome {
-            bail!(
-                "transaction {hash} was rejected at height {}: {rejection}",
-                height.0
-            );
+            return Err(Rejected {
+                hash,
+                height: height.0,
+                code: rejection,
+            }
+            .into());
         }
         let events = self.events_of(height.0, index).await?;
-        say(&format!("finalised at height {} ({hash})", height.0));
-        for event in &events {
-            say(&format!("  {}", describe(event)));
+        if self.verbose {
+            say(&format!("finalised at height {} ({hash})", height.0));
+            for event in &events {
+                say(&format!("  {}", describe(event)));
+            }
         }
         Ok(events)
     }
@@ -126,7 +137,7 @@ impl Target {
             .context("no such subject")
     }
 
-    async fn institution(&self, id: InstitutionId) -> anyhow::Result<Institution> {
+    pub async fn institution(&self, id: InstitutionId) -> anyhow::Result<Institution> {
         self.node
             .entry::<Institution>(&format!("institutions/{}", id.0))
             .await?
@@ -135,7 +146,7 @@ impl Target {
     }
 
     /// The institution `key` signs for.
-    async fn institution_of(&self, key: &KeyFile) -> anyhow::Result<InstitutionId> {
+    pub async fn institution_of(&self, key: &KeyFile) -> anyhow::Result<InstitutionId> {
         match self.node.account(&key.signing.public_key()).await? {
             Some(view) => match view.principal {
                 Principal::Institution(id) => Ok(id),
@@ -152,6 +163,18 @@ impl Target {
             }
         }
     }
+}
+
+/// A transaction the ledger rejected, with its code.
+#[derive(Debug, thiserror::Error)]
+#[error("transaction {hash} was rejected at height {height}: {code}")]
+pub struct Rejected {
+    /// The transaction.
+    pub hash: Digest,
+    /// The block it was rejected in.
+    pub height: u64,
+    /// Why.
+    pub code: credence_types::Rejection,
 }
 
 /// Reads a key file.
@@ -278,8 +301,19 @@ pub async fn furnish(
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let tradeline: Tradeline = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a Metro 2 tradeline", file.display()))?;
+    furnish_tradeline(target, key, subject, tradeline).await?;
+    Ok(())
+}
+
+/// Furnishes `tradeline` about `subject`: sealed here to the subject's current report key,
+/// under an account reference salted with a secret only this furnisher holds.
+pub async fn furnish_tradeline(
+    target: &Target,
+    key: &KeyFile,
+    subject: &SubjectId,
+    tradeline: Tradeline,
+) -> anyhow::Result<Vec<Event>> {
     let state = target.subject(subject).await?;
-    // The account reference is salted with a secret only this furnisher holds.
     let salt = Digest::of(
         "credence/furnisher-salt",
         &[key.encryption.to_bytes().as_ref()],
@@ -293,8 +327,7 @@ pub async fn furnish(
         tradeline,
         None,
     )?;
-    target.transact(key, payload).await?;
-    Ok(())
+    target.transact(key, payload).await
 }
 
 /// `credence report`: records an inquiry under the lender's consent, then reads, opens and
@@ -305,8 +338,48 @@ pub async fn report(
     subject: &SubjectId,
     json: bool,
 ) -> anyhow::Result<CreditReport> {
+    let report = pull_report(target, key, subject).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!(
+            "{}",
+            crate::table::report(&report, std::io::stdout().is_terminal())
+        );
+    }
+    Ok(report)
+}
+
+/// Why a lender may not read a subject's file.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportRefused {
+    /// No subject has this pseudonym.
+    #[error("no subject has this pseudonym")]
+    SubjectUnknown,
+    /// The lender holds no active consent on the subject.
+    #[error("{lender} holds no active consent on {subject}")]
+    NoConsent {
+        /// The lender.
+        lender: InstitutionId,
+        /// The subject.
+        subject: SubjectId,
+    },
+}
+
+/// Records an inquiry under the lender's active consent on `subject`, then reads, opens
+/// and scores the file.
+pub async fn pull_report(
+    target: &Target,
+    key: &KeyFile,
+    subject: &SubjectId,
+) -> anyhow::Result<CreditReport> {
     let lender = target.institution_of(key).await?;
-    let state = target.subject(subject).await?;
+    let state = target
+        .node
+        .entry::<Subject>(&format!("subjects/{subject}"))
+        .await?
+        .value
+        .ok_or(ReportRefused::SubjectUnknown)?;
     let mut consent = None;
     for id in state.active_consents.as_slice() {
         let entry = target
@@ -317,13 +390,15 @@ pub async fn report(
             consent = Some(*id);
         }
     }
-    let consent =
-        consent.with_context(|| format!("{lender} holds no active consent on {subject}"))?;
+    let consent = consent.ok_or(ReportRefused::NoConsent {
+        lender,
+        subject: *subject,
+    })?;
     target
         .transact(key, Payload::RecordInquiry(RecordInquiry { consent }))
         .await?;
     let today = TimestampMs(now_ms()?).date();
-    let report = report::fetch(
+    Ok(report::fetch(
         &target.node,
         subject,
         lender,
@@ -331,16 +406,7 @@ pub async fn report(
         consent,
         today,
     )
-    .await?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print!(
-            "{}",
-            crate::table::report(&report, std::io::stdout().is_terminal())
-        );
-    }
-    Ok(report)
+    .await?)
 }
 
 /// `credence loan repay`: `amount`, or the payoff as of today.

@@ -224,8 +224,134 @@ async fn the_api_serves_proven_reads_pages_and_typed_errors() {
         Err(ClientError::Refused { status: 409, .. }) => {}
         other => panic!("a replay was not refused: {other:?}"),
     }
+
+    // Encoding for a signer that holds its key elsewhere: the exact bytes signed.
+    let unsigned = &registrations[1].transaction;
+    let (status, body) = post_json(&base, "/v1/transactions/encode", None, unsigned).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["signing_bytes"].as_str().unwrap(),
+        hex::encode(unsigned.signing_bytes())
+    );
+    let (status, body) = post_json(&base, "/v1/transactions/encode", None, &"nonsense").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("transaction_malformed"))
+    );
+
+    // The network's metadata, a block's events, an institution's listings.
+    let (status, meta) = get(&base, "/v1/meta").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        meta["value"]["audit_key"].as_str().unwrap(),
+        network.audit().to_string()
+    );
+    let height = node.status().await.unwrap().height.0;
+    let mut registered = 0;
+    for h in 1..=height {
+        let (status, events) = get(&base, &format!("/v1/blocks/{h}/events")).await;
+        assert_eq!(status, 200);
+        for event in events.as_array().unwrap() {
+            assert!(event["id"].as_str().unwrap().starts_with(&format!("{h}:")));
+            if event["event"]["kind"] == "subject_registered" {
+                registered += 1;
+            }
+        }
+    }
+    assert_eq!(registered, 3, "every registration's event, once");
+    let (status, page) = get(&base, "/v1/institutions/1/loans").await;
+    assert_eq!((status, page["total"].as_u64()), (200, Some(0)));
+    let (status, body) = get(&base, "/v1/institutions/99/consents").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("institution_unknown"))
+    );
+
+    // The console: pages with their security policy; operator endpoints behind the token.
+    let page = reqwest::get(format!("{base}/lender")).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("script-src 'self'")
+    );
+    let token =
+        std::fs::read_to_string(network.dir.path().join("devnet/node-0/operator-token")).unwrap();
+    for presented in [None, Some("a-wrong-token-that-is-long-enough-to-try")] {
+        let (status, body) = get_as(&base, "/console/api/session", presented).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (401, Some("operator_token_invalid"))
+        );
+    }
+    let (status, body) = get_as(&base, "/console/api/session", Some(token.trim())).await;
+    assert_eq!(
+        (status, body["institution"].as_u64()),
+        (200, Some(0)),
+        "{body}"
+    );
+    // A malformed record is a 400 that does not repeat the consumer's identifiers.
+    let record = serde_json::json!({
+        "subject": "00".repeat(32),
+        "tradeline": { "account_number": "SECRET-ACCOUNT-77", "account_status": "zz",
+                       "consumer": { "national_id": "SECRET-ID-42" } },
+    });
+    let (status, body) =
+        post_json(&base, "/console/api/records", Some(token.trim()), &record).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("body_malformed"))
+    );
+    assert!(!body.to_string().contains("SECRET"), "{body}");
+    // A report on a subject the institution holds no consent on is refused, typed.
+    let subject = SubjectId::from_key(&registrations[2].transaction.signer);
+    let (status, body) = post_json(
+        &base,
+        &format!("/console/api/reports/{subject}"),
+        Some(token.trim()),
+        &serde_json::Value::Null,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("consent_missing"))
+    );
 }
 
+/// A GET with an operator token, if any: status and JSON body.
+async fn get_as(base: &str, path: &str, token: Option<&str>) -> (u16, serde_json::Value) {
+    answer(reqwest::Client::new().get(format!("{base}{path}")), token).await
+}
+
+/// A JSON POST, with an operator token if any: status and JSON body.
+async fn post_json(
+    base: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &impl serde::Serialize,
+) -> (u16, serde_json::Value) {
+    let request = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .json(body);
+    answer(request, token).await
+}
+
+/// Sends `request` (with the operator token, if any): status and JSON body.
+async fn answer(
+    mut request: reqwest::RequestBuilder,
+    token: Option<&str>,
+) -> (u16, serde_json::Value) {
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (
+        status,
+        response.json().await.unwrap_or(serde_json::Value::Null),
+    )
+}
 /// A certificate with its signatures cut to fewer than a quorum: the proposal and the
 /// signer bitmap survive, the signatures do not.
 fn strip_signatures(certificate: &str) -> String {

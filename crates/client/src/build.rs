@@ -123,8 +123,7 @@ pub fn furnish(
     tradeline: Tradeline,
     supersedes: Option<RecordId>,
 ) -> Result<Payload, BuildError> {
-    let mut salt = [0u8; 32];
-    getrandom_salt(&mut salt);
+    let salt = *credence_crypto::random_bytes();
     let status = tradeline.account_status;
     let first_delinquency = tradeline.first_delinquency;
     let as_of = tradeline.date_of_account_information;
@@ -148,12 +147,6 @@ pub fn furnish(
         commitment: plaintext.commitment(),
         supersedes,
     }))
-}
-
-fn getrandom_salt(salt: &mut [u8; 32]) {
-    // A fresh encryption secret is 32 bytes of operating-system randomness; its bytes serve
-    // as the salt without adding a second randomness dependency here.
-    salt.copy_from_slice(EncryptionSecret::generate().to_bytes().as_ref());
 }
 
 /// A consent for `lender`, wrapping every epoch of the subject's report key (oldest first)
@@ -189,6 +182,31 @@ mod tests {
     use super::{report_key, revoke_consent};
     use credence_crypto::{EncryptionSecret, sealing::report_key_context};
     use credence_types::{ConsentId, Payload, SubjectId};
+
+    /// The same values are pinned by the borrower portal's tests
+    /// (`crates/cli/console/crypto.test.mjs`): the browser and this client must agree on a
+    /// signing key's pseudonym and on every epoch of a report key.
+    #[test]
+    fn browser_and_client_derive_the_same_keys() {
+        let first = EncryptionSecret::from_bytes(&[7; 32]).unwrap();
+        assert_eq!(
+            first.public_key().to_string(),
+            "13be4feaeaf204c7fd3358fc9c00721881d174278128227ec674f37f7fe97b6d"
+        );
+        assert_eq!(
+            report_key(&first, 1).public_key().to_string(),
+            "883eb77147278f1100e08715fd26eea7b03504e9d679e8d6e05e4f44dd27a035"
+        );
+        let signing = credence_crypto::SigningKey::from_seed(&[9; 32]).public_key();
+        assert_eq!(
+            signing.to_string(),
+            "fd1724385aa0c75b64fb78cd602fa1d991fdebf76b13c58ed702eac835e9f618"
+        );
+        assert_eq!(
+            SubjectId::from_key(&signing).to_string(),
+            "eb1830ff0ad1e2d8647f43a1f5d0cda72affd37be65794bf4f61360934d39b25"
+        );
+    }
 
     #[test]
     fn report_keys_chain_from_the_first_and_rewraps_open_for_kept_lenders() {

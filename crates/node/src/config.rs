@@ -70,6 +70,21 @@ pub struct NodeFile {
     /// Worker threads of the runtime.
     #[serde(default = "default_threads")]
     pub worker_threads: usize,
+    /// The web console.
+    #[serde(default)]
+    pub console: ConsoleSection,
+}
+
+/// `[console]`: the web console this node serves at `/`.
+#[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleSection {
+    /// A file holding the operator token that unlocks the lender console (the institution's
+    /// staff sign in with it; the node then signs with the institution's key). Without it the
+    /// explorer, borrower portal and regulator view still serve, and the lender console
+    /// refuses every sign-in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator_token_file: Option<PathBuf>,
 }
 
 fn default_threads() -> usize {
@@ -204,6 +219,9 @@ impl NodeConfig {
         node.data_dir = relative_to(path, &node.data_dir);
         node.key_file = relative_to(path, &node.key_file);
         node.network_file = relative_to(path, &node.network_file);
+        if let Some(token) = &mut node.console.operator_token_file {
+            *token = relative_to(path, token);
+        }
         let network_path = node.network_file.clone();
         let network: NetworkFile =
             serde_json::from_str(&read(&network_path)?).map_err(|e| ConfigError::Parse {

@@ -52,8 +52,10 @@ pub enum RunError {
     Halted(String),
 }
 
-/// Runs the node until SIGTERM, Ctrl-C, or a failure it cannot recover from.
-pub fn run(config: NodeConfig) -> Result<(), RunError> {
+/// Runs the node until SIGTERM, Ctrl-C, or a failure it cannot recover from. `extra` is
+/// served beside the API on the same listener (the binary adds its web console there; the
+/// node knows nothing of it).
+pub fn run(config: NodeConfig, extra: axum::Router) -> Result<(), RunError> {
     let data_dir = config.node.data_dir.clone();
     std::fs::create_dir_all(&data_dir).map_err(|source| RunError::DataDir {
         path: data_dir.clone(),
@@ -149,7 +151,8 @@ pub fn run(config: NodeConfig) -> Result<(), RunError> {
             node: Arc::clone(&node),
             runtime: context.child("api"),
             finality,
-        });
+        })
+        .merge(extra);
         tracing::info!(api = %config.node.api_listen, p2p = %config.node.p2p_listen, "node running");
         let server = tokio::spawn(async move { axum::serve(listener, router).await });
 

@@ -30,6 +30,15 @@ pub struct Submitted {
     pub hash: Digest,
 }
 
+/// `POST /v1/transactions/encode`: a transaction's signing bytes.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Encoded {
+    /// The canonical encoding the signer signs (under the `credence/tx` namespace), hex. The
+    /// signed transaction is these bytes followed by the 64-byte signature.
+    pub signing_bytes: String,
+}
+
 /// `POST /v1/transactions/batch`.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -37,11 +37,12 @@ use axum::{
 use credence_types::{
     Digest, Height,
     api::{
-        AccountView, BatchItem, BatchRequest, BlockSummary, ErrorBody, Status, SubmitRequest,
-        Submitted, TransactionStatus,
+        AccountView, BatchItem, BatchRequest, BlockSummary, Encoded, ErrorBody, Status,
+        SubmitRequest, Submitted, TransactionStatus,
     },
     codec::decode,
     state::{StateKey, TransactionReceipt},
+    transaction::Transaction,
 };
 use std::sync::Arc;
 
@@ -158,7 +159,8 @@ fn query_rejected(rejection: QueryRejection) -> ApiError {
         reads::consent, reads::inquiry, reads::dispute, reads::asset, reads::loan,
         reads::subject_records, reads::subject_consents, reads::subject_inquiries,
         reads::subject_disputes, reads::subject_loans, reads::subject_assets, reads::loan_schedule,
-        reads::loan_history, reads::institutions, events::stream,
+        reads::loan_history, reads::institutions, reads::institution_loans,
+        reads::institution_consents, reads::meta, reads::block_events, encode, events::stream,
     ),
     tags(
         (name = "transactions", description = "Submitting transactions and following them"),
@@ -199,7 +201,10 @@ where
     Router::new()
         .route("/v1/transactions", post(submit::<E>))
         .route("/v1/transactions/batch", post(submit_batch::<E>))
+        .route("/v1/transactions/encode", post(encode))
         .route("/v1/blocks/{height}", get(block::<E>))
+        .route("/v1/blocks/{height}/events", get(reads::block_events::<E>))
+        .route("/v1/meta", get(reads::meta::<E>))
         .route("/v1/accounts/{key}", get(account::<E>))
         .route("/v1/transactions/{hash}", get(transaction::<E>))
         .route("/v1/status", get(status::<E>))
@@ -236,6 +241,14 @@ where
         .route("/v1/loans/{id}/schedule", get(reads::loan_schedule::<E>))
         .route("/v1/loans/{id}/history", get(reads::loan_history::<E>))
         .route("/v1/institutions", get(reads::institutions::<E>))
+        .route(
+            "/v1/institutions/{id}/loans",
+            get(reads::institution_loans::<E>),
+        )
+        .route(
+            "/v1/institutions/{id}/consents",
+            get(reads::institution_consents::<E>),
+        )
         .fallback(not_found)
         .route("/health", get(health::<E>))
         .route("/metrics", get(metrics::<E>))
@@ -283,6 +296,28 @@ where
     };
     let hash = api.node.submit(&bytes).await?;
     Ok((StatusCode::ACCEPTED, Json(Submitted { hash })))
+}
+
+#[utoipa::path(post, path = "/v1/transactions/encode", tag = "transactions",
+    request_body(content = Transaction, description = "An unsigned transaction, as JSON"),
+    responses((status = 200, description = "Its canonical encoding, to be signed", body = Encoded),
+        (status = 400, description = "Malformed transaction", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody)))]
+/// `POST /v1/transactions/encode`: the canonical bytes of an unsigned transaction, for a
+/// signer that holds its key elsewhere (the borrower portal signs in the browser). Encoding
+/// reads no state; the node checks the signed transaction in full when it is submitted.
+async fn encode(body: Result<Bytes, BytesRejection>) -> Result<Json<Encoded>, ApiError> {
+    let body = body.map_err(body_rejected)?;
+    let transaction: Transaction = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "transaction_malformed",
+            e.to_string(),
+        )
+    })?;
+    Ok(Json(Encoded {
+        signing_bytes: hex::encode(transaction.signing_bytes()),
+    }))
 }
 
 #[utoipa::path(post, path = "/v1/transactions/batch", tag = "transactions",

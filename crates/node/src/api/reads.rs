@@ -13,14 +13,17 @@ use axum::{
 use commonware_codec::Encode as _;
 use credence_store::StateProof;
 use credence_types::{
-    AssetId, ConsentId, DisputeId, InquiryId, InstitutionId, LoanId, RecordId, SubjectId,
+    AssetId, ConsentId, DisputeId, Height, InquiryId, InstitutionId, LoanId, RecordId, SubjectId,
     api::{
-        CertifiedHeader, Entry, EntryProof, ErrorBody, LoanSchedule, PAGE_LIMIT_DEFAULT,
-        PAGE_LIMIT_MAX, Page, PageQuery, ProveQuery, ScheduledInstallment,
+        CertifiedHeader, Entry, EntryProof, ErrorBody, EventId, LoanSchedule, PAGE_LIMIT_DEFAULT,
+        PAGE_LIMIT_MAX, Page, PageQuery, ProveQuery, ScheduledInstallment, StreamedEvent,
     },
     codec::{Read, decode},
     lending::{Asset, Loan, LoanEvent},
-    state::{Consent, Dispute, Inquiry, Institution, Meta, OwnerCode, Record, StateKey, Subject},
+    state::{
+        BlockEvents, Consent, Dispute, Inquiry, Institution, Meta, OwnerCode, Record, StateKey,
+        Subject,
+    },
 };
 use std::str::FromStr;
 
@@ -184,6 +187,61 @@ where
     Ok(Json(entry(&api, found, |b| Ok(hex::encode(b))).await?))
 }
 
+/// `GET /v1/meta`: the network's parameters, audit key and counters.
+#[utoipa::path(get, path = "/v1/meta", tag = "state",
+    params(ProveQuery),
+    responses((status = 200, body = Entry<Meta>),
+        (status = 400, description = "Malformed query", body = ErrorBody),
+        (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
+pub async fn meta<E>(
+    State(api): State<Shared<E>>,
+    query: Result<Query<ProveQuery>, QueryRejection>,
+) -> Result<Json<Entry<Meta>>, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    let Query(query) = query.map_err(query_rejected)?;
+    let found = find(&api, StateKey::meta(), query.prove).await?;
+    Ok(Json(entry(&api, found, stored::<Meta>).await?))
+}
+
+/// `GET /v1/blocks/{height}/events`: the events a block caused, in order, each with the id
+/// the event stream gives it (a block without events has none).
+#[utoipa::path(get, path = "/v1/blocks/{height}/events", tag = "chain",
+    params(("height" = u64, Path, description = "A block height")),
+    responses((status = 200, body = Vec<StreamedEvent>),
+        (status = 400, description = "Malformed height", body = ErrorBody),
+        (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
+pub async fn block_events<E>(
+    State(api): State<Shared<E>>,
+    Path(height): Path<String>,
+) -> Result<Json<Vec<StreamedEvent>>, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    let height: u64 = parse_id(&height, "height")?;
+    let found = find(&api, StateKey::block_events(Height(height)), false).await?;
+    let Some(bytes) = found.value else {
+        return Ok(Json(Vec::new()));
+    };
+    let events: BlockEvents = stored(&bytes)?;
+    Ok(Json(
+        events
+            .as_slice()
+            .iter()
+            .zip(0u32..)
+            .map(|(sourced, index)| StreamedEvent {
+                id: EventId {
+                    height: Height(height),
+                    index,
+                },
+                source: sourced.source,
+                event: sourced.event.clone(),
+            })
+            .collect(),
+    ))
+}
+
 /// Defines `GET /v1/{kind}/{id}` for an entry kind.
 macro_rules! by_id {
     ($(#[$doc:meta])* $name:ident, $path:literal, $id:ty, $value:ty, $key:expr, $what:literal, $code:literal) => {
@@ -257,8 +315,54 @@ fn window(query: PageQuery, total: u32) -> (u32, u32, Option<u32>) {
     (start, end, next)
 }
 
-/// A page of one of a subject's listings: the listing's index keys hold ids, whose entries
+/// A page of a listing of `total` items: the listing's index keys hold ids, whose entries
 /// hold the values.
+async fn listed<E, Id, T>(
+    store: &credence_store::Store<E>,
+    query: PageQuery,
+    total: u32,
+    index: impl Fn(u32) -> StateKey,
+    item: fn(Id) -> StateKey,
+) -> Result<Json<Page<T>>, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+    Id: Read<Cfg = ()>,
+    T: Read<Cfg = ()>,
+{
+    let (start, end, next) = window(query, total);
+    let keys: Vec<StateKey> = (start..end).map(index).collect();
+    let ids = store.get_many(&keys).await.map_err(unavailable)?;
+    let mut item_keys = Vec::with_capacity(ids.len());
+    for bytes in ids.into_iter().flatten() {
+        item_keys.push(item(stored::<Id>(&bytes)?));
+    }
+    let values = store.get_many(&item_keys).await.map_err(unavailable)?;
+    let items = values
+        .into_iter()
+        .flatten()
+        .map(|bytes| stored::<T>(&bytes))
+        .collect::<Result<_, _>>()?;
+    Ok(Json(Page { items, total, next }))
+}
+
+/// The owner of a listing (a subject or an institution), or a 404 with `code`.
+async fn owner<E, T>(
+    store: &credence_store::Store<E>,
+    key: StateKey,
+    code: &'static str,
+    message: &'static str,
+) -> Result<T, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+    T: Read<Cfg = ()>,
+{
+    match store.get(&key).await.map_err(unavailable)? {
+        Some(bytes) => stored(&bytes),
+        None => Err(ApiError::new(StatusCode::NOT_FOUND, code, message)),
+    }
+}
+
+/// A page of one of a subject's listings.
 async fn listing<E, Id, T>(
     api: &Shared<E>,
     pseudonym: &str,
@@ -275,36 +379,93 @@ where
     let id: SubjectId = parse_id(pseudonym, "subject")?;
     let chain = api.node.chain.lock().await;
     let store = chain.store();
-    let subject: Subject = match store
-        .get(&StateKey::subject(&id))
-        .await
-        .map_err(unavailable)?
-    {
-        Some(bytes) => stored(&bytes)?,
-        None => {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "subject_unknown",
-                "no subject has this id",
-            ));
+    let subject: Subject = owner(
+        store,
+        StateKey::subject(&id),
+        "subject_unknown",
+        "no subject has this id",
+    )
+    .await?;
+    let number = subject.number;
+    listed(
+        store,
+        query,
+        count(&subject),
+        |seq| index(number, seq),
+        item,
+    )
+    .await
+}
+
+/// A page of one of an institution's listings.
+async fn institution_listing<E, Id, T>(
+    api: &Shared<E>,
+    id: &str,
+    query: PageQuery,
+    count: fn(&Institution) -> u32,
+    index: fn(InstitutionId, u32) -> StateKey,
+    item: fn(Id) -> StateKey,
+) -> Result<Json<Page<T>>, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+    Id: Read<Cfg = ()>,
+    T: Read<Cfg = ()>,
+{
+    let id: InstitutionId = parse_id(id, "institution")?;
+    let chain = api.node.chain.lock().await;
+    let store = chain.store();
+    let institution: Institution = owner(
+        store,
+        StateKey::institution(id),
+        "institution_unknown",
+        "no institution has this id",
+    )
+    .await?;
+    listed(
+        store,
+        query,
+        count(&institution),
+        |seq| index(id, seq),
+        item,
+    )
+    .await
+}
+
+/// Defines `GET /v1/institutions/{id}/{listing}`.
+macro_rules! institution_listing {
+    ($(#[$doc:meta])* $name:ident, $path:literal, $id:ty, $value:ty, $count:expr, $index:expr, $item:expr) => {
+        $(#[$doc])*
+        #[utoipa::path(get, path = $path, tag = "state",
+            params(("id" = u64, Path, description = "The institution's id"), PageQuery),
+            responses((status = 200, body = Page<$value>),
+                (status = 400, description = "Malformed id or query", body = ErrorBody),
+                (status = 404, description = "No institution has this id", body = ErrorBody),
+                (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
+        pub async fn $name<E>(
+            State(api): State<Shared<E>>,
+            Path(id): Path<String>,
+            query: Result<Query<PageQuery>, QueryRejection>,
+        ) -> Result<Json<Page<$value>>, ApiError>
+        where
+            E: commonware_storage::Context + commonware_runtime::Spawner,
+        {
+            let Query(query) = query.map_err(query_rejected)?;
+            institution_listing::<E, $id, $value>(&api, &id, query, $count, $index, $item).await
         }
     };
-    let total = count(&subject);
-    let (start, end, next) = window(query, total);
-    let keys: Vec<StateKey> = (start..end).map(|seq| index(subject.number, seq)).collect();
-    let ids = store.get_many(&keys).await.map_err(unavailable)?;
-    let mut item_keys = Vec::with_capacity(ids.len());
-    for bytes in ids.into_iter().flatten() {
-        item_keys.push(item(stored::<Id>(&bytes)?));
-    }
-    let values = store.get_many(&item_keys).await.map_err(unavailable)?;
-    let items = values
-        .into_iter()
-        .flatten()
-        .map(|bytes| stored::<T>(&bytes))
-        .collect::<Result<_, _>>()?;
-    Ok(Json(Page { items, total, next }))
 }
+
+institution_listing!(
+    /// `GET /v1/institutions/{id}/loans`: the loans an institution offered or made — its
+    /// loan book.
+    institution_loans, "/v1/institutions/{id}/loans", LoanId, Loan,
+    |i| i.listings.loans_made, StateKey::lender_loan, StateKey::loan
+);
+institution_listing!(
+    /// `GET /v1/institutions/{id}/consents`: the consents granted to an institution.
+    institution_consents, "/v1/institutions/{id}/consents", ConsentId, Consent,
+    |i| i.consents_received, StateKey::lender_consent, StateKey::consent
+);
 
 /// Defines `GET /v1/subjects/{pseudonym}/{listing}`.
 macro_rules! subject_listing {

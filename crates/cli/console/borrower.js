@@ -1,0 +1,361 @@
+// The borrower portal. The subject's keys are created or imported here and kept in this
+// browser's storage; every transaction is signed here, and report keys are wrapped here
+// (HPKE) for the lenders the subject chooses. The node is asked for two things only: the
+// canonical bytes of a transaction to sign, and to take the signed transaction.
+
+import {
+  ApiError, allPages, api, fill, h, header, link, lockBadge, money, notify, percent, status,
+  table, when,
+} from './common.js';
+import {
+  canonicalSecret, encryptionPublicKey, fromHex, generateEncryptionSecret, generateSigningSeed,
+  openPayload, reportKey, signTransaction, signedTransactionHex, signingPublicKey,
+  subjectIdFromKey, toHex, wrapKey,
+} from './crypto.js';
+import { decodeRecord } from './record.js';
+
+header('/borrower');
+
+const STORE = 'credence.borrower.keys';
+let keys = null; // { seed, first, signer, subject } as bytes / hex
+let chain = null;
+
+// ---- keys ---------------------------------------------------------------------------------
+
+async function load(stored) {
+  const seed = fromHex(stored.signing_seed);
+  const first = canonicalSecret(fromHex(stored.encryption_secret));
+  if (seed.length !== 32 || first.length !== 32) throw new Error('a key file holds two 32-byte secrets');
+  const signer = await signingPublicKey(seed);
+  if (stored.signing_public_key && stored.signing_public_key !== toHex(signer)) {
+    throw new Error('signing_public_key does not match signing_seed');
+  }
+  keys = { seed, first, signer: toHex(signer), subject: toHex(await subjectIdFromKey(signer)) };
+  localStorage.setItem(STORE, JSON.stringify({
+    signing_seed: stored.signing_seed, encryption_secret: stored.encryption_secret,
+  }));
+  await show();
+}
+
+document.getElementById('create-keys').addEventListener('click', async () => {
+  await load({
+    signing_seed: toHex(generateSigningSeed()), encryption_secret: toHex(generateEncryptionSecret()),
+  });
+  notify('keys-status', 'New keys created in this browser. Save a copy of your key file: ' +
+    'nobody else holds it, so nobody can restore it.', 'ok');
+});
+
+document.getElementById('import-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const file = document.getElementById('import-file').files[0];
+  const text = file ? await file.text() : document.getElementById('import-text').value;
+  try {
+    await load(JSON.parse(text));
+    document.getElementById('import-text').value = '';
+    notify('keys-status', 'Key file imported.', 'ok');
+  } catch (error) {
+    notify('keys-status', `That is not a key file: ${error.message}`, 'error');
+  }
+});
+
+document.getElementById('export-keys').addEventListener('click', async () => {
+  const stored = JSON.parse(localStorage.getItem(STORE));
+  const file = {
+    signing_public_key: keys.signer,
+    encryption_public_key: toHex(await encryptionPublicKey(keys.first)),
+    ...stored,
+  };
+  // The file is made in the page and saved by the browser; nothing is uploaded.
+  const url = URL.createObjectURL(new Blob([JSON.stringify(file, null, 2)], { type: 'application/json' }));
+  const anchor = h('a', { href: url, download: 'credence-keys.json' });
+  anchor.click();
+  URL.revokeObjectURL(url);
+});
+
+document.getElementById('forget-keys').addEventListener('click', () => {
+  localStorage.removeItem(STORE);
+  keys = null;
+  document.getElementById('keys-none').classList.remove('hidden');
+  document.getElementById('keys-some').classList.add('hidden');
+  document.getElementById('file').classList.add('hidden');
+  notify('keys-status', 'Keys removed from this browser.');
+});
+
+// ---- signing ------------------------------------------------------------------------------
+
+const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+
+/** Signs `payload` here, submits it, and waits for it to finalise; a rejection throws. */
+async function transact(payload) {
+  chain ??= (await api('status')).chain_id;
+  // A subject not yet registered has signed nothing: its registration is its first nonce.
+  const account = subject ? await api(`accounts/${keys.signer}`) : { nonce: 0 };
+  const transaction = { chain_id: chain, signer: keys.signer, nonce: account.nonce + 1, payload };
+  const { signing_bytes: signingBytes } = await api('transactions/encode', { method: 'POST', body: transaction });
+  const bytes = fromHex(signingBytes);
+  const signature = await signTransaction(keys.seed, bytes);
+  const { hash } = await api('transactions', {
+    method: 'POST', body: { transaction: signedTransactionHex(bytes, signature) },
+  });
+  for (let attempt = 0; attempt < 240; attempt += 1) {
+    const state = await api(`transactions/${hash}`).catch(() => ({ status: 'pending' }));
+    if (state.status === 'finalized') {
+      if (state.outcome !== 'applied') {
+        throw new ApiError(422, state.outcome.rejected, `the ledger rejected it: ${state.outcome.rejected}`);
+      }
+      return state;
+    }
+    await sleep(250);
+  }
+  throw new ApiError(504, 'not_finalised', `transaction ${hash} did not finalise in a minute`);
+}
+
+/** Runs `action`, reporting progress and its outcome in the element `id`. */
+async function act(id, progress, action) {
+  notify(id, progress);
+  try {
+    const message = await action();
+    // Show the file as it now is before saying it is done.
+    await refresh();
+    notify(id, message, 'ok');
+  } catch (error) {
+    notify(id, `${error.code ?? 'error'}: ${error.message}`, 'error');
+  }
+}
+
+// ---- the subject's file -------------------------------------------------------------------
+
+let subject = null;
+let institutions = [];
+
+async function show() {
+  document.getElementById('keys-none').classList.add('hidden');
+  document.getElementById('keys-some').classList.remove('hidden');
+  fill('pseudonym', keys.subject);
+  institutions = await allPages('institutions');
+  const lenders = institutions.filter((i) => i.roles.includes('lender') && !i.suspended);
+  fill('grant-lender', lenders.map((i) => h('option', { value: i.id }, `${i.name} (${i.id})`)));
+  applyRequest();
+  await refresh();
+}
+
+/** A consent request link from a lender: `#grant/{lender}/{purpose}` fills the form. */
+function applyRequest() {
+  const [action, lender, purpose] = location.hash.slice(1).split('/');
+  if (action !== 'grant') return;
+  if (lender) document.getElementById('grant-lender').value = lender;
+  if (purpose) document.getElementById('grant-purpose').value = purpose;
+  document.getElementById('grant-kind').value = purpose === 'account_review' ? 'soft' : 'hard';
+  const lenderName = institutions.find((i) => String(i.id) === lender)?.name ?? `institution ${lender}`;
+  notify('grant-status', `${lenderName} asks for your consent (${(purpose ?? '').replaceAll('_', ' ')}). ` +
+    'Review it below and grant it only if you agree.');
+}
+window.addEventListener('hashchange', () => keys && applyRequest());
+
+async function refresh() {
+  // With a proof, an unregistered pseudonym is a proven absence rather than a 404.
+  subject = (await api(`subjects/${keys.subject}?prove=true`)).value;
+  if (!subject) {
+    fill('registration', h('p', { class: 'notice' }, 'You are not on the ledger yet.'),
+      h('button', { id: 'register', type: 'button', onclick: register }, 'Register'));
+    document.getElementById('file').classList.add('hidden');
+    return;
+  }
+  fill('registration', h('p', { class: 'muted' }, `Registered ${when(subject.registered_at)} · ` +
+    `report key epoch ${subject.report_key_epoch}.`));
+  document.getElementById('file').classList.remove('hidden');
+  const [consents, loans, assets, inquiries, records, disputes] = await Promise.all(
+    ['consents', 'loans', 'assets', 'inquiries', 'records', 'disputes']
+      .map((listing) => allPages(`subjects/${keys.subject}/${listing}`)));
+  renderConsents(consents);
+  renderLoans(loans);
+  fill('asset-list', table([
+    ['Asset', (a) => link('asset', a.id, String(a.id)), true], ['Class', (a) => a.class, true],
+    ['Valuation', (a) => money(a.valuation.value), true], ['Lock', lockBadge],
+  ], assets, 'You own no registered assets.'));
+  fill('inquiry-list', table([
+    ['When (UTC)', (q) => when(q.at)], ['Institution', (q) => nameOf(q.institution)],
+    ['Purpose', (q) => (q.basis.consent ? q.basis.consent.purpose.replaceAll('_', ' ') : Object.keys(q.basis)[0])],
+    ['Kind', (q) => q.basis.consent?.kind ?? '—'],
+  ], inquiries.slice().reverse(), 'Nobody has read your file.'));
+  renderRecords(records);
+  fill('dispute-list', table([
+    ['Dispute', (d) => d.id, true], ['Record', (d) => d.record, true],
+    ['Reason', (d) => String(d.reason).replaceAll('_', ' ')], ['Answer due (UTC)', (d) => when(d.deadline)],
+    ['State', (d) => (d.resolution ? JSON.stringify(d.resolution) : 'open')],
+  ], disputes, 'You have opened no disputes.'));
+}
+
+const nameOf = (id) => institutions.find((i) => i.id === id)?.name ?? `institution ${id}`;
+
+async function register() {
+  await act('keys-status', 'Registering…', async () => {
+    const meta = (await api('meta')).value;
+    const audit = fromHex(meta.audit_key);
+    const subjectId = fromHex(keys.subject);
+    const wrapped = await wrapKey(audit, keys.first, subjectId, 0);
+    await transact({ kind: 'register_subject', body: {
+      report_key: toHex(await encryptionPublicKey(keys.first)),
+      audit_key_wrap: sealedKey(wrapped),
+    } });
+    return 'Registered. Your pseudonym is what lenders and furnishers know you by.';
+  });
+}
+
+const sealedKey = (wrapped) => ({
+  encapsulated_key: toHex(wrapped.encapsulated_key), ciphertext: toHex(wrapped.ciphertext),
+});
+
+// ---- consents -----------------------------------------------------------------------------
+
+document.getElementById('grant-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const lender = Number(document.getElementById('grant-lender').value);
+  const purpose = document.getElementById('grant-purpose').value;
+  const kind = document.getElementById('grant-kind').value;
+  const days = Number(document.getElementById('grant-days').value);
+  if (!Number.isInteger(days) || days < 1 || days > 3650) {
+    notify('grant-status', 'Validity is a whole number of days, 1 to 3650.', 'error');
+    return;
+  }
+  await act('grant-status', 'Wrapping your report keys for the lender and signing…', async () => {
+    const reader = fromHex((await api(`institutions/${lender}`)).value.encryption_key);
+    const subjectId = fromHex(keys.subject);
+    // Every epoch of the report key, oldest first, so the lender opens the whole file.
+    const reportKeys = [];
+    for (let epoch = 0; epoch <= subject.report_key_epoch; epoch += 1) {
+      const secret = await reportKey(keys.first, epoch);
+      reportKeys.push({ epoch, key: sealedKey(await wrapKey(reader, secret, subjectId, epoch)) });
+    }
+    const chainTime = (await api('status')).time;
+    await transact({ kind: 'grant_consent', body: {
+      lender, purpose, kind, expires_at: chainTime + days * 86_400_000, report_keys: reportKeys,
+    } });
+    return `Consent granted to ${nameOf(lender)}.`;
+  });
+});
+
+function renderConsents(consents) {
+  fill('consent-list', table([
+    ['Consent', (c) => c.id, true], ['Lender', (c) => nameOf(c.lender)],
+    ['Purpose', (c) => `${c.purpose.replaceAll('_', ' ')} (${c.kind})`],
+    ['Granted (UTC)', (c) => when(c.granted_at)], ['Expires (UTC)', (c) => when(c.expires_at)],
+    ['State', (c) => (c.ended ? h('span', { class: 'badge' }, c.revoked_at ? 'revoked' : 'ended')
+      : h('span', { class: 'badge good' }, 'active'))],
+    ['', (c) => (c.ended ? '' : h('button', { type: 'button', class: 'secondary revoke', 'data-consent': c.id,
+      onclick: () => revoke(c, consents) }, 'Revoke'))],
+  ], consents, 'You have granted no consents.'));
+}
+
+/**
+ * Revokes `consent`: the report key moves to the next epoch, wrapped for the audit key and
+ * re-wrapped for every consent that stays active, so what is furnished from now on stays
+ * closed to the revoked lender.
+ */
+async function revoke(consent, consents) {
+  await act('grant-status', 'Rotating your report key and signing the revocation…', async () => {
+    const epoch = subject.report_key_epoch + 1;
+    const next = await reportKey(keys.first, epoch);
+    const subjectId = fromHex(keys.subject);
+    const audit = fromHex((await api('meta')).value.audit_key);
+    const rewraps = [];
+    for (const kept of consents.filter((c) => !c.ended && c.id !== consent.id)) {
+      const reader = fromHex((await api(`institutions/${kept.lender}`)).value.encryption_key);
+      rewraps.push({ consent: kept.id, key: sealedKey(await wrapKey(reader, next, subjectId, epoch)) });
+    }
+    await transact({ kind: 'revoke_consent', body: {
+      consent: consent.id,
+      rotation: {
+        report_key: toHex(await encryptionPublicKey(next)),
+        audit_key_wrap: sealedKey(await wrapKey(audit, next, subjectId, epoch)),
+        rewraps,
+      },
+    } });
+    return `Consent ${consent.id} revoked; your report key moved to epoch ${epoch}.`;
+  });
+}
+
+// ---- loans --------------------------------------------------------------------------------
+
+function renderLoans(loans) {
+  fill('loan-list', table([
+    ['Loan', (l) => link('loan', l.id, String(l.id)), true], ['Lender', (l) => nameOf(l.lender)],
+    ['Principal', (l) => money(l.terms.principal), true], ['Rate', (l) => percent(l.terms.rate), true],
+    ['Collateral', (l) => l.terms.collateral.map((c) => (c.asset !== undefined ? `asset ${c.asset}` : 'funds')).join(', ')],
+    ['Owed', (l) => money(l.principal + l.interest + l.fees), true],
+    ['Status', (l) => h('span', { class: 'loan-status' }, l.status)],
+    ['', (l) => loanAction(l)],
+  ], loans, 'No loans or offers.'));
+}
+
+function loanAction(loan) {
+  if (loan.status === 'offered') {
+    return h('button', { type: 'button', class: 'accept', 'data-loan': loan.id, onclick: () => act('loan-status',
+      'Signing your acceptance…', async () => {
+        await transact({ kind: 'accept_loan', body: loan.id });
+        return `Loan ${loan.id} accepted: the collateral is locked to it and the principal is yours.`;
+      }) }, 'Accept offer');
+  }
+  if (loan.status === 'active' || loan.status === 'delinquent') {
+    return h('button', { type: 'button', class: 'repay', 'data-loan': loan.id, onclick: () => act('loan-status',
+      'Signing the repayment…', async () => {
+        const { payoff } = await api(`loans/${loan.id}/schedule`);
+        await transact({ kind: 'repay_loan', body: { loan: loan.id, amount: payoff } });
+        return `Repaid ${money(payoff)} on loan ${loan.id}.`;
+      }) }, 'Repay in full');
+  }
+  return '';
+}
+
+// ---- records and disputes -----------------------------------------------------------------
+
+const REASONS = ['not_mine', 'inaccurate_amount', 'inaccurate_status', 'already_paid',
+  'identity_theft', 'obsolete'];
+
+function renderRecords(records) {
+  fill('record-list', table([
+    ['Record', (r) => r.id, true], ['Furnisher', (r) => nameOf(r.furnisher)],
+    ['Status', (r) => status(r.status)], ['As of', (r) => r.as_of],
+    ['Contents', (r) => h('div', { id: `record-${r.id}` }, h('button', { type: 'button', class: 'secondary open-record',
+      onclick: () => openRecord(r) }, 'Open'))],
+    ['Dispute', (r) => h('form', { class: 'inline', onsubmit: (event) => dispute(event, r) },
+      h('label', {}, h('span', { class: 'hidden' }, 'Reason'),
+        h('select', { name: 'reason', 'aria-label': `Dispute reason for record ${r.id}` },
+          REASONS.map((reason) => h('option', { value: reason }, reason.replaceAll('_', ' '))))),
+      h('button', { type: 'submit', class: 'secondary' }, 'Dispute'))],
+  ], records, 'Nothing has been furnished about you.'));
+}
+
+/** Opens a record here, with the report key of its epoch. */
+async function openRecord(record) {
+  try {
+    const secret = await reportKey(keys.first, record.report_key_epoch);
+    const plaintext = await openPayload(secret, fromHex(record.payload.encapsulated_key),
+      fromHex(record.payload.ciphertext), fromHex(keys.subject), record.report_key_epoch);
+    const line = decodeRecord(plaintext);
+    fill(`record-${record.id}`, h('dl', {}, [
+      ['Account', line.account_number], ['Type', `${line.portfolio_type} (${line.account_type})`],
+      ['Balance', money(line.current_balance)], ['Limit', money(line.credit_limit)],
+      ['Past due', money(line.amount_past_due)], ['Opened', line.date_opened],
+      ['Payment history', line.payment_history.join(' ') || '—'], ['Name', line.consumer.name],
+    ].map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)])));
+  } catch (error) {
+    fill(`record-${record.id}`, h('span', { class: 'badge bad' }, `cannot open: ${error.message}`));
+  }
+}
+
+async function dispute(event, record) {
+  event.preventDefault();
+  const reason = new FormData(event.target).get('reason');
+  await act('record-status', 'Signing the dispute…', async () => {
+    await transact({ kind: 'open_dispute', body: { record: record.id, reason } });
+    return `Dispute opened on record ${record.id}; the furnisher must answer by the deadline.`;
+  });
+}
+
+// ---- start --------------------------------------------------------------------------------
+
+const stored = localStorage.getItem(STORE);
+if (stored) {
+  load(JSON.parse(stored)).catch((error) => notify('keys-status', error.message, 'error'));
+}

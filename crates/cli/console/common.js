@@ -1,0 +1,243 @@
+// What every console page shares: reading the node's public API, following its event
+// stream without a gap, building elements safely (text is never parsed as HTML), and the
+// formats of amounts, times and Metro 2 statuses.
+
+/** A refusal from the node: its HTTP status and the API's stable code. */
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** Fetches `path` (under `/v1/` unless absolute) as JSON; a refusal throws an ApiError. */
+export async function api(path, { method = 'GET', body, headers = {} } = {}) {
+  const url = path.startsWith('/') ? path : `/v1/${path}`;
+  const init = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(url, init);
+  const text = await response.text();
+  let parsed = null;
+  try { parsed = text ? JSON.parse(text) : null; } catch { parsed = null; }
+  if (!response.ok) {
+    throw new ApiError(response.status, parsed?.code ?? 'http_error',
+      parsed?.message ?? `the node answered ${response.status}`);
+  }
+  return parsed;
+}
+
+/** Every item of a paginated listing, following `next` up to `max` items. */
+export async function allPages(path, max = 1000) {
+  const items = [];
+  let from = 0;
+  while (from !== null && items.length < max) {
+    const sep = path.includes('?') ? '&' : '?';
+    const page = await api(`${path}${sep}from=${from}&limit=100`);
+    items.push(...page.items);
+    from = page.next;
+  }
+  return items;
+}
+
+/**
+ * Follows the node's event stream from `start` (an event id "height:index", a height, or
+ * nothing for "from the next block"), calling `onEvent` once per event, in order. When the
+ * connection drops it reconnects after the last event it delivered, so nothing is missed and
+ * nothing repeats. `onState` hears "live" and "reconnecting". Returns a function that stops.
+ */
+export function follow(query, onEvent, { start = null, onState = () => {} } = {}) {
+  let last = typeof start === 'string' ? start : null;
+  let fromHeight = typeof start === 'number' ? start : null;
+  const kinds = (query.kinds ?? '').split(',').filter(Boolean);
+  let source = null;
+  let stopped = false;
+  const deliver = (message) => {
+    const event = JSON.parse(message.data);
+    last = event.id;
+    onEvent(event);
+  };
+  const open = () => {
+    const params = new URLSearchParams(
+      Object.entries(query).filter(([, value]) => value !== undefined && value !== null));
+    if (last) params.set('after', last);
+    else if (fromHeight !== null) params.set('from', String(fromHeight));
+    source = new EventSource(`/v1/events?${params}`);
+    source.onopen = () => onState('live');
+    source.onmessage = deliver;
+    // Named SSE events do not reach onmessage: listen to each kind the stream may send.
+    for (const kind of kinds.length ? kinds : EVENT_KINDS) source.addEventListener(kind, deliver);
+    // Reopen after the last event delivered rather than trusting the browser's own retry,
+    // so the resume point is ours whatever dropped the connection.
+    source.onerror = () => {
+      source.close();
+      if (stopped) return;
+      onState('reconnecting');
+      setTimeout(open, 1000);
+    };
+  };
+  if (last === null && fromHeight === null) {
+    // "From the next block" must become a height now: if the first connection drops before
+    // any event arrives, the retry must still start where this one did.
+    api('status').then((now) => {
+      fromHeight = now.height + 1;
+      if (!stopped) open();
+    }, () => setTimeout(() => !stopped && open(), 1000));
+  } else {
+    open();
+  }
+  return () => {
+    stopped = true;
+    source?.close();
+  };
+}
+
+/** Every kind of event the ledger emits. */
+export const EVENT_KINDS = [
+  'subject_registered', 'kyc_attested', 'report_key_rotated', 'record_furnished', 'adverse',
+  'consent_granted', 'consent_revoked', 'consent_expired', 'inquiry_recorded',
+  'audit_access_recorded', 'dispute_opened', 'dispute_resolved', 'record_purged',
+  'proposal_submitted', 'proposal_approved', 'proposal_enacted', 'proposal_expired',
+  'asset_class_defined', 'asset_registered', 'asset_revalued', 'asset_transferred',
+  'currency_issued', 'funds_minted', 'funds_burned', 'funds_transferred', 'loan_offered',
+  'offer_closed', 'loan_accepted', 'loan_paid', 'loan_band', 'loan_repaid', 'loan_defaulted',
+  'liquidation_completed',
+];
+
+/**
+ * Builds an element: `h('a', { href: '#x', class: 'c' }, 'text', child)`. Strings become
+ * text nodes, never markup; `on*` attributes take functions.
+ */
+export function h(tag, attrs = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs ?? {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name.startsWith('on') && typeof value === 'function') {
+      element.addEventListener(name.slice(2), value);
+    } else {
+      element.setAttribute(name, value === true ? '' : String(value));
+    }
+  }
+  append(element, children);
+  return element;
+}
+
+function append(element, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** Replaces the children of the element with id `id`. */
+export function fill(id, ...children) {
+  const element = document.getElementById(id);
+  element.replaceChildren();
+  append(element, children);
+  return element;
+}
+
+/** A table: `columns` are [heading, cell(row, index), numeric?]. */
+export function table(columns, rows, empty = 'Nothing yet.') {
+  if (!rows.length) return h('p', { class: 'muted' }, empty);
+  return h('div', { class: 'table-wrap' }, h('table', {},
+    h('thead', {}, h('tr', {}, columns.map(([title, , num]) =>
+      h('th', { scope: 'col', class: num ? 'num' : null }, title)))),
+    h('tbody', {}, rows.map((row, index) => h('tr', {}, columns.map(([, cell, num]) =>
+      h('td', { class: num ? 'num' : null }, cell(row, index))))))));
+}
+
+/** A notice in the element `id`: kind is '', 'ok' or 'error'. */
+export function notify(id, message, kind = '') {
+  fill(id, h('p', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status' },
+    message));
+}
+
+/** Minor units as a decimal amount with two places (the devnet's currencies have cents). */
+export function money(minor) {
+  const value = BigInt(minor);
+  const sign = value < 0n ? '-' : '';
+  const abs = value < 0n ? -value : value;
+  const units = (abs / 100n).toLocaleString('en-US');
+  return `${sign}${units}.${String(abs % 100n).padStart(2, '0')}`;
+}
+
+/** A decimal amount typed by a person as minor units, or null when it is not one. */
+export function parseMoney(text) {
+  const match = /^\s*(\d{1,13})(?:\.(\d{1,2}))?\s*$/.exec(text.replaceAll(',', ''));
+  if (!match) return null;
+  return Number(match[1]) * 100 + Number((match[2] ?? '0').padEnd(2, '0'));
+}
+
+/** Basis points as a percentage. */
+export const percent = (bp) => `${(bp / 100).toFixed(2)}%`;
+
+/** A millisecond timestamp in UTC. */
+export const when = (ms) => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : '—');
+
+/** The first and last hex digits of a hash or key, in full on hover. */
+export function short(hex) {
+  const text = String(hex);
+  return h('span', { class: 'mono', title: text }, text.length > 16
+    ? `${text.slice(0, 8)}…${text.slice(-6)}` : text);
+}
+
+/** A link to the explorer's page for a block, transaction, subject, asset or loan. */
+export const link = (kind, id, label = null) =>
+  h('a', { href: `/#/${kind}/${id}` }, label ?? (String(id).length > 16 ? short(id) : String(id)));
+
+/** The owner of an asset or borrower of a loan, as text. */
+export function owner(value) {
+  if (!value) return '—';
+  if (value.subject !== undefined) return link('subject', value.subject);
+  return `institution ${value.institution}`;
+}
+
+/** Metro 2 account status codes with their meaning and severity. */
+export const STATUS = {
+  '05': ['transferred', ''], '11': ['current', 'good'], '13': ['paid or closed', 'good'],
+  '61': ['paid, was voluntary surrender', 'warn'], '62': ['paid, was collection', 'warn'],
+  '63': ['paid, was repossession', 'warn'], '64': ['paid, was charge-off', 'warn'],
+  '65': ['paid, was foreclosure', 'warn'], '71': ['30–59 days past due', 'warn'],
+  '78': ['60–89 days past due', 'bad'], '80': ['90–119 days past due', 'bad'],
+  '82': ['120–149 days past due', 'bad'], '83': ['150–179 days past due', 'bad'],
+  '84': ['180+ days past due', 'bad'], '88': ['government claim', 'bad'],
+  '89': ['deed in lieu', 'bad'], '93': ['collections', 'bad'],
+  '94': ['foreclosure completed', 'bad'], '95': ['voluntary surrender', 'bad'],
+  '96': ['repossession', 'bad'], '97': ['charge-off', 'bad'],
+  DA: ['delete account', ''], DF: ['delete (fraud)', ''],
+};
+
+/** A status badge. */
+export function status(code) {
+  const [meaning, severity] = STATUS[code] ?? [code, ''];
+  return h('span', { class: `badge ${severity}`, title: meaning }, `${code} ${meaning}`);
+}
+
+/** The page's header: the console's sections, the current one marked. */
+export function header(current) {
+  const pages = [['/', 'Explorer'], ['/lender', 'Lender'], ['/borrower', 'Borrower'],
+    ['/regulator', 'Regulator']];
+  const top = h('header', { class: 'top' }, h('strong', {}, 'Credence'),
+    h('nav', { 'aria-label': 'Console sections' }, pages.map(([href, title]) =>
+      h('a', { href, 'aria-current': href === current ? 'page' : null }, title))),
+    h('span', { class: 'muted', id: 'chain' }, ''));
+  document.body.prepend(top);
+  const show = () => api('status').then((s) => fill('chain', `${s.chain_id} · height ${s.height}`))
+    .catch(() => fill('chain', 'node unreachable'));
+  show();
+  setInterval(show, 5000);
+}
+
+/** Today's date at the chain, as YYYY-MM-DD. */
+export const isoDate = (ms) => new Date(ms).toISOString().slice(0, 10);
+
+/** Whether an asset is locked to a loan, as a badge (loan 0 is a loan: compare with null). */
+export function lockBadge(asset) {
+  return asset.lock !== null && asset.lock !== undefined
+    ? h('span', { class: 'badge warn' }, 'locked to loan ', link('loan', asset.lock, String(asset.lock)))
+    : h('span', { class: 'badge good' }, 'free');
+}

@@ -1,0 +1,279 @@
+//! The lender console's endpoints: what the institution's staff do with the institution's
+//! key, which never leaves this process. Each request carries the operator token
+//! (`Authorization: Bearer …`); a wrong or missing token is a 401 and nothing is done.
+//!
+//! - `GET /console/api/session`: who the token acts for;
+//! - `POST /console/api/reports/{subject}`: records an inquiry under the institution's
+//!   consent, then returns the opened and scored credit report;
+//! - `POST /console/api/records`: furnishes a Metro 2 record, sealed here to the subject;
+//! - `POST /console/api/transactions`: signs any other payload (a loan offer, a repayment
+//!   confirmation) as the institution, submits it and waits for finality.
+
+use super::Console;
+use crate::member::{self, Rejected, ReportRefused};
+use anyhow::Context as _;
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::{Path, State, rejection::BytesRejection},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use credence_client::{ClientError, report::CreditReport};
+use credence_types::{
+    Digest, InstitutionId, Payload, SubjectId, api::ErrorBody, metro2::Tradeline, receipt::Event,
+};
+use std::{path::Path as FilePath, sync::Arc};
+
+/// Largest request body the operator endpoints read.
+const BODY_BYTES_MAX: usize = 256 << 10;
+/// Shortest operator token accepted in a configuration.
+const TOKEN_CHARS_MIN: usize = 32;
+
+/// The operator token, kept as its hash: comparing hashes takes the same time whatever the
+/// guess, and the token itself is not held in memory after start-up.
+pub struct OperatorToken(Digest);
+
+impl OperatorToken {
+    /// Reads the token from its file (surrounding whitespace ignored).
+    pub fn read(path: &FilePath) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the operator token file {}", path.display()))?;
+        let token = text.trim();
+        anyhow::ensure!(
+            token.chars().count() >= TOKEN_CHARS_MIN,
+            "the operator token in {} is shorter than {TOKEN_CHARS_MIN} characters",
+            path.display()
+        );
+        Ok(Self(Self::hash(token)))
+    }
+
+    fn hash(token: &str) -> Digest {
+        Digest::of("credence/operator-token", &[token.as_bytes()])
+    }
+
+    fn admits(&self, presented: &str) -> bool {
+        Self::hash(presented) == self.0
+    }
+}
+
+/// A refusal, in the API's error shape.
+struct Refusal {
+    status: StatusCode,
+    code: String,
+    message: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code: code.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(ErrorBody {
+                code: self.code,
+                message: self.message,
+            }),
+        )
+            .into_response()
+    }
+}
+
+impl From<anyhow::Error> for Refusal {
+    /// What went wrong acting on the ledger: a refusal the caller can act on keeps its code
+    /// and a 4xx; the node failing to answer is a 502.
+    fn from(error: anyhow::Error) -> Self {
+        if let Some(refused) = error.downcast_ref::<ReportRefused>() {
+            let (status, code) = match refused {
+                ReportRefused::SubjectUnknown => (StatusCode::NOT_FOUND, "subject_unknown"),
+                ReportRefused::NoConsent { .. } => (StatusCode::FORBIDDEN, "consent_missing"),
+            };
+            return Self::new(status, code, refused.to_string());
+        }
+        if let Some(rejected) = error.downcast_ref::<Rejected>() {
+            return Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                rejected.code.code(),
+                rejected.to_string(),
+            );
+        }
+        if let Some(ClientError::Refused {
+            status,
+            code,
+            message,
+        }) = error.downcast_ref::<ClientError>()
+            && (400..500).contains(status)
+        {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST);
+            return Self::new(status, code, message.clone());
+        }
+        tracing::warn!(error = %error, "console: the node did not answer");
+        Self::new(
+            StatusCode::BAD_GATEWAY,
+            "node_unavailable",
+            "the node did not answer; retry",
+        )
+    }
+}
+
+type Shared = Arc<Console>;
+
+/// The operator endpoints.
+pub fn router(console: Console) -> Router {
+    Router::new()
+        .route("/console/api/session", get(session))
+        .route("/console/api/reports/{subject}", post(report))
+        .route("/console/api/records", post(furnish))
+        .route("/console/api/transactions", post(transact))
+        .with_state(Arc::new(console))
+}
+
+/// Checks the operator token of a request.
+fn authorize(console: &Console, headers: &HeaderMap) -> Result<(), Refusal> {
+    let Some(token) = &console.token else {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "console_locked",
+            "this node has no operator token configured; the lender console is off",
+        ));
+    };
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "));
+    match presented {
+        Some(presented) if token.admits(presented.trim()) => Ok(()),
+        _ => Err(Refusal::new(
+            StatusCode::UNAUTHORIZED,
+            "operator_token_invalid",
+            "the operator token is missing or wrong",
+        )),
+    }
+}
+
+/// A JSON body, bounded; a malformed one is a 400 naming the problem.
+fn body<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, Refusal> {
+    let body = body.map_err(|e| Refusal::new(e.status(), "body_malformed", e.body_text()))?;
+    if body.len() > BODY_BYTES_MAX {
+        return Err(Refusal::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("bodies are at most {BODY_BYTES_MAX} bytes"),
+        ));
+    }
+    // serde's messages can quote the offending value, which here may be a consumer's
+    // name or national id: say where and what kind of problem, never the value.
+    serde_json::from_slice(&body).map_err(|e| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "body_malformed",
+            format!(
+                "the body is not the expected JSON ({:?} error at line {}, column {})",
+                e.classify(),
+                e.line(),
+                e.column()
+            ),
+        )
+    })
+}
+
+fn subject(pseudonym: &str) -> Result<SubjectId, Refusal> {
+    pseudonym.parse().map_err(|_| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "subject_malformed",
+            "a subject pseudonym is 64 hex digits",
+        )
+    })
+}
+
+/// Who the operator acts for.
+#[derive(serde::Serialize)]
+struct Session {
+    institution: InstitutionId,
+    name: String,
+}
+
+async fn session(
+    State(console): State<Shared>,
+    headers: HeaderMap,
+) -> Result<Json<Session>, Refusal> {
+    authorize(&console, &headers)?;
+    let institution = console.target.institution_of(&console.keys).await?;
+    let name = console
+        .target
+        .institution(institution)
+        .await?
+        .name
+        .to_string();
+    Ok(Json(Session { institution, name }))
+}
+
+async fn report(
+    State(console): State<Shared>,
+    headers: HeaderMap,
+    Path(pseudonym): Path<String>,
+) -> Result<Json<CreditReport>, Refusal> {
+    authorize(&console, &headers)?;
+    let subject = subject(&pseudonym)?;
+    let report = member::pull_report(&console.target, &console.keys, &subject).await?;
+    Ok(Json(report))
+}
+
+/// `POST /console/api/records`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Furnish {
+    subject: String,
+    tradeline: Tradeline,
+}
+
+/// What a transaction the console signed caused.
+#[derive(serde::Serialize)]
+struct Done {
+    events: Vec<Event>,
+}
+
+async fn furnish(
+    State(console): State<Shared>,
+    headers: HeaderMap,
+    request: Result<Bytes, BytesRejection>,
+) -> Result<Json<Done>, Refusal> {
+    authorize(&console, &headers)?;
+    let request: Furnish = body(request)?;
+    let subject = subject(&request.subject)?;
+    let events =
+        member::furnish_tradeline(&console.target, &console.keys, &subject, request.tradeline)
+            .await?;
+    Ok(Json(Done { events }))
+}
+
+/// `POST /console/api/transactions`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Transact {
+    payload: Payload,
+}
+
+async fn transact(
+    State(console): State<Shared>,
+    headers: HeaderMap,
+    request: Result<Bytes, BytesRejection>,
+) -> Result<Json<Done>, Refusal> {
+    authorize(&console, &headers)?;
+    let request: Transact = body(request)?;
+    let events = console
+        .target
+        .transact(&console.keys, request.payload)
+        .await?;
+    Ok(Json(Done { events }))
+}

@@ -1,0 +1,338 @@
+// The web console in a real browser (Debian's headless Chromium, driven by playwright-core),
+// against a real four-validator network that crates/cli/tests/console.rs starts and passes in:
+//
+//   CREDENCE_BIN   the credence binary     NETWORK_DIR  the network's directory (keys, tokens)
+//   NODE_URLS      the validators' APIs    SCREENSHOTS  where to save a picture of each page
+//
+// The lender is bank-b (node 1); the borrower uses the portal on node 2; bank-a and bank-c
+// furnish. Fails (exit 1) on the first broken expectation, or if any page logged an error.
+
+import { chromium } from 'playwright-core';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+
+const bin = process.env.CREDENCE_BIN;
+const networkDir = process.env.NETWORK_DIR;
+const nodes = process.env.NODE_URLS.split(',');
+const shots = process.env.SCREENSHOTS;
+mkdirSync(shots, { recursive: true });
+
+const LENDER = nodes[1];
+const PORTAL = nodes[2];
+const token = (node) => readFileSync(join(networkDir, `node-${node}`, 'operator-token'), 'utf8').trim();
+const step = (what) => console.log(`— ${what}`);
+
+/** Runs the credence command line against node 0, as an institution's back office would. */
+function credence(...args) {
+  return execFileSync(bin, args, {
+    cwd: join(networkDir, '..'),
+    env: { ...process.env, CREDENCE_NODE: nodes[0], CREDENCE_NETWORK: join(networkDir, 'network.json') },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Submits a payload signed with one of the devnet's institution keys. */
+function submit(keyName, payload) {
+  const file = join(networkDir, '..', `payload-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify(payload));
+  credence('submit', '--key', join(networkDir, 'keys', `${keyName}.json`), '--file', file);
+}
+
+function tradeline(accountNumber, status, history, extra = {}) {
+  return {
+    account_number: accountNumber, portfolio_type: 'revolving', account_type: '18', currency: 'usd',
+    date_opened: '2020-01-15', credit_limit: 500000, highest_credit: 200000, terms_months: 0,
+    scheduled_monthly_payment: 2500, actual_payment: 2500, account_status: status,
+    payment_history: history, current_balance: 120000, amount_past_due: 0, original_charge_off: 0,
+    date_of_account_information: new Date().toISOString().slice(0, 10), first_delinquency: null,
+    date_closed: null, date_of_last_payment: null,
+    consumer: { name: 'Browser Test', national_id: '000-00-0042', date_of_birth: null, address: '2 Test Lane' },
+    ...extra,
+  };
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+// Every console error and uncaught exception of every page, with the page it came from.
+const errors = [];
+let expectedUnauthorized = 0;
+// While the lender's node is down on purpose, the pages' failed connections to it.
+let outage = false;
+let restarted = null;
+async function context(name) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  ctx.on('page', (page) => watch(name, page));
+  return ctx;
+}
+function watch(name, page) {
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    // The deliberate wrong-token sign-in answers 401, which the browser reports.
+    if (expectedUnauthorized > 0 && /401/.test(message.text())) {
+      expectedUnauthorized -= 1;
+      return;
+    }
+    if (outage && /ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|Failed to load resource/.test(message.text())) return;
+    errors.push(`${name} ${page.url()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => errors.push(`${name} ${page.url()}: ${error.message}`));
+}
+
+const shot = async (page, file) => {
+  await page.screenshot({ path: join(shots, file), fullPage: true });
+  console.log(`  screenshot ${join(shots, file)}`);
+};
+
+try {
+  const lenderContext = await context('lender');
+  const borrowerContext = await context('borrower');
+  const lender = await lenderContext.newPage();
+  const borrower = await borrowerContext.newPage();
+
+  // Everything the borrower's page sends, to prove its keys never leave it.
+  const sent = [];
+  borrower.on('request', (request) => sent.push(`${request.method()} ${request.url()}\n${request.postData() ?? ''}`));
+
+  step('the borrower creates keys in the browser and registers');
+  await borrower.goto(`${PORTAL}/borrower`);
+  await borrower.click('#create-keys');
+  await borrower.waitForSelector('#register');
+  await borrower.click('#register');
+  await borrower.waitForSelector('#file:not(.hidden)', { timeout: 30_000 });
+  const pseudonym = (await borrower.textContent('#pseudonym')).trim();
+  assert.match(pseudonym, /^[0-9a-f]{64}$/);
+  const secrets = JSON.parse(await borrower.evaluate(() => localStorage.getItem('credence.borrower.keys')));
+
+  step('money and a car on the ledger for her');
+  submit('bank-a', { kind: 'issue_currency', body: { symbol: 'usd' } });
+  submit('bank-a', { kind: 'mint_funds', body: { currency: 0, account: { institution: 1 }, amount: 100000000 } });
+  submit('bank-a', { kind: 'mint_funds', body: { currency: 0, account: { subject: pseudonym }, amount: 50000 } });
+  submit('registry', { kind: 'define_asset_class', body: { name: 'vehicle', schema: 'ab'.repeat(32) } });
+  submit('registry', { kind: 'register_asset', body: { class: 0, owner: { subject: pseudonym },
+    metadata: 'cd'.repeat(32), value: 2000000, denomination: { on_ledger: 0 } } });
+
+  step('a wrong operator token is refused');
+  await lender.goto(`${LENDER}/lender`);
+  expectedUnauthorized = 1;
+  await lender.fill('#token', 'not-the-token-not-the-token-not-the-token');
+  await lender.click('#login-form button[type=submit]');
+  await lender.waitForSelector('#login-status .notice.error');
+  assert.match(await lender.textContent('#login-status'), /not this node's/);
+  assert.equal(await lender.isVisible('#app'), false);
+
+  step('the lender signs in and asks for consent');
+  await lender.fill('#token', token(1));
+  await lender.click('#login-form button[type=submit]');
+  await lender.waitForSelector('#app:not(.hidden)');
+  assert.match(await lender.textContent('#who'), /bank-b/);
+  await lender.fill('#applicant-subject', pseudonym);
+  await lender.selectOption('#consent-purpose', 'account_review');
+  await lender.click('#applicant-form button[type=submit]');
+  await lender.waitForSelector('#consent-request');
+  const request = await lender.inputValue('#consent-request');
+  assert.ok(request.endsWith('/borrower#grant/1/account_review'), request);
+
+  step('the borrower grants it from the request link, wrapping her report key in the browser');
+  await borrower.goto(request.replace(new URL(request).origin, PORTAL));
+  await borrower.waitForSelector('#grant-status .notice');
+  assert.equal(await borrower.inputValue('#grant-lender'), '1');
+  await borrower.click('#grant-submit');
+  await borrower.waitForSelector('#grant-status .notice.ok', { timeout: 30_000 });
+
+  step('two furnishers report her accounts: bank-a from its back office, bank-c from its console');
+  const card = join(networkDir, '..', 'card.json');
+  writeFileSync(card, JSON.stringify(tradeline('4111-0042', '11', ['0', '0', '0', '1', '0', '0', '0', '0', '0', '0', '0', '0'])));
+  credence('furnish', '--key', join(networkDir, 'keys', 'bank-a.json'), '--subject', pseudonym, '--file', card);
+  const furnisher = await lenderContext.newPage();
+  await furnisher.goto(`${nodes[2]}/lender#furnish`);
+  await furnisher.fill('#token', token(2));
+  await furnisher.click('#login-form button[type=submit]');
+  await furnisher.waitForSelector('#furnish:not(.hidden)');
+  await furnisher.fill('#f-subject', pseudonym);
+  await furnisher.fill('#f-account-number', 'AUTO-42');
+  await furnisher.selectOption('#f-portfolio', 'installment');
+  await furnisher.fill('#f-account-type', '00');
+  // Validated before sending: a past-due status needs its first delinquency.
+  await furnisher.selectOption('#f-status', '71');
+  await furnisher.fill('#f-name', 'Browser Test');
+  await furnisher.fill('#f-national-id', '000-00-0042');
+  await furnisher.fill('#f-address', '2 Test Lane');
+  await furnisher.fill('#f-opened', '2023-06-01');
+  await furnisher.click('#furnish-form button[type=submit]');
+  await furnisher.waitForSelector('#furnish-errors .notice.error');
+  assert.match(await furnisher.textContent('#furnish-errors'), /First delinquency is required/);
+  await furnisher.selectOption('#f-status', '11');
+  await furnisher.fill('#f-balance', '11500.00');
+  await furnisher.fill('#f-highest', '18000.00');
+  await furnisher.fill('#f-terms', '60');
+  await furnisher.fill('#f-history', '0 0 0 0 0 0 0 0 0 0 0 0');
+  await furnisher.click('#furnish-form button[type=submit]');
+  await furnisher.waitForSelector('#furnish-status .notice.ok', { timeout: 30_000 });
+  await shot(furnisher, 'furnish.png');
+
+  step('the lender pulls the report: both furnishers, the score and its reasons');
+  await lender.click('#consent-refresh');
+  await lender.waitForSelector('#pull-report:not([disabled])');
+  await lender.click('#pull-report');
+  await lender.waitForSelector('#score-value', { timeout: 30_000 });
+  const report = await lender.textContent('#report');
+  assert.ok(report.includes('bank-a') && report.includes('bank-c'), 'the report shows both furnishers');
+  const score = Number(await lender.textContent('#score-value'));
+  assert.ok(score >= 300 && score <= 850, `score ${score}`);
+  assert.ok((await lender.$$('#reasons li')).length >= 1, 'the score has reason codes');
+  assert.equal((await lender.$$('.history')).length, 2, 'a payment grid per account');
+  await shot(lender, 'report.png');
+
+  step('the lender offers a loan against her car, after the collateral check');
+  await lender.click('a[href="#book"]');
+  await lender.fill('#offer-borrower', pseudonym);
+  await lender.fill('#offer-asset', '0');
+  await lender.fill('#offer-principal', '10000.00');
+  await lender.click('#offer-check');
+  await lender.waitForSelector('#collateral-check');
+  assert.equal((await lender.$$('#collateral-check .badge.good')).length, 4, 'every collateral check passes');
+  await lender.click('#offer-send');
+  await lender.waitForSelector('#offer-status .notice.ok', { timeout: 30_000 });
+
+  step('the borrower accepts in the portal: the car locks and the principal moves');
+  await borrower.goto(`${PORTAL}/borrower`);
+  await borrower.waitForSelector('button.accept');
+  await borrower.click('button.accept');
+  await borrower.waitForSelector('#loan-status .notice.ok', { timeout: 30_000 });
+  await borrower.waitForSelector('#asset-list .badge.warn');
+
+  step('the loan book shows it active, and the explorer shows the car locked');
+  await lender.click('#book-refresh');
+  await lender.waitForSelector('#book-active td');
+  assert.equal(await lender.textContent('#book-count-active'), '1');
+  await shot(lender, 'loan-book.png');
+  const explorer = await lenderContext.newPage();
+  await explorer.goto(`${LENDER}/#/asset/0`);
+  await explorer.waitForSelector('text=locked to loan');
+
+  step('the borrower repays in full: the loan closes and the car unlocks');
+  await borrower.click('button.repay');
+  await borrower.waitForSelector('#loan-status .notice.ok', { timeout: 30_000 });
+  await borrower.waitForSelector('#asset-list .badge.good');
+  assert.match(await borrower.textContent('#loan-list'), /repaid/);
+  await borrower.click('button.open-record');
+  await borrower.waitForSelector('#record-list dl');
+  assert.match(await borrower.textContent('#record-list'), /4111-0042|AUTO-42/);
+  await shot(borrower, 'borrower.png');
+  await explorer.reload();
+  await explorer.waitForSelector('text=free');
+
+  step('an adverse record from another lender reaches the risk alerts within two seconds');
+  await lender.goto(`${LENDER}/lender#alerts`);
+  await lender.waitForSelector('#alerts-state:text("live")');
+  const late = tradeline('AUTO-42', '71', ['1', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0'],
+    { first_delinquency: new Date(Date.now() - 35 * 86_400_000).toISOString().slice(0, 10), amount_past_due: 34000 });
+  const started = Date.now();
+  const furnished = await fetch(`${nodes[2]}/console/api/records`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token(2)}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ subject: pseudonym, tradeline: late }),
+  });
+  assert.equal(furnished.status, 200, await furnished.text());
+  const finalised = Date.now();
+  await lender.waitForSelector(`li.alert[data-subject="${pseudonym}"]`, { timeout: 10_000 });
+  const shown = Date.now();
+  console.log(`  alert shown ${shown - finalised} ms after the record finalised, ` +
+    `${shown - started} ms after it was submitted`);
+  assert.ok(shown - finalised <= 2000, `alert took ${shown - finalised} ms after finality`);
+  await shot(lender, 'alerts.png');
+
+  step('the alert feed resumes without a gap when its node is killed and restarted');
+  const nodeConfig = join(networkDir, 'node-1', 'node.toml');
+  outage = true;
+  execFileSync('pkill', ['-KILL', '-f', nodeConfig]);
+  await lender.waitForSelector('#alerts-state:text("reconnecting")', { timeout: 10_000 });
+  const later = tradeline('AUTO-42', '78', ['2', '1', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0'],
+    { first_delinquency: new Date(Date.now() - 65 * 86_400_000).toISOString().slice(0, 10), amount_past_due: 68000 });
+  const whileDown = await fetch(`${nodes[2]}/console/api/records`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token(2)}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ subject: pseudonym, tradeline: later }),
+  });
+  assert.equal(whileDown.status, 200, await whileDown.text());
+  restarted = spawn(bin, ['node', '--config', nodeConfig], { stdio: 'ignore' });
+  await lender.waitForSelector('#alerts-state:text("live")', { timeout: 60_000 });
+  await lender.waitForFunction(() => document.querySelectorAll('li.alert').length === 2, null, { timeout: 60_000 });
+  outage = false;
+  await lender.waitForTimeout(2000);
+  assert.equal((await lender.$$('li.alert')).length, 2, 'the missed alert arrived once, none repeated');
+  assert.match(await lender.textContent('li.alert >> nth=0'), /78/);
+
+  step('the borrower disputes a record and revokes the consent');
+  await borrower.reload();
+  await borrower.waitForSelector('#record-list form');
+  await borrower.selectOption('#record-list form select >> nth=0', 'inaccurate_amount');
+  await borrower.click('#record-list form button >> nth=0');
+  await borrower.waitForSelector('#record-status .notice.ok', { timeout: 30_000 });
+  assert.match(await borrower.textContent('#dispute-list'), /inaccurate amount/);
+  await borrower.click('button.revoke');
+  await borrower.waitForSelector('#consent-list .badge:text("revoked")', { timeout: 30_000 });
+  assert.match(await borrower.textContent('#consent-list'), /revoked/);
+  assert.match(await borrower.textContent('#registration'), /epoch 1/);
+
+  step('the explorer: head, chart, search, a block and its transaction');
+  await explorer.goto(`${LENDER}/`);
+  await explorer.waitForSelector('#recent td');
+  await explorer.waitForSelector('#chart svg', { timeout: 10_000 });
+  await shot(explorer, 'explorer.png');
+  await explorer.fill('#search-query', pseudonym);
+  await explorer.click('#search button[type=submit]');
+  await explorer.waitForSelector('text=Report key epoch');
+  let busy = 1;
+  for (; ; busy += 1) {
+    const block = await (await fetch(`${LENDER}/v1/blocks/${busy}`)).json();
+    if (block.transactions.length) break;
+  }
+  await explorer.fill('#search-query', String(busy));
+  await explorer.click('#search button[type=submit]');
+  await explorer.waitForSelector(`h2:text("Block ${busy}")`);
+  await explorer.click('#view a[href*="#/tx/"]');
+  await explorer.waitForSelector('#view .badge.good:text("applied")');
+  await shot(explorer, 'transaction.png');
+  await explorer.goto(`${LENDER}/regulator`);
+  await explorer.waitForSelector('#loans td');
+  await explorer.click('#totals button.drill');
+  await explorer.waitForSelector('#drill table');
+  await shot(explorer, 'regulator.png');
+
+  step('a phone-width view of the report');
+  await lender.setViewportSize({ width: 390, height: 844 });
+  await lender.goto(`${LENDER}/lender#applicant/${pseudonym}`);
+  await lender.waitForSelector('#pull-report');
+  await shot(lender, 'lender-phone.png');
+  for (const page of [lender, borrower]) {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `${page.url()} is ${width} px wide on a 390 px phone`);
+  }
+
+  step('the borrower\'s secrets were never sent');
+  assert.ok(sent.length > 10, 'the borrower page talked to the node');
+  for (const secret of [secrets.signing_seed, secrets.encryption_secret]) {
+    assert.ok(!sent.some((r) => r.toLowerCase().includes(secret.toLowerCase())),
+      'a borrower secret appeared in a request');
+  }
+
+  step('no page logged an error');
+  assert.deepEqual(errors, []);
+  console.log('console browser test: all passed');
+} catch (error) {
+  console.error(error);
+  console.error(`page errors so far: ${JSON.stringify(errors, null, 2)}`);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+  restarted?.kill('SIGKILL');
+}
