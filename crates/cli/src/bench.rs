@@ -1,8 +1,10 @@
 //! `credence bench`: a load generator for a running devnet.
 //!
-//! 1. Measures this machine's limit: Ed25519 batch verification with the node's own signature
-//!    code on all cores. Every validator verifies every transaction, and the validators share
-//!    the cores, so `rate ÷ validators` bounds the network's throughput.
+//! 1. Measures this machine's limits: Ed25519 batch verification with the node's own signature
+//!    code on all cores (and, for reference, one at a time on one core). Every validator
+//!    verifies every transaction, and the validators share the cores, so `rate ÷ validators`
+//!    bounds the network's throughput. Also the latency of an fsync'd 4 KiB write in the
+//!    devnet's directory, which bounds how fast a block can be committed.
 //! 2. Registers a population of subjects (not timed).
 //! 3. Signs the whole load before the clock starts: monthly tradeline updates furnished by the
 //!    validator banks (most of it), consents, and new registrations.
@@ -73,24 +75,83 @@ pub struct Report {
     pub refused: usize,
     /// Batch Ed25519 verification rate on all cores, signatures per second.
     pub verify_per_second: f64,
+    /// One-at-a-time Ed25519 verification rate on one core, signatures per second.
+    pub verify_single_per_second: f64,
+    /// Latency of a 4 KiB write made durable with fsync in the devnet's directory, median,
+    /// milliseconds: what bounds the latency of a block's commit.
+    pub fsync_p50_ms: f64,
+    /// The same, 99th percentile.
+    pub fsync_p99_ms: f64,
     /// The throughput bound verification sets: the rate divided by the validators.
     pub bound_tps: f64,
     /// `tps / bound_tps`.
     pub bound_ratio: f64,
 }
 
-/// Measures batch verification on all cores with the node's signature code.
-pub fn verification_rate(threads: usize) -> anyhow::Result<f64> {
+/// Transactions signed for measuring verification.
+fn signed_sample() -> anyhow::Result<Vec<SignedTransaction>> {
     let key = SigningKey::from_seed(&[9; 32]);
     let chain = Name::new("bench").map_err(anyhow::Error::msg)?;
     let mut account = Account::new(key, chain, 0);
-    let signed: Vec<SignedTransaction> = (0..4_096)
+    Ok((0..4_096)
         .map(|i| {
             account.sign(credence_types::Payload::ApproveGovernance(
                 credence_types::ProposalId(i),
             ))
         })
-        .collect();
+        .collect())
+}
+
+/// Measures one-at-a-time verification on one core with the node's signature code (what a
+/// node does for a transaction submitted alone).
+pub fn single_verification_rate() -> anyhow::Result<f64> {
+    let signed = signed_sample()?;
+    let started = Instant::now();
+    let mut verified = 0usize;
+    while started.elapsed() < Duration::from_secs(1) {
+        for transaction in &signed {
+            credence_crypto::verify_one(transaction.clone())
+                .map_err(|e| anyhow::anyhow!("signature: {e}"))?;
+        }
+        verified += signed.len();
+    }
+    Ok(verified as f64 / started.elapsed().as_secs_f64())
+}
+
+/// Measures the latency of durable 4 KiB writes in `dir` (write, then fsync of the data),
+/// as median and 99th percentile in milliseconds.
+pub fn fsync_latency(dir: &std::path::Path) -> anyhow::Result<(f64, f64)> {
+    use std::io::Write as _;
+    const WRITES: usize = 200;
+    let path = dir.join(".fsync-probe");
+    let mut file =
+        std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+    let block = [0x5au8; 4096];
+    let mut samples = Vec::with_capacity(WRITES);
+    for _ in 0..WRITES {
+        let started = Instant::now();
+        file.write_all(&block)?;
+        file.sync_data()?;
+        samples.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    drop(file);
+    std::fs::remove_file(&path)?;
+    samples.sort_by(f64::total_cmp);
+    Ok((percentile(&samples, 50.0), percentile(&samples, 99.0)))
+}
+
+/// The `p`th percentile of `sorted` samples, by nearest rank (rounded up); NaN for none.
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.saturating_sub(1).min(sorted.len() - 1)]
+}
+
+/// Measures batch verification on all cores with the node's signature code.
+pub fn verification_rate(threads: usize) -> anyhow::Result<f64> {
+    let signed = signed_sample()?;
     let pool = commonware_parallel_rayon(threads)?;
     let started = Instant::now();
     let mut verified = 0usize;
@@ -169,9 +230,15 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
 
     eprintln!("measuring the verification limit on {threads} cores…");
     let verify_per_second = verification_rate(threads)?;
+    let verify_single_per_second = single_verification_rate()?;
     let bound_tps = verify_per_second / validators as f64;
     eprintln!(
-        "  {verify_per_second:.0} signatures/s; bound {bound_tps:.0} tx/s for {validators} validators"
+        "  {verify_per_second:.0} signatures/s batched ({verify_single_per_second:.0}/s one at a time on one core); bound {bound_tps:.0} tx/s for {validators} validators"
+    );
+    let (fsync_p50_ms, fsync_p99_ms) = fsync_latency(&options.dir)?;
+    eprintln!(
+        "  fsync of 4 KiB in {}: p50 {fsync_p50_ms:.2} ms, p99 {fsync_p99_ms:.2} ms",
+        options.dir.display()
     );
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -271,6 +338,9 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         validators,
         offered_tps: options.rate,
         verify_per_second,
+        verify_single_per_second,
+        fsync_p50_ms,
+        fsync_p99_ms,
         bound_tps,
         bound_ratio: report.tps / bound_tps,
         ..report
@@ -416,22 +486,18 @@ async fn drive(
         .filter(|intended| **intended >= warmup_end && **intended < end)
         .count();
     latencies.sort_by(f64::total_cmp);
-    let percentile = |p: f64| -> f64 {
-        if latencies.is_empty() {
-            return f64::NAN;
-        }
-        let rank = ((p / 100.0) * latencies.len() as f64).ceil() as usize;
-        latencies[rank.saturating_sub(1).min(latencies.len() - 1)]
-    };
     Ok(Report {
         validators: nodes.len(),
         offered_tps: options.rate,
         tps: committed_in_window as f64 / options.duration as f64,
-        p50_ms: percentile(50.0),
-        p99_ms: percentile(99.0),
+        p50_ms: percentile(&latencies, 50.0),
+        p99_ms: percentile(&latencies, 99.0),
         unfinished,
         refused: *refused.lock().expect("never poisoned"),
         verify_per_second: 0.0,
+        verify_single_per_second: 0.0,
+        fsync_p50_ms: 0.0,
+        fsync_p99_ms: 0.0,
         bound_tps: 0.0,
         bound_ratio: 0.0,
     })
@@ -452,8 +518,12 @@ pub fn print(report: &Report) {
         report.unfinished, report.refused
     );
     println!(
-        "  verify limit           {:.0} sig/s on all cores",
-        report.verify_per_second
+        "  verify limit           {:.0} sig/s batched on all cores, {:.0} sig/s singly on one",
+        report.verify_per_second, report.verify_single_per_second
+    );
+    println!(
+        "  fsync (4 KiB) p50/p99  {:.2} ms / {:.2} ms",
+        report.fsync_p50_ms, report.fsync_p99_ms
     );
     println!("  bound (limit ÷ vals)   {:.0} tx/s", report.bound_tps);
     println!(
