@@ -79,6 +79,10 @@ enum Command {
         /// Subjects in the population.
         #[arg(long, default_value_t = 2_000)]
         subjects: usize,
+        /// The workload: `furnish`, or `alerts` (adverse records, timed to a monitoring
+        /// lender's feed, at `--rate` a second for `--duration` seconds).
+        #[arg(long, value_enum, default_value_t = bench::Scenario::Furnish)]
+        scenario: bench::Scenario,
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,
@@ -370,20 +374,34 @@ fn main() -> anyhow::Result<()> {
             duration,
             warmup,
             subjects,
+            scenario,
             json,
         } => {
-            let report = bench::run(&bench::Options {
+            let options = bench::Options {
                 dir,
                 base_port,
                 rate,
                 duration,
                 warmup,
                 subjects,
-            })?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                bench::print(&report);
+            };
+            match scenario {
+                bench::Scenario::Furnish => {
+                    let report = bench::run(&options)?;
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&report)?);
+                    } else {
+                        bench::print(&report);
+                    }
+                }
+                bench::Scenario::Alerts => {
+                    let report = bench::alerts::run(&options)?;
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&report)?);
+                    } else {
+                        bench::alerts::print(&report);
+                    }
+                }
             }
             Ok(())
         }

@@ -19,6 +19,8 @@
 // which is the rounding wanted here; nothing here is ledger state.
 #![allow(clippy::cast_possible_truncation)]
 
+pub mod alerts;
+
 use anyhow::{Context as _, bail};
 use credence_client::{Account, NodeClient, build};
 use credence_crypto::{EncryptionSecret, KeyFile, SigningKey, verify_batch};
@@ -38,6 +40,16 @@ use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
+
+/// A workload `credence bench` can offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scenario {
+    /// Monthly tradeline updates from the validator banks, with consents and registrations:
+    /// the bureau's batch-furnishing load.
+    Furnish,
+    /// Adverse records, timed from submission to a monitoring lender's risk feed.
+    Alerts,
+}
 
 /// Options of `credence bench`.
 #[derive(Clone, Debug)]
@@ -212,20 +224,10 @@ fn now_ms() -> TimestampMs {
 
 /// Runs the benchmark against the devnet in `options.dir`.
 pub fn run(options: &Options) -> anyhow::Result<Report> {
-    let network_path = options.dir.join("network.json");
-    let network: NetworkFile = serde_json::from_str(
-        &std::fs::read_to_string(&network_path)
-            .with_context(|| format!("reading {}; is a devnet there?", network_path.display()))?,
-    )?;
+    let (network, nodes) = connect(options)?;
     let validators = network.validators.len();
     let chain = network.genesis.chain_id.clone();
     let audit_key = network.genesis.audit_key;
-    let nodes: Vec<NodeClient> = (0..validators)
-        .map(|i| {
-            crate::layout::api_address(options.base_port, i)
-                .map(|a| NodeClient::new(&format!("http://{a}")))
-        })
-        .collect::<Result<_, _>>()?;
     let threads = std::thread::available_parallelism().map_or(2, usize::from);
 
     eprintln!("measuring the verification limit on {threads} cores…");
@@ -246,46 +248,12 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         .enable_all()
         .build()?;
 
-    // The banks furnish; their nonces continue from what the chain holds.
-    let mut banks = Vec::new();
-    for validator in &network.validators {
-        let keys = KeyFile::read(
-            &options
-                .dir
-                .join("keys")
-                .join(format!("{}.json", validator.name)),
-        )?;
-        let lender = network
-            .genesis
-            .institutions
-            .iter()
-            .position(|i| i.name.as_str() == validator.name)
-            .context("validator not in genesis")?;
-        banks.push((keys, lender));
-    }
     let status = runtime.block_on(nodes[0].status())?;
     eprintln!("devnet at height {}", status.height.0);
-    let mut bank_accounts = Vec::new();
-    for (keys, _) in &banks {
-        let nonce = runtime.block_on(last_nonce(&nodes[0], &keys.signing.public_key()))?;
-        bank_accounts.push(Account::new(keys.signing.clone(), chain.clone(), nonce));
-    }
-
-    // Setup: register the population.
-    eprintln!("registering {} subjects…", options.subjects);
-    let mut population = Population {
-        subjects: Vec::new(),
-    };
-    let mut registrations = Vec::new();
-    for _ in 0..options.subjects {
-        let key = SigningKey::generate();
-        let id = SubjectId::from_key(&key.public_key());
-        let report = EncryptionSecret::generate();
-        let mut account = Account::new(key, chain.clone(), 0);
-        registrations.push(account.sign(build::register_subject(&id, &report, &audit_key)?));
-        population.subjects.push((id, report, account));
-    }
-    runtime.block_on(submit_and_wait(&nodes, &registrations))?;
+    let banks = banks(&network, options)?;
+    let mut bank_accounts = runtime.block_on(bank_accounts(&nodes[0], &banks, &chain))?;
+    let mut population =
+        runtime.block_on(register(&nodes, options.subjects, &chain, &audit_key))?;
 
     // Pre-sign the load.
     let total = usize::try_from(options.rate * (options.warmup + options.duration))?;
@@ -345,6 +313,81 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         bound_ratio: report.tps / bound_tps,
         ..report
     })
+}
+
+/// The devnet's network file and a client of each validator's API.
+fn connect(options: &Options) -> anyhow::Result<(NetworkFile, Vec<NodeClient>)> {
+    let network_path = options.dir.join("network.json");
+    let network: NetworkFile = serde_json::from_str(
+        &std::fs::read_to_string(&network_path)
+            .with_context(|| format!("reading {}; is a devnet there?", network_path.display()))?,
+    )?;
+    let nodes = (0..network.validators.len())
+        .map(|i| {
+            crate::layout::api_address(options.base_port, i)
+                .map(|a| NodeClient::new(&format!("http://{a}")))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((network, nodes))
+}
+
+/// The validator banks' keys, with each bank's institution id.
+fn banks(network: &NetworkFile, options: &Options) -> anyhow::Result<Vec<(KeyFile, usize)>> {
+    let mut banks = Vec::new();
+    for validator in &network.validators {
+        let keys = KeyFile::read(
+            &options
+                .dir
+                .join("keys")
+                .join(format!("{}.json", validator.name)),
+        )?;
+        let institution = network
+            .genesis
+            .institutions
+            .iter()
+            .position(|i| i.name.as_str() == validator.name)
+            .context("validator not in genesis")?;
+        banks.push((keys, institution));
+    }
+    Ok(banks)
+}
+
+/// An account for each bank, its nonce continuing from what the chain holds.
+async fn bank_accounts(
+    node: &NodeClient,
+    banks: &[(KeyFile, usize)],
+    chain: &credence_types::genesis::ChainId,
+) -> anyhow::Result<Vec<Account>> {
+    let mut accounts = Vec::with_capacity(banks.len());
+    for (keys, _) in banks {
+        let nonce = last_nonce(node, &keys.signing.public_key()).await?;
+        accounts.push(Account::new(keys.signing.clone(), chain.clone(), nonce));
+    }
+    Ok(accounts)
+}
+
+/// Registers `count` new subjects (not timed) and returns them.
+async fn register(
+    nodes: &[NodeClient],
+    count: usize,
+    chain: &credence_types::genesis::ChainId,
+    audit_key: &credence_types::EncryptionKey,
+) -> anyhow::Result<Population> {
+    eprintln!("registering {count} subjects…");
+    let mut population = Population {
+        subjects: Vec::with_capacity(count),
+    };
+    let mut registrations = Vec::with_capacity(count);
+    for _ in 0..count {
+        let key = SigningKey::generate();
+        let id = SubjectId::from_key(&key.public_key());
+        let report = EncryptionSecret::generate();
+        let mut account = Account::new(key, chain.clone(), 0);
+        registrations.push(account.sign(build::register_subject(&id, &report, audit_key)?));
+        population.subjects.push((id, report, account));
+    }
+    submit_and_wait(nodes, &registrations).await?;
+    Ok(population)
 }
 
 async fn last_nonce(node: &NodeClient, key: &credence_types::PublicKey) -> anyhow::Result<u64> {

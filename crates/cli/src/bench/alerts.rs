@@ -1,0 +1,182 @@
+//! The `alerts` scenario: how long an adverse record takes from its submission to the risk
+//! feed of a lender monitoring the borrower — the promise that a default reaches every risk
+//! desk at once, measured.
+//!
+//! Each subject of a fresh population grants the second bank an account-review consent (not
+//! timed). One adverse record per subject, from the first bank, is sealed and signed before
+//! the clock starts, then submitted open-loop at the chosen rate while the second bank's
+//! feed (`/v1/events?watcher=…`) is followed on its own validator. A record's latency runs
+//! from its intended send time to its alert's arrival.
+
+use super::{Options, bank_accounts, banks, connect, now_ms, percentile, register, tradeline};
+use anyhow::Context as _;
+use credence_client::build;
+use credence_types::{
+    InstitutionId, SubjectId, TimestampMs,
+    api::EventsQuery,
+    metro2::AccountStatus,
+    receipt::Event,
+    time::Date,
+    transaction::{InquiryKind, Purpose},
+};
+use std::{
+    collections::HashMap,
+    time::{Duration, Instant},
+};
+
+/// What the `alerts` scenario measured.
+#[derive(Debug, serde::Serialize)]
+pub struct AlertsReport {
+    /// The scenario: `alerts`.
+    pub name: &'static str,
+    /// Validators in the devnet.
+    pub validators: usize,
+    /// Adverse records submitted.
+    pub sent: usize,
+    /// Alerts that reached the lender's feed.
+    pub delivered: usize,
+    /// Submission to arrival on the feed, median, milliseconds.
+    pub p50_ms: f64,
+    /// The same, 99th percentile.
+    pub p99_ms: f64,
+}
+
+/// Runs the scenario against the devnet in `options.dir`.
+pub fn run(options: &Options) -> anyhow::Result<AlertsReport> {
+    let (network, nodes) = connect(options)?;
+    anyhow::ensure!(
+        nodes.len() >= 2,
+        "the alerts scenario needs two validator banks"
+    );
+    let chain = network.genesis.chain_id.clone();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let banks = banks(&network, options)?;
+    let (lender_keys, lender) = &banks[1];
+    let lender = InstitutionId(u64::try_from(*lender)?);
+    let mut accounts = runtime.block_on(bank_accounts(&nodes[0], &banks, &chain))?;
+    let count = usize::try_from(options.rate * options.duration)?.max(1);
+    let mut population =
+        runtime.block_on(register(&nodes, count, &chain, &network.genesis.audit_key))?;
+
+    eprintln!("{count} subjects let {lender} monitor them…");
+    let expires = TimestampMs(now_ms().0 + 30 * 86_400_000);
+    let mut consents = Vec::with_capacity(count);
+    for (id, report, account) in &mut population.subjects {
+        consents.push(account.sign(build::grant_consent(
+            id,
+            std::slice::from_ref(report),
+            lender,
+            &lender_keys.encryption.public_key(),
+            Purpose::AccountReview,
+            InquiryKind::Soft,
+            expires,
+        )?));
+    }
+    runtime.block_on(super::submit_and_wait(&nodes, &consents))?;
+
+    eprintln!("sealing and signing {count} adverse records…");
+    let today = now_ms().date();
+    let mut load = Vec::with_capacity(count);
+    for (i, (id, report, _)) in population.subjects.iter().enumerate() {
+        let account = format!("late-{i}");
+        let mut line = tradeline(&account, 1, today)?;
+        line.account_status = AccountStatus::PastDue30;
+        line.first_delinquency = Some(Date(today.0.saturating_sub(35)));
+        let reference = build::account_reference(&[7; 32], &account);
+        let payload = build::furnish(id, &report.public_key(), 0, reference, line, None)?;
+        load.push((*id, accounts[0].sign(payload)));
+    }
+
+    eprintln!(
+        "submitting {} adverse records a second for {}s…",
+        options.rate, options.duration
+    );
+    let latencies = runtime.block_on(async {
+        let mut feed = nodes[1]
+            .events(
+                &EventsQuery {
+                    kinds: Some("adverse".to_string()),
+                    watcher: Some(lender),
+                    ..EventsQuery::default()
+                },
+                None,
+            )
+            .await
+            .context("opening the lender's risk feed")?;
+        let start = Instant::now() + Duration::from_millis(500);
+        let interval = Duration::from_secs_f64(1.0 / options.rate as f64);
+        let mut intended = HashMap::with_capacity(count);
+        let submitter = {
+            let nodes = nodes.clone();
+            let load: Vec<_> = load
+                .iter()
+                .enumerate()
+                .map(|(i, (_, tx))| {
+                    (
+                        start + interval * u32::try_from(i).unwrap_or(u32::MAX),
+                        tx.clone(),
+                    )
+                })
+                .collect();
+            tokio::spawn(async move {
+                for (i, (at, transaction)) in load.into_iter().enumerate() {
+                    tokio::time::sleep_until(at.into()).await;
+                    let _ = nodes[i % nodes.len()].submit(&transaction).await;
+                }
+            })
+        };
+        for (i, (subject, _)) in load.iter().enumerate() {
+            intended.insert(*subject, start + interval * u32::try_from(i)?);
+        }
+        let deadline = start + interval * u32::try_from(count)? + Duration::from_secs(15);
+        let mut arrived: HashMap<SubjectId, Instant> = HashMap::with_capacity(count);
+        while arrived.len() < count {
+            let Ok(next) = tokio::time::timeout_at(deadline.into(), feed.next()).await else {
+                break;
+            };
+            let Some(streamed) = next? else { break };
+            if let Event::Adverse { subject, .. } = streamed.event
+                && intended.contains_key(&subject)
+            {
+                arrived.entry(subject).or_insert_with(Instant::now);
+            }
+        }
+        submitter.abort();
+        let mut latencies: Vec<f64> = arrived
+            .iter()
+            .filter_map(|(subject, at)| {
+                intended
+                    .get(subject)
+                    .map(|sent| at.saturating_duration_since(*sent).as_secs_f64() * 1_000.0)
+            })
+            .collect();
+        latencies.sort_by(f64::total_cmp);
+        anyhow::Ok(latencies)
+    })?;
+    Ok(AlertsReport {
+        name: "alerts",
+        validators: nodes.len(),
+        sent: count,
+        delivered: latencies.len(),
+        p50_ms: percentile(&latencies, 50.0),
+        p99_ms: percentile(&latencies, 99.0),
+    })
+}
+
+/// Prints a report as a table.
+pub fn print(report: &AlertsReport) {
+    println!();
+    println!("  scenario               alerts");
+    println!("  validators             {}", report.validators);
+    println!(
+        "  delivered / sent       {} / {}",
+        report.delivered, report.sent
+    );
+    println!(
+        "  submit → feed p50/p99  {:.0} ms / {:.0} ms",
+        report.p50_ms, report.p99_ms
+    );
+}
