@@ -4,12 +4,11 @@
 
 use crate::layout::{self, Plan};
 use anyhow::Context as _;
-use credence_types::TimestampMs;
 use nix::{sys::signal, unistd::Pid};
 use std::{
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant},
 };
 
 /// Options of `credence devnet`.
@@ -47,15 +46,12 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
         }
         existing
     } else {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .context("the clock is before 1970")?;
         layout::write(&Plan {
             dir: options.dir.clone(),
             validators: options.validators,
             chain_id: "credence-devnet".to_string(),
             base_port: options.base_port,
-            genesis_time: TimestampMs(u64::try_from(now.as_millis())?),
+            genesis_time: layout::now()?,
         })?;
         options.validators
     };
@@ -160,9 +156,71 @@ async fn watch(nodes: &mut [Running]) -> anyhow::Result<()> {
     }
 }
 
+/// A fresh devnet a command starts for itself (the benchmark's), stopped and removed when
+/// dropped.
+pub struct Local {
+    dir: PathBuf,
+    nodes: Vec<Running>,
+}
+
+impl Local {
+    /// Writes a new network of `validators` in `dir` (replacing what is there), starts its
+    /// nodes, and waits until the first has finalised a block.
+    pub fn start(dir: &Path, validators: usize, base_port: u16) -> anyhow::Result<Self> {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
+        }
+        layout::write(&Plan {
+            dir: dir.to_path_buf(),
+            validators,
+            chain_id: "credence-bench".to_string(),
+            base_port,
+            genesis_time: layout::now()?,
+        })?;
+        let binary = std::env::current_exe().context("locating the credence binary")?;
+        let mut local = Self {
+            dir: dir.to_path_buf(),
+            nodes: Vec::with_capacity(validators),
+        };
+        for index in 0..validators {
+            local.nodes.push(start_node(&binary, dir, index)?);
+        }
+        let api = format!("http://{}", layout::api_address(base_port, 0)?);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        eprintln!("started {validators} validators in {}", dir.display());
+        while !first_block_finalised(&api) {
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "the devnet finalised no block in 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        Ok(local)
+    }
+}
+
+/// Whether the node whose API is at `api` has finalised a block.
+fn first_block_finalised(api: &str) -> bool {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    let Ok(runtime) = runtime else { return false };
+    runtime.block_on(async {
+        let client = credence_client::NodeClient::new(api);
+        client.status().await.is_ok_and(|s| s.height.0 >= 1)
+    })
+}
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        stop(&mut self.nodes);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// Asks every node to stop (SIGTERM), waits for them, and kills any that hang.
 fn stop(nodes: &mut [Running]) {
-    println!("stopping {} validators", nodes.len());
+    eprintln!("stopping {} validators", nodes.len());
     for node in nodes.iter() {
         if let Ok(pid) = i32::try_from(node.child.id()) {
             let _ = signal::kill(Pid::from_raw(pid), signal::Signal::SIGTERM);

@@ -166,6 +166,14 @@ pub fn write(plan: &Plan) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// This machine's time, as a genesis time.
+pub fn now() -> anyhow::Result<TimestampMs> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .context("the clock is before 1970")?;
+    Ok(TimestampMs(u64::try_from(now.as_millis())?))
+}
+
 /// The operator token's file name, in each node's directory.
 pub const OPERATOR_TOKEN_FILE: &str = "operator-token";
 

@@ -7,17 +7,13 @@ mod layout;
 mod member;
 mod table;
 
-use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use credence_crypto::KeyFile;
 use credence_types::{
-    ConsentId, InstitutionId, LoanId, SubjectId, TimestampMs,
+    ConsentId, InstitutionId, LoanId, SubjectId,
     transaction::{InquiryKind, Purpose},
 };
-use std::{
-    path::PathBuf,
-    time::{SystemTime, UNIX_EPOCH},
-};
+use std::path::PathBuf;
 
 /// Credence: a shared-credit ledger run by its member institutions.
 #[derive(Parser)]
@@ -57,32 +53,43 @@ enum Command {
         #[arg(long)]
         config: PathBuf,
     },
-    /// Offer a load to a running devnet and measure it against this machine's limit.
+    /// Run the benchmark scenarios on a devnet of its own (or a running one, with `--dir`)
+    /// and print them beside this machine's limits, measured in the same run.
     ///
-    /// Example: `credence bench --rate 2000 --duration 30` against `credence devnet`.
+    /// Example: `credence bench --quick` (under 3 minutes), or `credence bench --scenario
+    /// furnish --rate 4000 --dir devnet` against a running `credence devnet`.
     Bench {
-        /// The running devnet's directory.
-        #[arg(long, default_value = "devnet")]
-        dir: PathBuf,
-        /// API port of validator 0.
-        #[arg(long, default_value_t = 8080)]
-        base_port: u16,
-        /// Transactions per second to offer.
+        /// A running devnet's directory; without it, the bench starts (and afterwards
+        /// removes) a devnet of its own.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Validators of the bench's own devnet.
+        #[arg(long, default_value_t = 4)]
+        validators: usize,
+        /// API port of validator 0 (default: 8080 with `--dir`, else 18080).
+        #[arg(long)]
+        base_port: Option<u16>,
+        /// The scenarios to run, in order.
+        #[arg(long, value_enum, num_args = 1.., default_values_t = [bench::Scenario::Furnish, bench::Scenario::Alerts])]
+        scenario: Vec<bench::Scenario>,
+        /// Transactions a second to offer in `furnish`.
         #[arg(long, default_value_t = 2_000)]
         rate: u64,
-        /// Seconds to measure.
+        /// Adverse records a second in `alerts`.
+        #[arg(long, default_value_t = 20)]
+        alert_rate: u64,
+        /// Seconds each scenario is measured.
         #[arg(long, default_value_t = 30)]
         duration: u64,
         /// Seconds of load before measuring.
         #[arg(long, default_value_t = 5)]
         warmup: u64,
-        /// Subjects in the population.
+        /// Subjects in the `furnish` population.
         #[arg(long, default_value_t = 2_000)]
         subjects: usize,
-        /// The workload: `furnish`, or `alerts` (adverse records, timed to a monitoring
-        /// lender's feed, at `--rate` a second for `--duration` seconds).
-        #[arg(long, value_enum, default_value_t = bench::Scenario::Furnish)]
-        scenario: bench::Scenario,
+        /// A short run: 10 s per scenario after 3 s of warm-up, 1,000 tx/s, 500 subjects.
+        #[arg(long)]
+        quick: bool,
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,
@@ -369,39 +376,49 @@ fn main() -> anyhow::Result<()> {
         }),
         Command::Bench {
             dir,
+            validators,
             base_port,
+            scenario,
             rate,
+            alert_rate,
             duration,
             warmup,
             subjects,
-            scenario,
+            quick,
             json,
         } => {
-            let options = bench::Options {
-                dir,
-                base_port,
-                rate,
-                duration,
-                warmup,
-                subjects,
+            let (rate, duration, warmup, subjects) = if quick {
+                (1_000, 10, 3, 500)
+            } else {
+                (rate, duration, warmup, subjects)
             };
-            match scenario {
-                bench::Scenario::Furnish => {
-                    let report = bench::run(&options)?;
-                    if json {
-                        println!("{}", serde_json::to_string_pretty(&report)?);
-                    } else {
-                        bench::print(&report);
-                    }
+            // The bench's own devnet lives until the run ends, then stops and is removed.
+            let (dir, base_port, _own) = match dir {
+                Some(dir) => (dir, base_port.unwrap_or(8080), None),
+                None => {
+                    let dir =
+                        std::env::temp_dir().join(format!("credence-bench-{}", std::process::id()));
+                    let base_port = base_port.unwrap_or(18_080);
+                    let own = devnet::Local::start(&dir, validators, base_port)?;
+                    (dir, base_port, Some(own))
                 }
-                bench::Scenario::Alerts => {
-                    let report = bench::alerts::run(&options)?;
-                    if json {
-                        println!("{}", serde_json::to_string_pretty(&report)?);
-                    } else {
-                        bench::alerts::print(&report);
-                    }
-                }
+            };
+            let summary = bench::run(
+                &bench::Options {
+                    dir,
+                    base_port,
+                    rate,
+                    duration,
+                    warmup,
+                    subjects,
+                    alert_rate,
+                },
+                &scenario,
+            )?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                bench::print(&summary);
             }
             Ok(())
         }
@@ -511,15 +528,12 @@ fn main() -> anyhow::Result<()> {
             chain_id,
             base_port,
         }) => {
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .context("the clock is before 1970")?;
             layout::write(&layout::Plan {
                 dir: dir.clone(),
                 validators,
                 chain_id,
                 base_port,
-                genesis_time: TimestampMs(u64::try_from(now.as_millis())?),
+                genesis_time: layout::now()?,
             })?;
             println!("network written to {}", dir.display());
             for i in 0..validators {

@@ -4,11 +4,13 @@
 //!
 //! Each subject of a fresh population grants the second bank an account-review consent (not
 //! timed). One adverse record per subject, from the first bank, is sealed and signed before
-//! the clock starts, then submitted open-loop at the chosen rate while the second bank's
+//! the clock starts, then submitted open-loop at `--alert-rate` while the second bank's
 //! feed (`/v1/events?watcher=…`) is followed on its own validator. A record's latency runs
 //! from its intended send time to its alert's arrival.
 
-use super::{Options, bank_accounts, banks, connect, now_ms, percentile, register, tradeline};
+use super::{
+    Options, Outcome, bank_accounts, banks, connect, now_ms, percentile, register, tradeline,
+};
 use anyhow::Context as _;
 use credence_client::build;
 use credence_types::{
@@ -24,25 +26,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// What the `alerts` scenario measured.
-#[derive(Debug, serde::Serialize)]
-pub struct AlertsReport {
-    /// The scenario: `alerts`.
-    pub name: &'static str,
-    /// Validators in the devnet.
-    pub validators: usize,
-    /// Adverse records submitted.
-    pub sent: usize,
-    /// Alerts that reached the lender's feed.
-    pub delivered: usize,
-    /// Submission to arrival on the feed, median, milliseconds.
-    pub p50_ms: f64,
-    /// The same, 99th percentile.
-    pub p99_ms: f64,
-}
-
 /// Runs the scenario against the devnet in `options.dir`.
-pub fn run(options: &Options) -> anyhow::Result<AlertsReport> {
+pub fn run(options: &Options) -> anyhow::Result<Outcome> {
     let (network, nodes) = connect(options)?;
     anyhow::ensure!(
         nodes.len() >= 2,
@@ -57,7 +42,7 @@ pub fn run(options: &Options) -> anyhow::Result<AlertsReport> {
     let (lender_keys, lender) = &banks[1];
     let lender = InstitutionId(u64::try_from(*lender)?);
     let mut accounts = runtime.block_on(bank_accounts(&nodes[0], &banks, &chain))?;
-    let count = usize::try_from(options.rate * options.duration)?.max(1);
+    let count = usize::try_from(options.alert_rate * options.duration)?.max(1);
     let mut population =
         runtime.block_on(register(&nodes, count, &chain, &network.genesis.audit_key))?;
 
@@ -92,9 +77,9 @@ pub fn run(options: &Options) -> anyhow::Result<AlertsReport> {
 
     eprintln!(
         "submitting {} adverse records a second for {}s…",
-        options.rate, options.duration
+        options.alert_rate, options.duration
     );
-    let latencies = runtime.block_on(async {
+    let (latencies, refused) = runtime.block_on(async {
         let mut feed = nodes[1]
             .events(
                 &EventsQuery {
@@ -107,7 +92,7 @@ pub fn run(options: &Options) -> anyhow::Result<AlertsReport> {
             .await
             .context("opening the lender's risk feed")?;
         let start = Instant::now() + Duration::from_millis(500);
-        let interval = Duration::from_secs_f64(1.0 / options.rate as f64);
+        let interval = Duration::from_secs_f64(1.0 / options.alert_rate as f64);
         let mut intended = HashMap::with_capacity(count);
         let submitter = {
             let nodes = nodes.clone();
@@ -122,10 +107,14 @@ pub fn run(options: &Options) -> anyhow::Result<AlertsReport> {
                 })
                 .collect();
             tokio::spawn(async move {
+                let mut refused = 0usize;
                 for (i, (at, transaction)) in load.into_iter().enumerate() {
                     tokio::time::sleep_until(at.into()).await;
-                    let _ = nodes[i % nodes.len()].submit(&transaction).await;
+                    if nodes[i % nodes.len()].submit(&transaction).await.is_err() {
+                        refused += 1;
+                    }
                 }
+                refused
             })
         };
         for (i, (subject, _)) in load.iter().enumerate() {
@@ -144,7 +133,8 @@ pub fn run(options: &Options) -> anyhow::Result<AlertsReport> {
                 arrived.entry(subject).or_insert_with(Instant::now);
             }
         }
-        submitter.abort();
+        // Every submission's time has passed by now, so the submitter has finished.
+        let refused = submitter.await.unwrap_or(count);
         let mut latencies: Vec<f64> = arrived
             .iter()
             .filter_map(|(subject, at)| {
@@ -154,29 +144,16 @@ pub fn run(options: &Options) -> anyhow::Result<AlertsReport> {
             })
             .collect();
         latencies.sort_by(f64::total_cmp);
-        anyhow::Ok(latencies)
+        anyhow::Ok((latencies, refused))
     })?;
-    Ok(AlertsReport {
+    Ok(Outcome {
         name: "alerts",
-        validators: nodes.len(),
-        sent: count,
-        delivered: latencies.len(),
+        offered: options.alert_rate,
+        tps: latencies.len() as f64 / options.duration as f64,
         p50_ms: percentile(&latencies, 50.0),
         p99_ms: percentile(&latencies, 99.0),
+        bound_ratio: None,
+        unfinished: count.saturating_sub(latencies.len()),
+        refused,
     })
-}
-
-/// Prints a report as a table.
-pub fn print(report: &AlertsReport) {
-    println!();
-    println!("  scenario               alerts");
-    println!("  validators             {}", report.validators);
-    println!(
-        "  delivered / sent       {} / {}",
-        report.delivered, report.sent
-    );
-    println!(
-        "  submit → feed p50/p99  {:.0} ms / {:.0} ms",
-        report.p50_ms, report.p99_ms
-    );
 }

@@ -1,4 +1,5 @@
-//! `credence bench`: a load generator for a running devnet.
+//! `credence bench`: named scenarios against a devnet (its own, or a running one), measured
+//! beside this machine's limits in the same run, printed as one table (or JSON).
 //!
 //! 1. Measures this machine's limits: Ed25519 batch verification with the node's own signature
 //!    code on all cores (and, for reference, one at a time on one core). Every validator
@@ -14,6 +15,8 @@
 //!    hide latency by delaying submissions.
 //! 5. Reports committed transactions per second over the measured window, latency p50/p99, and
 //!    the ratio of throughput to the verification bound.
+//!
+//! That is the `furnish` scenario; [`alerts`] is the other.
 
 // Statistics are floating point and turned into indices and counts by truncation toward zero,
 // which is the rounding wanted here; nothing here is ledger state.
@@ -66,38 +69,104 @@ pub struct Options {
     pub warmup: u64,
     /// Subjects in the population.
     pub subjects: usize,
+    /// Adverse records a second in the `alerts` scenario.
+    pub alert_rate: u64,
 }
 
-/// What a run measured.
+/// This machine's limits, measured in the same run as the scenarios.
 #[derive(Debug, serde::Serialize)]
-pub struct Report {
-    /// Validators in the devnet.
-    pub validators: usize,
-    /// Offered rate, transactions per second.
-    pub offered_tps: u64,
-    /// Committed transactions per second over the measured window.
-    pub tps: f64,
-    /// Submit-to-finalised latency, median, milliseconds.
-    pub p50_ms: f64,
-    /// Submit-to-finalised latency, 99th percentile, milliseconds.
-    pub p99_ms: f64,
-    /// Transactions of the measured window not finalised by the end of the run.
-    pub unfinished: usize,
-    /// Transactions the nodes refused at submission.
-    pub refused: usize,
+pub struct Limits {
+    /// Cores used for batch verification.
+    pub threads: usize,
     /// Batch Ed25519 verification rate on all cores, signatures per second.
     pub verify_per_second: f64,
     /// One-at-a-time Ed25519 verification rate on one core, signatures per second.
     pub verify_single_per_second: f64,
+    /// The throughput bound verification sets: every validator verifies every transaction
+    /// and the validators share the cores, so the batch rate divided by the validators.
+    pub bound_tps: f64,
     /// Latency of a 4 KiB write made durable with fsync in the devnet's directory, median,
     /// milliseconds: what bounds the latency of a block's commit.
     pub fsync_p50_ms: f64,
     /// The same, 99th percentile.
     pub fsync_p99_ms: f64,
-    /// The throughput bound verification sets: the rate divided by the validators.
-    pub bound_tps: f64,
-    /// `tps / bound_tps`.
-    pub bound_ratio: f64,
+}
+
+/// What one scenario measured.
+#[derive(Debug, serde::Serialize)]
+pub struct Outcome {
+    /// The scenario.
+    pub name: &'static str,
+    /// Offered rate, a second.
+    pub offered: u64,
+    /// Committed transactions (or delivered alerts) a second over the measured window.
+    pub tps: f64,
+    /// Latency, median, milliseconds: submit to finalised (furnish), or to the lender's
+    /// feed (alerts).
+    pub p50_ms: f64,
+    /// The same, 99th percentile.
+    pub p99_ms: f64,
+    /// `tps` over the verification bound, where the scenario is throughput-bound.
+    pub bound_ratio: Option<f64>,
+    /// Of the measured window: not finalised (or not delivered) by the end of the run.
+    pub unfinished: usize,
+    /// Transactions the nodes refused at submission.
+    pub refused: usize,
+}
+
+/// A whole run: the devnet, the limits, and each scenario's outcome.
+#[derive(Debug, serde::Serialize)]
+pub struct Summary {
+    /// Validators in the devnet.
+    pub validators: usize,
+    /// This machine's limits.
+    pub limits: Limits,
+    /// Each scenario, in the order run.
+    pub scenarios: Vec<Outcome>,
+}
+
+/// Runs `scenarios` against the devnet in `options.dir`.
+pub fn run(options: &Options, scenarios: &[Scenario]) -> anyhow::Result<Summary> {
+    let (network, _) = connect(options)?;
+    let validators = network.validators.len();
+    let limits = limits(&options.dir, validators)?;
+    let mut outcomes = Vec::with_capacity(scenarios.len());
+    for scenario in scenarios {
+        outcomes.push(match scenario {
+            Scenario::Furnish => furnish(options, &limits)?,
+            Scenario::Alerts => alerts::run(options)?,
+        });
+    }
+    Ok(Summary {
+        validators,
+        limits,
+        scenarios: outcomes,
+    })
+}
+
+/// Measures this machine's limits for a devnet of `validators` in `dir`.
+pub fn limits(dir: &std::path::Path, validators: usize) -> anyhow::Result<Limits> {
+    let threads = std::thread::available_parallelism().map_or(2, usize::from);
+    eprintln!("measuring the verification limit on {threads} cores…");
+    let verify_per_second = verification_rate(threads)?;
+    let verify_single_per_second = single_verification_rate()?;
+    let bound_tps = verify_per_second / validators as f64;
+    eprintln!(
+        "  {verify_per_second:.0} signatures/s batched ({verify_single_per_second:.0}/s one at a time on one core); bound {bound_tps:.0} tx/s for {validators} validators"
+    );
+    let (fsync_p50_ms, fsync_p99_ms) = fsync_latency(dir)?;
+    eprintln!(
+        "  fsync of 4 KiB in {}: p50 {fsync_p50_ms:.2} ms, p99 {fsync_p99_ms:.2} ms",
+        dir.display()
+    );
+    Ok(Limits {
+        threads,
+        verify_per_second,
+        verify_single_per_second,
+        bound_tps,
+        fsync_p50_ms,
+        fsync_p99_ms,
+    })
 }
 
 /// Transactions signed for measuring verification.
@@ -222,27 +291,11 @@ fn now_ms() -> TimestampMs {
     TimestampMs(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
 }
 
-/// Runs the benchmark against the devnet in `options.dir`.
-pub fn run(options: &Options) -> anyhow::Result<Report> {
+/// The `furnish` scenario.
+fn furnish(options: &Options, limits: &Limits) -> anyhow::Result<Outcome> {
     let (network, nodes) = connect(options)?;
-    let validators = network.validators.len();
     let chain = network.genesis.chain_id.clone();
     let audit_key = network.genesis.audit_key;
-    let threads = std::thread::available_parallelism().map_or(2, usize::from);
-
-    eprintln!("measuring the verification limit on {threads} cores…");
-    let verify_per_second = verification_rate(threads)?;
-    let verify_single_per_second = single_verification_rate()?;
-    let bound_tps = verify_per_second / validators as f64;
-    eprintln!(
-        "  {verify_per_second:.0} signatures/s batched ({verify_single_per_second:.0}/s one at a time on one core); bound {bound_tps:.0} tx/s for {validators} validators"
-    );
-    let (fsync_p50_ms, fsync_p99_ms) = fsync_latency(&options.dir)?;
-    eprintln!(
-        "  fsync of 4 KiB in {}: p50 {fsync_p50_ms:.2} ms, p99 {fsync_p99_ms:.2} ms",
-        options.dir.display()
-    );
-
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -301,17 +354,10 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         "offering {} tx/s for {}s warm-up + {}s measured…",
         options.rate, options.warmup, options.duration
     );
-    let report = runtime.block_on(drive(&nodes, load, options))?;
-    Ok(Report {
-        validators,
-        offered_tps: options.rate,
-        verify_per_second,
-        verify_single_per_second,
-        fsync_p50_ms,
-        fsync_p99_ms,
-        bound_tps,
-        bound_ratio: report.tps / bound_tps,
-        ..report
+    let outcome = runtime.block_on(drive(&nodes, load, options))?;
+    Ok(Outcome {
+        bound_ratio: Some(outcome.tps / limits.bound_tps),
+        ..outcome
     })
 }
 
@@ -426,7 +472,7 @@ async fn drive(
     nodes: &[NodeClient],
     load: Vec<SignedTransaction>,
     options: &Options,
-) -> anyhow::Result<Report> {
+) -> anyhow::Result<Outcome> {
     let tracking = Arc::new(Mutex::new(Tracking {
         intended: HashMap::new(),
         finalized: Vec::new(),
@@ -529,48 +575,50 @@ async fn drive(
         .filter(|intended| **intended >= warmup_end && **intended < end)
         .count();
     latencies.sort_by(f64::total_cmp);
-    Ok(Report {
-        validators: nodes.len(),
-        offered_tps: options.rate,
+    Ok(Outcome {
+        name: "furnish",
+        offered: options.rate,
         tps: committed_in_window as f64 / options.duration as f64,
         p50_ms: percentile(&latencies, 50.0),
         p99_ms: percentile(&latencies, 99.0),
+        bound_ratio: None,
         unfinished,
         refused: *refused.lock().expect("never poisoned"),
-        verify_per_second: 0.0,
-        verify_single_per_second: 0.0,
-        fsync_p50_ms: 0.0,
-        fsync_p99_ms: 0.0,
-        bound_tps: 0.0,
-        bound_ratio: 0.0,
     })
 }
 
-/// Prints a report as a table.
-pub fn print(report: &Report) {
+/// Prints a run as a table.
+pub fn print(summary: &Summary) {
+    let limits = &summary.limits;
     println!();
-    println!("  validators             {}", report.validators);
-    println!("  offered                {} tx/s", report.offered_tps);
-    println!("  committed              {:.0} tx/s", report.tps);
     println!(
-        "  latency p50 / p99      {:.0} ms / {:.0} ms",
-        report.p50_ms, report.p99_ms
+        "  {} validators · verification {:.0} sig/s batched on {} cores ({:.0} singly on one) · \
+         bound {:.0} tx/s · fsync (4 KiB) p50 {:.2} ms, p99 {:.2} ms",
+        summary.validators,
+        limits.verify_per_second,
+        limits.threads,
+        limits.verify_single_per_second,
+        limits.bound_tps,
+        limits.fsync_p50_ms,
+        limits.fsync_p99_ms
     );
+    println!();
     println!(
-        "  unfinished / refused   {} / {}",
-        report.unfinished, report.refused
+        "  {:<10} {:>9} {:>11} {:>9} {:>9} {:>10} {:>12}",
+        "scenario", "offered/s", "achieved/s", "p50 ms", "p99 ms", "of bound", "unfinished"
     );
-    println!(
-        "  verify limit           {:.0} sig/s batched on all cores, {:.0} sig/s singly on one",
-        report.verify_per_second, report.verify_single_per_second
-    );
-    println!(
-        "  fsync (4 KiB) p50/p99  {:.2} ms / {:.2} ms",
-        report.fsync_p50_ms, report.fsync_p99_ms
-    );
-    println!("  bound (limit ÷ vals)   {:.0} tx/s", report.bound_tps);
-    println!(
-        "  ratio to bound         {:.1}%",
-        report.bound_ratio * 100.0
-    );
+    for outcome in &summary.scenarios {
+        println!(
+            "  {:<10} {:>9} {:>11.0} {:>9.0} {:>9.0} {:>10} {:>12}",
+            outcome.name,
+            outcome.offered,
+            outcome.tps,
+            outcome.p50_ms,
+            outcome.p99_ms,
+            outcome
+                .bound_ratio
+                .map_or_else(|| "—".to_string(), |r| format!("{:.1}%", r * 100.0)),
+            outcome.unfinished + outcome.refused
+        );
+    }
 }
