@@ -4,8 +4,8 @@
 // canonical bytes of a transaction to sign, and to take the signed transaction.
 
 import {
-  ApiError, allPages, api, fill, h, header, link, lockBadge, money, notify, percent, status,
-  table, when,
+  allPages, api, ApiError, fill, h, header, institutionName, link, loadInstitutions, lockBadge,
+  money, notify, percent, status, table, when,
 } from './common.js';
 import {
   canonicalSecret, encryptionPublicKey, fromHex, generateEncryptionSecret, generateSigningSeed,
@@ -126,13 +126,12 @@ async function act(id, progress, action) {
 // ---- the subject's file -------------------------------------------------------------------
 
 let subject = null;
-let institutions = [];
 
 async function show() {
   document.getElementById('keys-none').classList.add('hidden');
   document.getElementById('keys-some').classList.remove('hidden');
   fill('pseudonym', keys.subject);
-  institutions = await allPages('institutions');
+  const institutions = await loadInstitutions();
   const lenders = institutions.filter((i) => i.roles.includes('lender') && !i.suspended);
   fill('grant-lender', lenders.map((i) => h('option', { value: i.id }, `${i.name} (${i.id})`)));
   applyRequest();
@@ -146,8 +145,7 @@ function applyRequest() {
   if (lender) document.getElementById('grant-lender').value = lender;
   if (purpose) document.getElementById('grant-purpose').value = purpose;
   document.getElementById('grant-kind').value = purpose === 'account_review' ? 'soft' : 'hard';
-  const lenderName = institutions.find((i) => String(i.id) === lender)?.name ?? `institution ${lender}`;
-  notify('grant-status', `${lenderName} asks for your consent (${(purpose ?? '').replaceAll('_', ' ')}). ` +
+  notify('grant-status', `${institutionName(lender)} asks for your consent (${(purpose ?? '').replaceAll('_', ' ')}). ` +
     'Review it below and grant it only if you agree.');
 }
 window.addEventListener('hashchange', () => keys && applyRequest());
@@ -174,7 +172,7 @@ async function refresh() {
     ['Valuation', (a) => money(a.valuation.value), true], ['Lock', lockBadge],
   ], assets, 'You own no registered assets.'));
   fill('inquiry-list', table([
-    ['When (UTC)', (q) => when(q.at)], ['Institution', (q) => nameOf(q.institution)],
+    ['When (UTC)', (q) => when(q.at)], ['Institution', (q) => institutionName(q.institution)],
     ['Purpose', (q) => (q.basis.consent ? q.basis.consent.purpose.replaceAll('_', ' ') : Object.keys(q.basis)[0])],
     ['Kind', (q) => q.basis.consent?.kind ?? '—'],
   ], inquiries.slice().reverse(), 'Nobody has read your file.'));
@@ -186,7 +184,6 @@ async function refresh() {
   ], disputes, 'You have opened no disputes.'));
 }
 
-const nameOf = (id) => institutions.find((i) => i.id === id)?.name ?? `institution ${id}`;
 
 async function register() {
   await act('keys-status', 'Registering…', async () => {
@@ -231,13 +228,13 @@ document.getElementById('grant-form').addEventListener('submit', async (event) =
     await transact({ kind: 'grant_consent', body: {
       lender, purpose, kind, expires_at: chainTime + days * 86_400_000, report_keys: reportKeys,
     } });
-    return `Consent granted to ${nameOf(lender)}.`;
+    return `Consent granted to ${institutionName(lender)}.`;
   });
 });
 
 function renderConsents(consents) {
   fill('consent-list', table([
-    ['Consent', (c) => c.id, true], ['Lender', (c) => nameOf(c.lender)],
+    ['Consent', (c) => c.id, true], ['Lender', (c) => institutionName(c.lender)],
     ['Purpose', (c) => `${c.purpose.replaceAll('_', ' ')} (${c.kind})`],
     ['Granted (UTC)', (c) => when(c.granted_at)], ['Expires (UTC)', (c) => when(c.expires_at)],
     ['State', (c) => (c.ended ? h('span', { class: 'badge' }, c.revoked_at ? 'revoked' : 'ended')
@@ -279,7 +276,7 @@ async function revoke(consent, consents) {
 
 function renderLoans(loans) {
   fill('loan-list', table([
-    ['Loan', (l) => link('loan', l.id, String(l.id)), true], ['Lender', (l) => nameOf(l.lender)],
+    ['Loan', (l) => link('loan', l.id, String(l.id)), true], ['Lender', (l) => institutionName(l.lender)],
     ['Principal', (l) => money(l.terms.principal), true], ['Rate', (l) => percent(l.terms.rate), true],
     ['Collateral', (l) => l.terms.collateral.map((c) => (c.asset !== undefined ? `asset ${c.asset}` : 'funds')).join(', ')],
     ['Owed', (l) => money(l.principal + l.interest + l.fees), true],
@@ -314,7 +311,7 @@ const REASONS = ['not_mine', 'inaccurate_amount', 'inaccurate_status', 'already_
 
 function renderRecords(records) {
   fill('record-list', table([
-    ['Record', (r) => r.id, true], ['Furnisher', (r) => nameOf(r.furnisher)],
+    ['Record', (r) => r.id, true], ['Furnisher', (r) => institutionName(r.furnisher)],
     ['Status', (r) => status(r.status)], ['As of', (r) => r.as_of],
     ['Contents', (r) => h('div', { id: `record-${r.id}` }, h('button', { type: 'button', class: 'secondary open-record',
       onclick: () => openRecord(r) }, 'Open'))],

@@ -43,6 +43,18 @@ export async function allPages(path, max = 1000) {
   return items;
 }
 
+let members = [];
+
+/** Reads every member institution (once a page loads; their names rarely change). */
+export async function loadInstitutions() {
+  members = await allPages('institutions');
+  return members;
+}
+
+/** An institution's name by id, once `loadInstitutions` has run. */
+export const institutionName = (id) =>
+  members.find((i) => i.id === Number(id))?.name ?? `institution ${id}`;
+
 /**
  * Follows the node's event stream from `start` (an event id "height:index", a height, or
  * nothing for "from the next block"), calling `onEvent` once per event, in order. When the

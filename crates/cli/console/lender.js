@@ -4,8 +4,9 @@
 // where the key stays.
 
 import {
-  ApiError, STATUS, allPages, api, fill, follow, h, header, isoDate, link, lockBadge, money,
-  notify, owner, parseMoney, percent, short, status, table, when,
+  allPages, api, ApiError, fill, follow, h, header, institutionName, isoDate, link,
+  loadInstitutions, lockBadge, money, notify, owner, parseMoney, percent, short, STATUS, status,
+  table, when,
 } from './common.js';
 
 header('/lender');
@@ -14,8 +15,6 @@ const TOKEN = 'credence.operator';
 const LAST_ALERT = 'credence.alerts.last';
 let session = null;
 let stopAlerts = null;
-let institutions = [];
-const nameOf = (id) => institutions.find((i) => i.id === id)?.name ?? `institution ${id}`;
 
 // ---- sign-in ------------------------------------------------------------------------------
 
@@ -67,7 +66,7 @@ async function start() {
   document.getElementById('login').classList.add('hidden');
   document.getElementById('app').classList.remove('hidden');
   fill('who', `Signed in for ${session.name} (institution ${session.institution}).`);
-  institutions = await allPages('institutions');
+  await loadInstitutions();
   startAlerts();
   route();
 }
@@ -178,7 +177,7 @@ function renderReport(report) {
     report.accounts.map((a) => h('div', { class: 'card' },
       h('div', {}, `${a.furnisher_name} · `, status(a.status)), history(a.tradeline?.payment_history ?? []))),
     h('h4', {}, 'Inquiries'),
-    table([['Institution', (q) => nameOf(q.institution)], ['Basis', (q) => basis(q.basis)], ['At (UTC)', (q) => when(q.at)]],
+    table([['Institution', (q) => institutionName(q.institution)], ['Basis', (q) => basis(q.basis)], ['At (UTC)', (q) => when(q.at)]],
       report.inquiries),
     h('h4', {}, 'Disputes'),
     table([['Id', (d) => d.id, true], ['Record', (d) => d.record, true], ['Reason', (d) => String(d.reason).replaceAll('_', ' ')],
@@ -187,7 +186,7 @@ function renderReport(report) {
     table([['Asset', (a) => link('asset', a.id, String(a.id)), true], ['Class', (a) => a.class, true],
       ['Valuation', (a) => money(a.valuation.value), true], ['Lock', lockBadge]], report.pledged),
     h('h4', {}, 'Loans on the ledger'),
-    table([['Loan', (l) => link('loan', l.id, String(l.id)), true], ['Lender', (l) => nameOf(l.lender)],
+    table([['Loan', (l) => link('loan', l.id, String(l.id)), true], ['Lender', (l) => institutionName(l.lender)],
       ['Status', (l) => l.status], ['Owed', (l) => money(l.principal + l.interest + l.fees), true]], report.loans));
 }
 
@@ -393,7 +392,7 @@ function startAlerts() {
     fill('alert-count', String(count));
     const a = event.event;
     document.getElementById('alert-list').prepend(h('li', { class: 'card alert', 'data-subject': a.subject },
-      h('strong', {}, 'Adverse record '), status(a.status), ` from ${nameOf(a.furnisher)} about `,
+      h('strong', {}, 'Adverse record '), status(a.status), ` from ${institutionName(a.furnisher)} about `,
       h('a', { href: `#applicant/${a.subject}` }, short(a.subject)),
       h('span', { class: 'muted' }, ` · event ${event.id}`)));
   }, {

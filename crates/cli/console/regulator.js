@@ -3,15 +3,14 @@
 // deadlines, valuations); no credit payload is opened.
 
 import {
-  allPages, api, fill, h, header, link, lockBadge, money, owner, status, table, when,
+  api, fill, h, header, institutionName, link, loadInstitutions, lockBadge, money, owner, status,
+  table, when,
 } from './common.js';
 
 header('/regulator');
 
 /** Most recent entries of each kind read for the figures; the page says when it stops short. */
 const READ_MAX = 2000;
-let institutions = [];
-const nameOf = (id) => institutions.find((i) => i.id === id)?.name ?? `institution ${id}`;
 
 /** The last `READ_MAX` entries of a kind, by id, read in parallel batches. */
 async function latest(kind, count) {
@@ -45,13 +44,13 @@ function drill(label, title, columns, rows) {
 }
 
 const INQUIRY_COLUMNS = [['Inquiry', (q) => q.id, true], ['Subject', (q) => link('subject', q.subject)],
-  ['Institution', (q) => nameOf(q.institution)], ['At (UTC)', (q) => when(q.at)]];
+  ['Institution', (q) => institutionName(q.institution)], ['At (UTC)', (q) => when(q.at)]];
 const RECORD_COLUMNS = [['Record', (r) => r.id, true], ['Subject', (r) => link('subject', r.subject)],
   ['Status', (r) => status(r.status)], ['As of', (r) => r.as_of]];
 const DISPUTE_COLUMNS = [['Dispute', (d) => d.id, true], ['Subject', (d) => link('subject', d.subject)],
-  ['Record', (d) => d.record, true], ['Furnisher', (d) => nameOf(d.furnisher)],
+  ['Record', (d) => d.record, true], ['Furnisher', (d) => institutionName(d.furnisher)],
   ['Reason', (d) => String(d.reason).replaceAll('_', ' ')], ['Answer due (UTC)', (d) => when(d.deadline)]];
-const LOAN_COLUMNS = [['Loan', (l) => link('loan', l.id, String(l.id)), true], ['Lender', (l) => nameOf(l.lender)],
+const LOAN_COLUMNS = [['Loan', (l) => link('loan', l.id, String(l.id)), true], ['Lender', (l) => institutionName(l.lender)],
   ['Borrower', (l) => owner(l.terms.borrower)], ['Principal', (l) => money(l.terms.principal), true],
   ['Owed', (l) => money(l.principal + l.interest + l.fees), true]];
 const ASSET_COLUMNS = [['Asset', (a) => link('asset', a.id, String(a.id)), true], ['Owner', (a) => owner(a.owner)],
@@ -59,7 +58,7 @@ const ASSET_COLUMNS = [['Asset', (a) => link('asset', a.id, String(a.id)), true]
 
 async function load() {
   const [meta, now] = await Promise.all([api('meta'), api('status')]);
-  institutions = await allPages('institutions');
+  await loadInstitutions();
   const counters = meta.value.counters;
   fill('as-of', `Figures at height ${now.height} (${when(now.time)} UTC).`);
   const [inquiries, records, disputes, loans, assets] = await Promise.all([
@@ -86,15 +85,15 @@ async function load() {
     ['', ([p, qs]) => drill('Show', `Inquiries for ${String(p).replaceAll('_', ' ')}`, INQUIRY_COLUMNS, qs)],
   ], groups(inquiries.entries, purpose)));
   fill('records', note(records), table([
-    ['Furnisher', ([f]) => nameOf(f)], ['Records', ([, rs]) => rs.length, true],
+    ['Furnisher', ([f]) => institutionName(f)], ['Records', ([, rs]) => rs.length, true],
     ['Adverse', ([, rs]) => rs.filter((r) => /^(7|8|9)/.test(r.status)).length, true],
-    ['', ([f, rs]) => drill('Show', `Records furnished by ${nameOf(f)}`, RECORD_COLUMNS, rs)],
+    ['', ([f, rs]) => drill('Show', `Records furnished by ${institutionName(f)}`, RECORD_COLUMNS, rs)],
   ], groups(records.entries, (r) => r.furnisher)));
   fill('disputes', note(disputes), table([
-    ['Furnisher', ([f]) => nameOf(f)], ['Open', ([, ds]) => ds.filter((d) => !d.resolution).length, true],
+    ['Furnisher', ([f]) => institutionName(f)], ['Open', ([, ds]) => ds.filter((d) => !d.resolution).length, true],
     ['Overdue', ([, ds]) => ds.filter((d) => !d.resolution && d.deadline < now.time).length, true],
     ['Resolved', ([, ds]) => ds.filter((d) => d.resolution).length, true],
-    ['', ([f, ds]) => drill('Show', `Disputes about ${nameOf(f)}'s records`, DISPUTE_COLUMNS, ds)],
+    ['', ([f, ds]) => drill('Show', `Disputes about ${institutionName(f)}'s records`, DISPUTE_COLUMNS, ds)],
   ], groups(disputes.entries, (d) => d.furnisher), 'No disputes.'));
   fill('loans', note(loans), table([
     ['Status', ([s]) => s], ['Loans', ([, ls]) => ls.length, true],

@@ -185,30 +185,27 @@ impl Local {
         for index in 0..validators {
             local.nodes.push(start_node(&binary, dir, index)?);
         }
-        let api = format!("http://{}", layout::api_address(base_port, 0)?);
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let node = credence_client::NodeClient::new(&format!(
+            "http://{}",
+            layout::api_address(base_port, 0)?
+        ));
         eprintln!("started {validators} validators in {}", dir.display());
-        while !first_block_finalised(&api) {
-            anyhow::ensure!(
-                Instant::now() < deadline,
-                "the devnet finalised no block in 60 s"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(async {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while !node.status().await.is_ok_and(|s| s.height.0 >= 1) {
+                anyhow::ensure!(
+                    Instant::now() < deadline,
+                    "the devnet finalised no block in 60 s"
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            anyhow::Ok(())
+        })?;
         Ok(local)
     }
-}
-
-/// Whether the node whose API is at `api` has finalised a block.
-fn first_block_finalised(api: &str) -> bool {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build();
-    let Ok(runtime) = runtime else { return false };
-    runtime.block_on(async {
-        let client = credence_client::NodeClient::new(api);
-        client.status().await.is_ok_and(|s| s.height.0 >= 1)
-    })
 }
 
 impl Drop for Local {

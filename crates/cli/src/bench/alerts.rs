@@ -8,11 +8,10 @@
 //! feed (`/v1/events?watcher=…`) is followed on its own validator. A record's latency runs
 //! from its intended send time to its alert's arrival.
 
-use super::{
-    Options, Outcome, bank_accounts, banks, connect, now_ms, percentile, register, tradeline,
-};
+use super::{Options, Outcome, bank_accounts, banks, now_ms, percentile, register, tradeline};
 use anyhow::Context as _;
-use credence_client::build;
+use credence_client::{NodeClient, build};
+use credence_node::config::NetworkFile;
 use credence_types::{
     InstitutionId, SubjectId, TimestampMs,
     api::EventsQuery,
@@ -27,8 +26,11 @@ use std::{
 };
 
 /// Runs the scenario against the devnet in `options.dir`.
-pub fn run(options: &Options) -> anyhow::Result<Outcome> {
-    let (network, nodes) = connect(options)?;
+pub fn run(
+    options: &Options,
+    network: &NetworkFile,
+    nodes: &[NodeClient],
+) -> anyhow::Result<Outcome> {
     anyhow::ensure!(
         nodes.len() >= 2,
         "the alerts scenario needs two validator banks"
@@ -38,13 +40,13 @@ pub fn run(options: &Options) -> anyhow::Result<Outcome> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let banks = banks(&network, options)?;
+    let banks = banks(network, options)?;
     let (lender_keys, lender) = &banks[1];
     let lender = InstitutionId(u64::try_from(*lender)?);
     let mut accounts = runtime.block_on(bank_accounts(&nodes[0], &banks, &chain))?;
     let count = usize::try_from(options.alert_rate * options.duration)?.max(1);
     let mut population =
-        runtime.block_on(register(&nodes, count, &chain, &network.genesis.audit_key))?;
+        runtime.block_on(register(nodes, count, &chain, &network.genesis.audit_key))?;
 
     eprintln!("{count} subjects let {lender} monitor them…");
     let expires = TimestampMs(now_ms().0 + 30 * 86_400_000);
@@ -60,7 +62,7 @@ pub fn run(options: &Options) -> anyhow::Result<Outcome> {
             expires,
         )?));
     }
-    runtime.block_on(super::submit_and_wait(&nodes, &consents))?;
+    runtime.block_on(super::submit_and_wait(nodes, &consents))?;
 
     eprintln!("sealing and signing {count} adverse records…");
     let today = now_ms().date();
@@ -95,7 +97,7 @@ pub fn run(options: &Options) -> anyhow::Result<Outcome> {
         let interval = Duration::from_secs_f64(1.0 / options.alert_rate as f64);
         let mut intended = HashMap::with_capacity(count);
         let submitter = {
-            let nodes = nodes.clone();
+            let nodes = nodes.to_vec();
             let load: Vec<_> = load
                 .iter()
                 .enumerate()

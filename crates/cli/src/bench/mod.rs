@@ -127,14 +127,14 @@ pub struct Summary {
 
 /// Runs `scenarios` against the devnet in `options.dir`.
 pub fn run(options: &Options, scenarios: &[Scenario]) -> anyhow::Result<Summary> {
-    let (network, _) = connect(options)?;
+    let (network, nodes) = connect(options)?;
     let validators = network.validators.len();
     let limits = limits(&options.dir, validators)?;
     let mut outcomes = Vec::with_capacity(scenarios.len());
     for scenario in scenarios {
         outcomes.push(match scenario {
-            Scenario::Furnish => furnish(options, &limits)?,
-            Scenario::Alerts => alerts::run(options)?,
+            Scenario::Furnish => furnish(options, &network, &nodes, &limits)?,
+            Scenario::Alerts => alerts::run(options, &network, &nodes)?,
         });
     }
     Ok(Summary {
@@ -292,8 +292,12 @@ fn now_ms() -> TimestampMs {
 }
 
 /// The `furnish` scenario.
-fn furnish(options: &Options, limits: &Limits) -> anyhow::Result<Outcome> {
-    let (network, nodes) = connect(options)?;
+fn furnish(
+    options: &Options,
+    network: &NetworkFile,
+    nodes: &[NodeClient],
+    limits: &Limits,
+) -> anyhow::Result<Outcome> {
     let chain = network.genesis.chain_id.clone();
     let audit_key = network.genesis.audit_key;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -303,10 +307,9 @@ fn furnish(options: &Options, limits: &Limits) -> anyhow::Result<Outcome> {
 
     let status = runtime.block_on(nodes[0].status())?;
     eprintln!("devnet at height {}", status.height.0);
-    let banks = banks(&network, options)?;
+    let banks = banks(network, options)?;
     let mut bank_accounts = runtime.block_on(bank_accounts(&nodes[0], &banks, &chain))?;
-    let mut population =
-        runtime.block_on(register(&nodes, options.subjects, &chain, &audit_key))?;
+    let mut population = runtime.block_on(register(nodes, options.subjects, &chain, &audit_key))?;
 
     // Pre-sign the load.
     let total = usize::try_from(options.rate * (options.warmup + options.duration))?;
@@ -354,7 +357,7 @@ fn furnish(options: &Options, limits: &Limits) -> anyhow::Result<Outcome> {
         "offering {} tx/s for {}s warm-up + {}s measured…",
         options.rate, options.warmup, options.duration
     );
-    let outcome = runtime.block_on(drive(&nodes, load, options))?;
+    let outcome = runtime.block_on(drive(nodes, load, options))?;
     Ok(Outcome {
         bound_ratio: Some(outcome.tps / limits.bound_tps),
         ..outcome

@@ -345,21 +345,33 @@ where
     Ok(Json(Page { items, total, next }))
 }
 
-/// The owner of a listing (a subject or an institution), or a 404 with `code`.
-async fn owner<E, T>(
-    store: &credence_store::Store<E>,
+/// A page of one of an owner's listings (a subject's or an institution's): the owner's entry,
+/// at `key`, gives the listing's length and its index keys; an absent owner is a 404 with
+/// `code`.
+#[allow(clippy::too_many_arguments)]
+async fn owner_listing<E, O, Id, T>(
+    api: &Shared<E>,
     key: StateKey,
     code: &'static str,
     message: &'static str,
-) -> Result<T, ApiError>
+    query: PageQuery,
+    count: fn(&O) -> u32,
+    index: impl Fn(&O, u32) -> StateKey,
+    item: fn(Id) -> StateKey,
+) -> Result<Json<Page<T>>, ApiError>
 where
     E: commonware_storage::Context + commonware_runtime::Spawner,
+    O: Read<Cfg = ()>,
+    Id: Read<Cfg = ()>,
     T: Read<Cfg = ()>,
 {
-    match store.get(&key).await.map_err(unavailable)? {
-        Some(bytes) => stored(&bytes),
-        None => Err(ApiError::new(StatusCode::NOT_FOUND, code, message)),
-    }
+    let chain = api.node.chain.lock().await;
+    let store = chain.store();
+    let owner: O = match store.get(&key).await.map_err(unavailable)? {
+        Some(bytes) => stored(&bytes)?,
+        None => return Err(ApiError::new(StatusCode::NOT_FOUND, code, message)),
+    };
+    listed(store, query, count(&owner), |seq| index(&owner, seq), item).await
 }
 
 /// A page of one of a subject's listings.
@@ -377,21 +389,14 @@ where
     T: Read<Cfg = ()>,
 {
     let id: SubjectId = parse_id(pseudonym, "subject")?;
-    let chain = api.node.chain.lock().await;
-    let store = chain.store();
-    let subject: Subject = owner(
-        store,
+    owner_listing(
+        api,
         StateKey::subject(&id),
         "subject_unknown",
         "no subject has this id",
-    )
-    .await?;
-    let number = subject.number;
-    listed(
-        store,
         query,
-        count(&subject),
-        |seq| index(number, seq),
+        count,
+        |subject: &Subject, seq| index(subject.number, seq),
         item,
     )
     .await
@@ -412,20 +417,14 @@ where
     T: Read<Cfg = ()>,
 {
     let id: InstitutionId = parse_id(id, "institution")?;
-    let chain = api.node.chain.lock().await;
-    let store = chain.store();
-    let institution: Institution = owner(
-        store,
+    owner_listing(
+        api,
         StateKey::institution(id),
         "institution_unknown",
         "no institution has this id",
-    )
-    .await?;
-    listed(
-        store,
         query,
-        count(&institution),
-        |seq| index(id, seq),
+        count,
+        move |_: &Institution, seq| index(id, seq),
         item,
     )
     .await
