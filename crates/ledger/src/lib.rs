@@ -15,6 +15,7 @@
 #![deny(clippy::float_arithmetic)]
 
 pub mod auth;
+pub mod checks;
 mod exec;
 pub mod genesis;
 pub mod interest;

@@ -2,6 +2,7 @@
 
 use super::{expect_object, subjects};
 use crate::{
+    checks,
     exec::{Exec, RuleResult, ensure},
     state::StateRead,
 };
@@ -23,23 +24,9 @@ pub(crate) fn grant<S: StateRead + ?Sized>(
     let mut lender: Institution =
         exec.require(&StateKey::institution(g.lender), Rejection::LenderUnknown)?;
     ensure(lender.may_act_as(Role::Lender), Rejection::LenderIneligible)?;
-    let now = exec.now();
     let longest = exec.meta()?.parameters.consent_lifetime_days_max;
-    ensure(
-        g.expires_at > now && g.expires_at <= now.plus_days(u32::from(longest)),
-        Rejection::ConsentExpiryInvalid,
-    )?;
-    let epochs_in_order = g
-        .report_keys
-        .iter()
-        .enumerate()
-        .all(|(i, wrapped)| u32::try_from(i).is_ok_and(|i| i == wrapped.epoch));
-    ensure(
-        epochs_in_order
-            && u32::try_from(g.report_keys.len())
-                .is_ok_and(|n| n == subject.report_key_epoch.saturating_add(1)),
-        Rejection::ReportKeysIncomplete,
-    )?;
+    let now = exec.now();
+    checks::consent(g, now, longest, subject.report_key_epoch)?;
     ensure(
         subject.active_consents.len() < ACTIVE_CONSENTS_PER_SUBJECT_MAX,
         Rejection::ActiveConsentsExhausted,

@@ -20,6 +20,7 @@ use super::{
 };
 use crate::{
     auth::Actor,
+    checks,
     exec::{Exec, Fail, RuleResult, ensure},
     interest,
     state::StateRead,
@@ -29,15 +30,13 @@ use credence_types::{
     codec::encode,
     lending::{
         Asset, Collateral, CompleteLiquidation, Denomination, Loan, LoanEvent, LoanPayment,
-        LoanStatus, LoanTerms, Overdue, Owner, Remedy, ScheduleKind,
+        LoanStatus, LoanTerms, Overdue, Owner, Remedy,
     },
-    limits::{CURE_DAYS_MAX, INSTALLMENTS_MAX},
     metro2::AccountStatus,
     money::{Amount, BasisPoints},
     receipt::Event,
     state::{Institution, OwnerCode, Record, StateKey, Subject},
 };
-use std::collections::BTreeSet;
 
 /// Days in a Metro 2 days-past-due band.
 const BAND_DAYS: u16 = 30;
@@ -48,37 +47,7 @@ const BAND_MAX: u16 = 180;
 
 /// Checks terms that do not depend on acceptance.
 fn check_terms<S: StateRead + ?Sized>(exec: &Exec<'_, S>, terms: &LoanTerms) -> RuleResult {
-    let today = exec.now().date();
-    let distinct_assets = {
-        let assets: Vec<_> = terms
-            .collateral
-            .iter()
-            .filter_map(|c| match c {
-                Collateral::Asset(id) => Some(*id),
-                Collateral::Funds(_) => None,
-            })
-            .collect();
-        let unique: BTreeSet<_> = assets.iter().collect();
-        unique.len() == assets.len()
-    };
-    let funds_positive = terms.collateral.iter().all(|c| match c {
-        Collateral::Funds(pledge) => pledge.amount > Amount::ZERO,
-        Collateral::Asset(_) => true,
-    });
-    let valid = terms.principal > Amount::ZERO
-        && (1..=INSTALLMENTS_MAX).contains(&terms.installments)
-        && (terms.schedule != ScheduleKind::Bullet || terms.installments == 1)
-        && (1..=12).contains(&terms.period_months)
-        && terms.first_due > today
-        && terms.rate <= BasisPoints::ONE
-        && terms.max_ltv <= BasisPoints::ONE
-        && terms.cure_days <= CURE_DAYS_MAX
-        && terms.offer_expires_at > exec.now()
-        && distinct_assets
-        && funds_positive
-        && interest::due_date(terms.first_due, terms.period_months, terms.installments).is_some()
-        && level(terms).is_some();
-    ensure(valid, Rejection::LoanTermsInvalid)?;
+    checks::loan_terms(terms, exec.now())?;
     if let Remedy::Liquidate(registrar) = terms.remedy {
         let registrar: Institution = exec.require(
             &StateKey::institution(registrar),
@@ -92,19 +61,6 @@ fn check_terms<S: StateRead + ?Sized>(exec: &Exec<'_, S>, terms: &LoanTerms) -> 
     check_denomination(exec, &terms.denomination)?;
     owner_code(exec, &terms.borrower)?;
     Ok(())
-}
-
-/// The level installment of amortising terms (zero for the others).
-fn level(terms: &LoanTerms) -> Option<Amount> {
-    match terms.schedule {
-        ScheduleKind::Amortizing => interest::level_installment(
-            terms.principal,
-            terms.rate,
-            terms.period_months,
-            terms.installments,
-        ),
-        ScheduleKind::InterestOnlyBalloon | ScheduleKind::Bullet => Some(Amount::ZERO),
-    }
 }
 
 /// A lender offers a loan.
@@ -282,7 +238,7 @@ pub(crate) fn accept<S: StateRead + ?Sized>(
     loan.accepted_at = Some(now);
     loan.principal = loan.terms.principal;
     loan.accrued_to = now.date();
-    loan.installment = level(&loan.terms).ok_or(Rejection::LoanTermsInvalid)?;
+    loan.installment = checks::level_installment(&loan.terms).ok_or(Rejection::LoanTermsInvalid)?;
     history(exec, &mut loan, LoanEvent::Accepted { at: now })?;
     contract_record(exec, &mut loan, AccountStatus::Current, None)?;
     let first = due_date(&loan, 0)?;

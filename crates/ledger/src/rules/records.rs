@@ -1,6 +1,7 @@
 //! Credit records: furnishing, superseding, and the retention purge.
 
 use crate::{
+    checks,
     exec::{Exec, RuleResult, ensure},
     state::StateRead,
 };
@@ -24,21 +25,8 @@ pub(crate) fn furnish<S: StateRead + ?Sized>(
         f.report_key_epoch == subject.report_key_epoch,
         Rejection::ReportKeyEpochStale,
     )?;
-    ensure(
-        !f.status.requires_first_delinquency() || f.first_delinquency.is_some(),
-        Rejection::FirstDelinquencyRequired,
-    )?;
-    ensure(
-        f.first_delinquency.is_none_or(|date| date <= f.as_of),
-        Rejection::FirstDelinquencyAfterReport,
-    )?;
-    let today = exec.now().date();
-    ensure(f.as_of <= today, Rejection::ReportDateInFuture)?;
+    checks::furnishing(f, exec.now().date())?;
     let deletes = f.status.class() == StatusClass::Deletion;
-    ensure(
-        !deletes || f.supersedes.is_some(),
-        Rejection::DeletionMustSupersede,
-    )?;
 
     let id = exec.next_id(|c| &mut c.record, RecordId::next)?;
 

@@ -1,0 +1,114 @@
+//! Checks of a transaction's own fields against the clock and the parameters, needing no
+//! state: the part of the rules anything that must decide as the ledger does (the bureau of
+//! `bench/bureau`) shares with it, so the two cannot drift.
+
+use crate::interest;
+use credence_types::{
+    Date, Rejection, TimestampMs,
+    lending::{Collateral, LoanTerms, ScheduleKind},
+    limits::{CURE_DAYS_MAX, INSTALLMENTS_MAX},
+    metro2::StatusClass,
+    money::{Amount, BasisPoints},
+    transaction::{Furnishing, GrantConsent},
+};
+use std::collections::BTreeSet;
+
+/// Rejects with `rejection` unless `condition` holds.
+fn ensure(condition: bool, rejection: Rejection) -> Result<(), Rejection> {
+    if condition { Ok(()) } else { Err(rejection) }
+}
+
+/// A furnishing's fields as of `today`: a first-delinquency date where the status needs one
+/// and not after the report date, a report date not in the future, and a deletion only as
+/// a supersession.
+pub fn furnishing(f: &Furnishing, today: Date) -> Result<(), Rejection> {
+    ensure(
+        !f.status.requires_first_delinquency() || f.first_delinquency.is_some(),
+        Rejection::FirstDelinquencyRequired,
+    )?;
+    ensure(
+        f.first_delinquency.is_none_or(|date| date <= f.as_of),
+        Rejection::FirstDelinquencyAfterReport,
+    )?;
+    ensure(f.as_of <= today, Rejection::ReportDateInFuture)?;
+    ensure(
+        f.status.class() != StatusClass::Deletion || f.supersedes.is_some(),
+        Rejection::DeletionMustSupersede,
+    )
+}
+
+/// A consent's fields at `now`: it expires after now and within `longest_days`, and it
+/// wraps every epoch of the subject's report key up to `subject_epoch`, in order.
+pub fn consent(
+    g: &GrantConsent,
+    now: TimestampMs,
+    longest_days: u16,
+    subject_epoch: u32,
+) -> Result<(), Rejection> {
+    ensure(
+        g.expires_at > now && g.expires_at <= now.plus_days(u32::from(longest_days)),
+        Rejection::ConsentExpiryInvalid,
+    )?;
+    let epochs_in_order = g
+        .report_keys
+        .iter()
+        .enumerate()
+        .all(|(i, wrapped)| u32::try_from(i).is_ok_and(|i| i == wrapped.epoch));
+    ensure(
+        epochs_in_order
+            && u32::try_from(g.report_keys.len())
+                .is_ok_and(|n| n == subject_epoch.saturating_add(1)),
+        Rejection::ReportKeysIncomplete,
+    )
+}
+
+/// Loan terms at `now`: a positive principal, a schedule that can be laid out (installments,
+/// period, first due date after today, a level installment that exists), rates and
+/// loan-to-value at most 100%, a cure period within bounds, an offer still open, distinct
+/// collateral assets and positive pledged funds.
+pub fn loan_terms(terms: &LoanTerms, now: TimestampMs) -> Result<(), Rejection> {
+    let assets: Vec<_> = terms
+        .collateral
+        .iter()
+        .filter_map(|c| match c {
+            Collateral::Asset(id) => Some(*id),
+            Collateral::Funds(_) => None,
+        })
+        .collect();
+    let distinct_assets = assets.iter().collect::<BTreeSet<_>>().len() == assets.len();
+    let funds_positive = terms.collateral.iter().all(|c| match c {
+        Collateral::Funds(pledge) => pledge.amount > Amount::ZERO,
+        Collateral::Asset(_) => true,
+    });
+    ensure(
+        terms.principal > Amount::ZERO
+            && (1..=INSTALLMENTS_MAX).contains(&terms.installments)
+            && (terms.schedule != ScheduleKind::Bullet || terms.installments == 1)
+            && (1..=12).contains(&terms.period_months)
+            && terms.first_due > now.date()
+            && terms.rate <= BasisPoints::ONE
+            && terms.max_ltv <= BasisPoints::ONE
+            && terms.cure_days <= CURE_DAYS_MAX
+            && terms.offer_expires_at > now
+            && distinct_assets
+            && funds_positive
+            && interest::due_date(terms.first_due, terms.period_months, terms.installments)
+                .is_some()
+            && level_installment(terms).is_some(),
+        Rejection::LoanTermsInvalid,
+    )
+}
+
+/// The level installment of amortising terms (zero for the others); `None` when it cannot
+/// be computed.
+pub fn level_installment(terms: &LoanTerms) -> Option<Amount> {
+    match terms.schedule {
+        ScheduleKind::Amortizing => interest::level_installment(
+            terms.principal,
+            terms.rate,
+            terms.period_months,
+            terms.installments,
+        ),
+        ScheduleKind::InterestOnlyBalloon | ScheduleKind::Bullet => Some(Amount::ZERO),
+    }
+}
