@@ -5,6 +5,10 @@
 //! (2) the certificate holds the signatures of more than two thirds of the genesis validators
 //! finalising that digest, and (3) the state proof leads from the key and value to the
 //! header's state root. A node that lies about any of the three is caught.
+//!
+//! A header's certificate is checked once: [`Validators`] remembers the digests of the last
+//! headers it found finalised, so the many proofs of one report, all against the same
+//! header, cost one certificate check between them.
 
 use credence_node::{
     config::NetworkFile,
@@ -16,6 +20,10 @@ use credence_types::{
     api::{CertifiedHeader, EntryProof},
     codec::decode,
     state::StateKey,
+};
+use std::{
+    collections::VecDeque,
+    sync::{Arc, Mutex, PoisonError},
 };
 
 /// Why an answer was not accepted.
@@ -41,30 +49,68 @@ pub enum LightError {
     OtherKey,
 }
 
-/// The validators a light client trusts: those of genesis.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Validators(Vec<PublicKey>);
+/// Finalised header digests remembered, newest last.
+const REMEMBERED: usize = 64;
+
+/// The validators a light client trusts: those of genesis. Clones share what they have
+/// verified.
+#[derive(Clone, Debug)]
+pub struct Validators {
+    keys: Vec<PublicKey>,
+    finalised: Arc<Mutex<VecDeque<Digest>>>,
+}
+
+impl PartialEq for Validators {
+    fn eq(&self, other: &Self) -> bool {
+        self.keys == other.keys
+    }
+}
+
+impl Eq for Validators {}
 
 impl Validators {
     /// The validators of a network's founding file (its genesis and validator set).
     pub fn of(network: &NetworkFile) -> Self {
-        Self(network.validators.iter().map(|v| v.key).collect())
+        Self::new(network.validators.iter().map(|v| v.key).collect())
     }
 
     /// A given set (for a client configured by hand).
     pub fn new(keys: Vec<PublicKey>) -> Self {
-        Self(keys)
+        Self {
+            keys,
+            finalised: Arc::default(),
+        }
     }
 
     /// Checks that `certified` is a header finalised by a quorum of these validators.
     pub fn verify_header(&self, certified: &CertifiedHeader) -> Result<(), LightError> {
+        // The header must hash to the digest every time; only the certificate's check of
+        // that digest is remembered.
         if certified.header.digest() != certified.digest {
             return Err(LightError::HeaderMismatch(certified.digest));
         }
+        if self.remembers(&certified.digest) {
+            return Ok(());
+        }
         let certificate = hex::decode(&certified.certificate)
             .map_err(|_| LightError::Malformed("certificate"))?;
-        verify_certificate(&self.0, &certified.digest, &certificate)?;
+        verify_certificate(&self.keys, &certified.digest, &certificate)?;
+        let mut finalised = self
+            .finalised
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if finalised.len() == REMEMBERED {
+            finalised.pop_front();
+        }
+        finalised.push_back(certified.digest);
         Ok(())
+    }
+
+    fn remembers(&self, digest: &Digest) -> bool {
+        self.finalised
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(digest)
     }
 
     /// Checks `proof` for the entry under `key`; returns the proven value (`None` for a

@@ -6,9 +6,14 @@
 //! the report: the latest state of each account across all furnishers, the inquiries, the
 //! disputes, and the score with its reasons. Assembly is pure, so it is tested without a
 //! network.
+//!
+//! [`fetch_verified`] reads the same file but believes no single node for what the report
+//! rests on: the consent and every record come with state proofs, each checked against a
+//! header finalised by a quorum of the genesis validators.
 
 use crate::{
     http::{ClientError, NodeClient},
+    light::Validators,
     score::{Score, ScoreInput, ScoredAccount, Unscorable, score},
 };
 use credence_crypto::{
@@ -20,7 +25,7 @@ use credence_types::{
     codec::decode,
     lending::{Asset, Loan},
     metro2::{AccountStatus, Tradeline},
-    state::{Consent, Dispute, Inquiry, InquiryBasis, Institution, Record},
+    state::{Consent, Dispute, Inquiry, InquiryBasis, Institution, Record, StateKey},
     transaction::{InquiryKind, RecordPlaintext},
 };
 use std::collections::BTreeMap;
@@ -205,7 +210,8 @@ async fn all<T: serde::de::DeserializeOwned>(
 }
 
 /// Reads and opens `subject`'s file as `lender` (holding `lender_key`, its encryption
-/// secret) under `consent`, and assembles the report as of `as_of`.
+/// secret) under `consent`, and assembles the report as of `as_of`, trusting `node`'s
+/// answers.
 pub async fn fetch(
     node: &NodeClient,
     subject: &SubjectId,
@@ -214,12 +220,69 @@ pub async fn fetch(
     consent: ConsentId,
     as_of: Date,
 ) -> Result<CreditReport, ReportError> {
-    let consent: Consent = node
-        .entry::<Consent>(&format!("consents/{}", consent.0))
-        .await?
-        .value
-        .filter(|c| c.lender == lender && c.subject == *subject && !c.ended)
-        .ok_or(ReportError::NoConsent(lender))?;
+    read(node, None, subject, lender, lender_key, consent, as_of).await
+}
+
+/// As [`fetch`], but the consent and every record are read with state proofs and checked
+/// against headers finalised by a quorum of `validators`, so a node that alters, invents or
+/// drops the content of a record it lists is caught. (Which records a subject has is still
+/// the node's listing; a node can omit one, and the report then shows one fewer account.)
+pub async fn fetch_verified(
+    node: &NodeClient,
+    validators: &Validators,
+    subject: &SubjectId,
+    lender: InstitutionId,
+    lender_key: &EncryptionSecret,
+    consent: ConsentId,
+    as_of: Date,
+) -> Result<CreditReport, ReportError> {
+    read(
+        node,
+        Some(validators),
+        subject,
+        lender,
+        lender_key,
+        consent,
+        as_of,
+    )
+    .await
+}
+
+/// The entry at `path` (under `key`): proven against `validators` when given, else as the
+/// node says.
+async fn entry<T>(
+    node: &NodeClient,
+    validators: Option<&Validators>,
+    path: &str,
+    key: &StateKey,
+) -> Result<Option<T>, ClientError>
+where
+    T: serde::de::DeserializeOwned + credence_types::codec::Read<Cfg = ()>,
+{
+    match validators {
+        Some(validators) => node.proven::<T>(path, key, validators).await,
+        None => Ok(node.entry::<T>(path).await?.value),
+    }
+}
+
+async fn read(
+    node: &NodeClient,
+    validators: Option<&Validators>,
+    subject: &SubjectId,
+    lender: InstitutionId,
+    lender_key: &EncryptionSecret,
+    consent: ConsentId,
+    as_of: Date,
+) -> Result<CreditReport, ReportError> {
+    let consent: Consent = entry::<Consent>(
+        node,
+        validators,
+        &format!("consents/{}", consent.0),
+        &StateKey::consent(consent),
+    )
+    .await?
+    .filter(|c| c.lender == lender && c.subject == *subject && !c.ended)
+    .ok_or(ReportError::NoConsent(lender))?;
     let mut keys = BTreeMap::new();
     for wrapped in consent.report_keys.as_slice() {
         let key = lender_key
@@ -227,7 +290,24 @@ pub async fn fetch(
             .map_err(|_| ReportError::NoConsent(lender))?;
         keys.insert(wrapped.epoch, key);
     }
-    let records: Vec<Record> = all(node, subject, "records").await?;
+    let mut records: Vec<Record> = all(node, subject, "records").await?;
+    if let Some(validators) = validators {
+        // Every listed record again, proven; all at once, as a lender's client would.
+        let proven = futures::future::try_join_all(records.iter().map(|listed| {
+            let id = listed.id;
+            async move {
+                node.proven::<Record>(
+                    &format!("records/{}", id.0),
+                    &StateKey::record(id),
+                    validators,
+                )
+                .await?
+                .ok_or(ReportError::Tampered(id))
+            }
+        }))
+        .await?;
+        records = proven;
+    }
     let mut opened = BTreeMap::new();
     let mut names = BTreeMap::new();
     for record in &records {
