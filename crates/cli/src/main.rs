@@ -70,11 +70,17 @@ enum Command {
         #[arg(long)]
         base_port: Option<u16>,
         /// The scenarios to run, in order.
-        #[arg(long, value_enum, num_args = 1.., default_values_t = [bench::Scenario::Furnish, bench::Scenario::Alerts])]
+        #[arg(long, value_enum, num_args = 1.., default_values_t = [
+            bench::Scenario::Furnish,
+            bench::Scenario::Mixed,
+            bench::Scenario::Inquiry,
+            bench::Scenario::Alerts,
+        ])]
         scenario: Vec<bench::Scenario>,
-        /// Transactions a second to offer in `furnish`.
-        #[arg(long, default_value_t = 2_000)]
-        rate: u64,
+        /// Transactions a second to offer in `furnish` and `mixed` (default 2,000; 1,000
+        /// with `--quick`).
+        #[arg(long)]
+        rate: Option<u64>,
         /// Adverse records a second in `alerts`.
         #[arg(long, default_value_t = 20)]
         alert_rate: u64,
@@ -84,10 +90,24 @@ enum Command {
         /// Seconds of load before measuring.
         #[arg(long, default_value_t = 5)]
         warmup: u64,
-        /// Subjects in the `furnish` population.
+        /// Subjects in the `furnish` and `mixed` populations.
         #[arg(long, default_value_t = 2_000)]
         subjects: usize,
-        /// A short run: 10 s per scenario after 3 s of warm-up, 1,000 tx/s, 500 subjects.
+        /// Subjects with 50 records each in `inquiry`.
+        #[arg(long, default_value_t = 100)]
+        inquiry_subjects: usize,
+        /// Readers assembling reports at once in `inquiry` (default: one a core).
+        #[arg(long)]
+        readers: Option<usize>,
+        /// Skip the centralised PostgreSQL bureau (run beside `furnish` and `mixed` when
+        /// PostgreSQL is installed).
+        #[arg(long)]
+        no_baseline: bool,
+        /// Draw the `mixed` run over time to this SVG file.
+        #[arg(long)]
+        chart: Option<PathBuf>,
+        /// A short run: 10 s per scenario after 3 s of warm-up, 500 subjects (20 in
+        /// `inquiry`).
         #[arg(long)]
         quick: bool,
         /// Print one JSON object instead of a table.
@@ -384,13 +404,23 @@ fn main() -> anyhow::Result<()> {
             duration,
             warmup,
             subjects,
+            inquiry_subjects,
+            readers,
+            no_baseline,
+            chart,
             quick,
             json,
         } => {
-            let (rate, duration, warmup, subjects) = if quick {
-                (1_000, 10, 3, 500)
+            let (rate, duration, warmup, subjects, inquiry_subjects) = if quick {
+                (rate.unwrap_or(1_000), 10, 3, 500, 20)
             } else {
-                (rate, duration, warmup, subjects)
+                (
+                    rate.unwrap_or(2_000),
+                    duration,
+                    warmup,
+                    subjects,
+                    inquiry_subjects,
+                )
             };
             // The bench's own devnet lives until the run ends, then stops and is removed.
             let (dir, base_port, _own) = match dir {
@@ -411,7 +441,13 @@ fn main() -> anyhow::Result<()> {
                     duration,
                     warmup,
                     subjects,
+                    inquiry_subjects,
+                    readers: readers.unwrap_or_else(|| {
+                        std::thread::available_parallelism().map_or(2, usize::from)
+                    }),
                     alert_rate,
+                    baseline: !no_baseline,
+                    chart,
                 },
                 &scenario,
             )?;

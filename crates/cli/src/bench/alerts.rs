@@ -8,12 +8,16 @@
 //! feed (`/v1/events?watcher=…`) is followed on its own validator. A record's latency runs
 //! from its intended send time to its alert's arrival.
 
-use super::{Options, Outcome, bank_accounts, banks, now_ms, percentile, register, tradeline};
+use super::{
+    Outcome, percentile,
+    world::{
+        Devnet, DevnetTarget, Target, accounts, in_thirty_days, new_subjects, now_ms, tradeline,
+    },
+};
 use anyhow::Context as _;
-use credence_client::{NodeClient, build};
-use credence_node::config::NetworkFile;
+use credence_client::build;
 use credence_types::{
-    InstitutionId, SubjectId, TimestampMs,
+    SubjectId,
     api::EventsQuery,
     metro2::AccountStatus,
     receipt::Event,
@@ -25,60 +29,62 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// Runs the scenario against the devnet in `options.dir`.
-pub fn run(
-    options: &Options,
-    network: &NetworkFile,
-    nodes: &[NodeClient],
-) -> anyhow::Result<Outcome> {
+/// Runs the scenario on `devnet`.
+pub fn run(devnet: &Devnet) -> anyhow::Result<Outcome> {
+    let options = &devnet.options;
+    let nodes = &devnet.nodes;
     anyhow::ensure!(
         nodes.len() >= 2,
         "the alerts scenario needs two validator banks"
     );
-    let chain = network.genesis.chain_id.clone();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let banks = banks(network, options)?;
-    let (lender_keys, lender) = &banks[1];
-    let lender = InstitutionId(u64::try_from(*lender)?);
-    let mut accounts = runtime.block_on(bank_accounts(&nodes[0], &banks, &chain))?;
+    let chain = devnet.chain();
+    let runtime = &devnet.runtime;
+    let lender = &devnet.banks[1];
+    let mut target = DevnetTarget::new(devnet);
+    let mut accounts = accounts(&mut target, &devnet.banks, chain)?;
     let count = usize::try_from(options.alert_rate * options.duration)?.max(1);
-    let mut population =
-        runtime.block_on(register(nodes, count, &chain, &network.genesis.audit_key))?;
-
-    eprintln!("{count} subjects let {lender} monitor them…");
-    let expires = TimestampMs(now_ms().0 + 30 * 86_400_000);
+    let (mut population, registrations) =
+        new_subjects(count, chain, &devnet.network.genesis.audit_key)?;
+    eprintln!(
+        "  registering {count} subjects who let {} monitor them…",
+        lender.id
+    );
+    target.apply(&registrations)?;
+    let expires = in_thirty_days();
     let mut consents = Vec::with_capacity(count);
-    for (id, report, account) in &mut population.subjects {
-        consents.push(account.sign(build::grant_consent(
-            id,
-            std::slice::from_ref(report),
+    for subject in &mut population {
+        consents.push(subject.consent(
             lender,
-            &lender_keys.encryption.public_key(),
             Purpose::AccountReview,
             InquiryKind::Soft,
             expires,
-        )?));
+        )?);
     }
-    runtime.block_on(super::submit_and_wait(nodes, &consents))?;
+    target.apply(&consents)?;
+    let lender = lender.id;
 
-    eprintln!("sealing and signing {count} adverse records…");
+    eprintln!("  sealing and signing {count} adverse records…");
     let today = now_ms().date();
     let mut load = Vec::with_capacity(count);
-    for (i, (id, report, _)) in population.subjects.iter().enumerate() {
+    for (i, subject) in population.iter().enumerate() {
         let account = format!("late-{i}");
         let mut line = tradeline(&account, 1, today)?;
         line.account_status = AccountStatus::PastDue30;
         line.first_delinquency = Some(Date(today.0.saturating_sub(35)));
         let reference = build::account_reference(&[7; 32], &account);
-        let payload = build::furnish(id, &report.public_key(), 0, reference, line, None)?;
-        load.push((*id, accounts[0].sign(payload)));
+        let payload = build::furnish(
+            &subject.id,
+            &subject.report.public_key(),
+            0,
+            reference,
+            line,
+            None,
+        )?;
+        load.push((subject.id, accounts[0].sign(payload)));
     }
 
     eprintln!(
-        "submitting {} adverse records a second for {}s…",
+        "  submitting {} adverse records a second for {}s…",
         options.alert_rate, options.duration
     );
     let (latencies, refused) = runtime.block_on(async {
@@ -157,5 +163,11 @@ pub fn run(
         bound_ratio: None,
         unfinished: count.saturating_sub(latencies.len()),
         refused,
+        audit: None,
+        usage: Vec::new(),
+        disk_bytes_per_tx: None,
+        limits: None,
+        baseline: Vec::new(),
+        timeline: Vec::new(),
     })
 }
