@@ -363,7 +363,7 @@ pub fn print(summary: &Summary) {
     }
     println!();
     println!(
-        "  Credence × = Credence tx/s ÷ the bureau's; per replica × = Credence tx/s × \
-         validators ÷ the bureau's"
+        "  Credence × = Credence tx/s ÷ the bureau's; per replica × = (Credence tx/s × \
+         validators) ÷ (the bureau's tx/s × its servers)"
     );
 }
