@@ -6,9 +6,10 @@
 //! finalising that digest, and (3) the state proof leads from the key and value to the
 //! header's state root. A node that lies about any of the three is caught.
 //!
-//! A header's certificate is checked once: [`Validators`] remembers the digests of the last
-//! headers it found finalised, so the many proofs of one report, all against the same
-//! header, cost one certificate check between them.
+//! A certificate is checked once: [`Validators`] remembers the last headers it found
+//! finalised with the certificate that showed it, so the many proofs of one report, all
+//! against the same header and certificate, cost one check between them. Any other
+//! certificate, even for a header already seen, is checked in full.
 
 use credence_node::{
     config::NetworkFile,
@@ -49,7 +50,7 @@ pub enum LightError {
     OtherKey,
 }
 
-/// Finalised header digests remembered, newest last.
+/// Finalised headers remembered (digest and the certificate that showed it), newest last.
 const REMEMBERED: usize = 64;
 
 /// The validators a light client trusts: those of genesis. Clones share what they have
@@ -57,7 +58,7 @@ const REMEMBERED: usize = 64;
 #[derive(Clone, Debug)]
 pub struct Validators {
     keys: Vec<PublicKey>,
-    finalised: Arc<Mutex<VecDeque<Digest>>>,
+    finalised: Arc<Mutex<VecDeque<(Digest, String)>>>,
 }
 
 impl PartialEq for Validators {
@@ -84,12 +85,12 @@ impl Validators {
 
     /// Checks that `certified` is a header finalised by a quorum of these validators.
     pub fn verify_header(&self, certified: &CertifiedHeader) -> Result<(), LightError> {
-        // The header must hash to the digest every time; only the certificate's check of
-        // that digest is remembered.
+        // The header must hash to the digest every time; only a certificate's check of that
+        // digest is remembered, and only for the same certificate.
         if certified.header.digest() != certified.digest {
             return Err(LightError::HeaderMismatch(certified.digest));
         }
-        if self.remembers(&certified.digest) {
+        if self.remembers(certified) {
             return Ok(());
         }
         let certificate = hex::decode(&certified.certificate)
@@ -102,15 +103,18 @@ impl Validators {
         if finalised.len() == REMEMBERED {
             finalised.pop_front();
         }
-        finalised.push_back(certified.digest);
+        finalised.push_back((certified.digest, certified.certificate.clone()));
         Ok(())
     }
 
-    fn remembers(&self, digest: &Digest) -> bool {
+    fn remembers(&self, certified: &CertifiedHeader) -> bool {
         self.finalised
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .contains(digest)
+            .iter()
+            .any(|(digest, certificate)| {
+                *digest == certified.digest && *certificate == certified.certificate
+            })
     }
 
     /// Checks `proof` for the entry under `key`; returns the proven value (`None` for a
