@@ -51,6 +51,11 @@ use std::{
 /// Most times one transaction is retried after a deadlock or serialization failure.
 const RETRIES_MAX: u32 = 100;
 
+/// Whether Debian's PostgreSQL server is installed: what [`Bureau::start`] needs.
+pub fn installed() -> bool {
+    server::binaries().is_ok()
+}
+
 /// A running bureau: its PostgreSQL servers and a connection for setup. Dropping it stops
 /// the servers (`pg_ctl stop -m fast`); their data directories stay under `dir`.
 pub struct Bureau {

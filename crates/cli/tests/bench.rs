@@ -76,12 +76,7 @@ fn a_small_bench_measures_every_workload_it_names() {
     let svg = std::fs::read_to_string(chart.path()).unwrap();
     assert!(svg.contains("<svg") && svg.contains("polyline"));
 
-    let postgres_installed = std::fs::read_dir("/usr/lib/postgresql").is_ok_and(|versions| {
-        versions
-            .flatten()
-            .any(|v| v.path().join("bin/initdb").exists())
-    });
-    if postgres_installed {
+    if credence_bureau::installed() {
         let baseline = mixed["baseline"].as_array().unwrap();
         assert_eq!(baseline.len(), 2, "single and replicated: {baseline:?}");
         assert_eq!(baseline[0]["servers"], 1);

@@ -11,11 +11,11 @@
 use super::{
     Outcome, percentile,
     world::{
-        Devnet, DevnetTarget, Target, accounts, in_thirty_days, new_subjects, now_ms, tradeline,
+        Devnet, DevnetTarget, Target, accounts, furnish, in_thirty_days, now_ms, register,
+        tradeline,
     },
 };
 use anyhow::Context as _;
-use credence_client::build;
 use credence_types::{
     SubjectId,
     api::EventsQuery,
@@ -43,13 +43,11 @@ pub fn run(devnet: &Devnet) -> anyhow::Result<Outcome> {
     let mut target = DevnetTarget::new(devnet);
     let mut accounts = accounts(&mut target, &devnet.banks, chain)?;
     let count = usize::try_from(options.alert_rate * options.duration)?.max(1);
-    let (mut population, registrations) =
-        new_subjects(count, chain, &devnet.network.genesis.audit_key)?;
     eprintln!(
         "  registering {count} subjects who let {} monitor them…",
         lender.id
     );
-    target.apply(&registrations)?;
+    let mut population = register(&mut target, devnet, count)?;
     let expires = in_thirty_days();
     let mut consents = Vec::with_capacity(count);
     for subject in &mut population {
@@ -71,16 +69,7 @@ pub fn run(devnet: &Devnet) -> anyhow::Result<Outcome> {
         let mut line = tradeline(&account, 1, today)?;
         line.account_status = AccountStatus::PastDue30;
         line.first_delinquency = Some(Date(today.0.saturating_sub(35)));
-        let reference = build::account_reference(&[7; 32], &account);
-        let payload = build::furnish(
-            &subject.id,
-            &subject.report.public_key(),
-            0,
-            reference,
-            line,
-            None,
-        )?;
-        load.push((subject.id, accounts[0].sign(payload)));
+        load.push((subject.id, furnish(&mut accounts[0], 0, subject, line)?));
     }
 
     eprintln!(

@@ -44,15 +44,6 @@ const CONNECTIONS: usize = 32;
 /// ephemeral range.
 const PORT: u16 = 25_432;
 
-/// Whether Debian's PostgreSQL server is installed.
-fn installed() -> bool {
-    std::fs::read_dir("/usr/lib/postgresql").is_ok_and(|versions| {
-        versions
-            .flatten()
-            .any(|version| version.path().join("bin/initdb").exists())
-    })
-}
-
 /// The bureau as a [`Target`].
 struct BureauTarget<'a>(&'a mut Bureau);
 
@@ -79,13 +70,13 @@ pub fn compare(
     outcome: &Outcome,
     prepare: Prepare,
 ) -> anyhow::Result<Vec<Comparison>> {
-    if !installed() {
+    if !credence_bureau::installed() {
         eprintln!("  PostgreSQL is not installed (apt-get install postgresql): no bureau baseline");
         return Ok(Vec::new());
     }
     let options = &devnet.options;
     let validators = devnet.nodes.len();
-    let count = usize::try_from(options.rate * (options.warmup + options.duration))?;
+    let count = options.load_size()?;
     let warmup = options.warmup as f64 / (options.warmup + options.duration) as f64;
     let mut rows = Vec::with_capacity(2);
     for standbys in [0, validators.saturating_sub(1)] {

@@ -3,7 +3,7 @@
 //! reports an account of every subject), with a consent to a bank for every twentieth
 //! transaction, granted by the subjects in turn.
 
-use super::world::{self, Devnet, Target, accounts, new_subjects, now_ms};
+use super::world::{self, Devnet, Target, accounts, now_ms, register, tradeline};
 use credence_types::{
     SignedTransaction,
     transaction::{InquiryKind, Purpose},
@@ -16,15 +16,9 @@ pub fn prepare(
     devnet: &Devnet,
     count: usize,
 ) -> anyhow::Result<Vec<SignedTransaction>> {
-    let chain = devnet.chain();
-    let (mut subjects, registrations) = new_subjects(
-        devnet.options.subjects,
-        chain,
-        &devnet.network.genesis.audit_key,
-    )?;
-    eprintln!("  registering {} subjects…", subjects.len());
-    target.apply(&registrations)?;
-    let mut banks = accounts(target, &devnet.banks, chain)?;
+    eprintln!("  registering {} subjects…", devnet.options.subjects);
+    let mut subjects = register(target, devnet, devnet.options.subjects)?;
+    let mut banks = accounts(target, &devnet.banks, devnet.chain())?;
 
     eprintln!("  signing {count} transactions…");
     let today = now_ms().date();
@@ -54,9 +48,7 @@ pub fn prepare(
                 &mut banks[bank],
                 bank,
                 &subjects[index],
-                &account,
-                month,
-                today,
+                tradeline(&account, month, today)?,
             )?);
         }
     }

@@ -9,7 +9,7 @@
 
 use super::{
     Outcome, percentile, usage,
-    world::{self, Devnet, DevnetTarget, Target, accounts, new_subjects, now_ms},
+    world::{self, Devnet, DevnetTarget, Target, accounts, now_ms, register, tradeline},
 };
 use anyhow::{Context as _, ensure};
 use credence_client::{light::Validators, report};
@@ -25,20 +25,22 @@ use std::{
 /// Records on each subject's file.
 pub const RECORDS: usize = 50;
 
-/// Runs the scenario on `devnet`, with `subjects` subjects on file.
-pub fn run(devnet: &Devnet, subjects: usize, readers: usize) -> anyhow::Result<Outcome> {
-    let readers = readers.max(1);
+/// Runs the scenario on `devnet`, with `--inquiry-subjects` subjects on file and
+/// `--readers` readers.
+pub fn run(devnet: &Devnet) -> anyhow::Result<Outcome> {
+    let (subjects, readers) = (
+        devnet.options.inquiry_subjects,
+        devnet.options.readers.max(1),
+    );
     let chain = devnet.chain().clone();
     let mut target = DevnetTarget::new(devnet);
     let lending = 1 % devnet.banks.len();
     let lender = devnet.banks[lending].clone();
-    let (mut population, registrations) =
-        new_subjects(subjects, &chain, &devnet.network.genesis.audit_key)?;
     eprintln!(
         "  {subjects} subjects with {RECORDS} records each consent to {}…",
         lender.id
     );
-    target.apply(&registrations)?;
+    let mut population = register(&mut target, devnet, subjects)?;
     let expires = world::in_thirty_days();
     let mut consents = Vec::with_capacity(subjects);
     for subject in &mut population {
@@ -65,9 +67,7 @@ pub fn run(devnet: &Devnet, subjects: usize, readers: usize) -> anyhow::Result<O
                 &mut banks[bank],
                 bank,
                 subject,
-                &account,
-                1,
-                today,
+                tradeline(&account, 1, today)?,
             )?);
         }
     }

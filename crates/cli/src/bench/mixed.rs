@@ -8,7 +8,7 @@
 //! and read back from the target, so the load signs before the clock starts and still
 //! applies on the devnet and the bureau alike.
 
-use super::world::{self, Devnet, Target, accounts, digest_of, new_subjects, now_ms};
+use super::world::{self, Devnet, Target, accounts, digest_of, now_ms, register, tradeline};
 use anyhow::Context as _;
 use credence_types::{
     AssetClassId, AssetId, ConsentId, CurrencyId, LoanId, Payload, SignedTransaction, SubjectId,
@@ -39,13 +39,11 @@ pub fn prepare(
 ) -> anyhow::Result<Vec<SignedTransaction>> {
     let chain = devnet.chain();
     let population = devnet.options.subjects.max(8);
-    let (mut subjects, registrations) =
-        new_subjects(population, chain, &devnet.network.genesis.audit_key)?;
+    eprintln!("  setting up a lending market for {population} subjects…");
+    let mut subjects = register(target, devnet, population)?;
     let quarter = population / 4;
     let (repaying, accepting) = (0..quarter, quarter..2 * quarter);
     let trading = 2 * quarter..population;
-    eprintln!("  setting up a lending market for {population} subjects…");
-    target.apply(&registrations)?;
 
     let mut banks = accounts(target, &devnet.banks, chain)?;
     let lending = 1 % banks.len();
@@ -146,9 +144,7 @@ pub fn prepare(
                     &mut banks[bank],
                     bank,
                     &subjects[index],
-                    &account,
-                    month,
-                    today,
+                    tradeline(&account, month, today)?,
                 )?
             }
             12 => {

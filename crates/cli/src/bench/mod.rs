@@ -27,6 +27,7 @@ pub mod open_loop;
 pub mod usage;
 pub mod world;
 
+use anyhow::Context as _;
 use limits::Limits;
 use std::path::PathBuf;
 use world::{Devnet, Target};
@@ -47,6 +48,16 @@ pub enum Scenario {
 }
 
 impl Scenario {
+    /// How the throughput scenarios' workload is prepared on a target (the devnet, then the
+    /// bureau); `None` for the others.
+    fn workload(self) -> Option<Prepare> {
+        match self {
+            Self::Furnish => Some(furnish::prepare),
+            Self::Mixed => Some(mixed::prepare),
+            Self::Inquiry | Self::Alerts => None,
+        }
+    }
+
     /// Its name on the command line and in the table.
     pub fn name(self) -> &'static str {
         match self {
@@ -83,6 +94,13 @@ pub struct Options {
     pub baseline: bool,
     /// Where to draw the `mixed` run's chart (SVG), if anywhere.
     pub chart: Option<PathBuf>,
+}
+
+impl Options {
+    /// Transactions in a throughput scenario's load: warm-up and measured window at `rate`.
+    pub fn load_size(&self) -> anyhow::Result<usize> {
+        Ok(usize::try_from(self.rate * (self.warmup + self.duration))?)
+    }
 }
 
 /// What one scenario measured.
@@ -143,21 +161,12 @@ pub fn run(options: &Options, scenarios: &[Scenario]) -> anyhow::Result<Summary>
         eprintln!("{}:", scenario.name());
         let limits = limits::measure(&options.dir, validators)?;
         let mut outcome = match scenario {
-            Scenario::Furnish => throughput(&devnet, *scenario, &limits, furnish::prepare)?,
-            Scenario::Mixed => throughput(&devnet, *scenario, &limits, mixed::prepare)?,
-            Scenario::Inquiry => inquiry::run(&devnet, options.inquiry_subjects, options.readers)?,
+            Scenario::Furnish | Scenario::Mixed => throughput(&devnet, *scenario, &limits)?,
+            Scenario::Inquiry => inquiry::run(&devnet)?,
             Scenario::Alerts => alerts::run(&devnet)?,
         };
-        if options.baseline {
-            match scenario {
-                Scenario::Furnish => {
-                    outcome.baseline = baseline::compare(&devnet, &outcome, furnish::prepare)?;
-                }
-                Scenario::Mixed => {
-                    outcome.baseline = baseline::compare(&devnet, &outcome, mixed::prepare)?;
-                }
-                Scenario::Inquiry | Scenario::Alerts => {}
-            }
+        if let (true, Some(prepare)) = (options.baseline, scenario.workload()) {
+            outcome.baseline = baseline::compare(&devnet, &outcome, prepare)?;
         }
         if let (Scenario::Mixed, Some(path)) = (scenario, &options.chart) {
             chart::draw(path, &outcome)?;
@@ -178,14 +187,10 @@ pub type Prepare =
 
 /// Runs a throughput scenario: prepares `rate × (warm-up + duration)` transactions, offers
 /// them open-loop, and measures.
-fn throughput(
-    devnet: &Devnet,
-    scenario: Scenario,
-    limits: &Limits,
-    prepare: Prepare,
-) -> anyhow::Result<Outcome> {
+fn throughput(devnet: &Devnet, scenario: Scenario, limits: &Limits) -> anyhow::Result<Outcome> {
+    let prepare = scenario.workload().context("not a throughput scenario")?;
     let options = devnet.options.clone();
-    let count = usize::try_from(options.rate * (options.warmup + options.duration))?;
+    let count = options.load_size()?;
     let load = prepare(&mut world::DevnetTarget::new(devnet), devnet, count)?;
     eprintln!(
         "  offering {} tx/s for {}s warm-up + {}s measured…",

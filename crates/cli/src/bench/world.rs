@@ -229,27 +229,32 @@ impl Subject {
     }
 }
 
-/// `count` fresh subjects and their registrations.
-pub fn new_subjects(
+/// Registers `count` fresh subjects on `target` (untimed) and returns them.
+pub fn register(
+    target: &mut dyn Target,
+    devnet: &Devnet,
     count: usize,
-    chain: &ChainId,
-    audit_key: &credence_types::EncryptionKey,
-) -> anyhow::Result<(Vec<Subject>, Vec<SignedTransaction>)> {
+) -> anyhow::Result<Vec<Subject>> {
     let mut subjects = Vec::with_capacity(count);
     let mut registrations = Vec::with_capacity(count);
     for _ in 0..count {
         let key = SigningKey::generate();
         let id = SubjectId::from_key(&key.public_key());
         let report = EncryptionSecret::generate();
-        let mut account = Account::new(key, chain.clone(), 0);
-        registrations.push(account.sign(build::register_subject(&id, &report, audit_key)?));
+        let mut account = Account::new(key, devnet.chain().clone(), 0);
+        registrations.push(account.sign(build::register_subject(
+            &id,
+            &report,
+            &devnet.network.genesis.audit_key,
+        )?));
         subjects.push(Subject {
             id,
             report,
             account,
         });
     }
-    Ok((subjects, registrations))
+    target.apply(&registrations)?;
+    Ok(subjects)
 }
 
 /// An account for each of `members` on `target`, its nonce continuing from what it holds.
@@ -303,23 +308,24 @@ pub fn tradeline(account: &str, month: u64, as_of: Date) -> anyhow::Result<Trade
     })
 }
 
-/// A furnishing of `subject`'s account `account` by the bank at `bank` (its salt differs per
-/// bank), `month` months in.
+/// `line` furnished about `subject` by the bank at `bank_index` (its salt differs per bank),
+/// sealed to the subject's report key.
 pub fn furnish(
     bank: &mut Account,
     bank_index: usize,
     subject: &Subject,
-    account: &str,
-    month: u64,
-    today: Date,
+    line: Tradeline,
 ) -> anyhow::Result<SignedTransaction> {
-    let reference = build::account_reference(&[u8::try_from(bank_index)?; 32], account);
+    let reference = build::account_reference(
+        &[u8::try_from(bank_index)?; 32],
+        line.account_number.as_str(),
+    );
     Ok(bank.sign(build::furnish(
         &subject.id,
         &subject.report.public_key(),
         0,
         reference,
-        tradeline(account, month, today)?,
+        line,
         None,
     )?))
 }
