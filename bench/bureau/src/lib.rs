@@ -317,13 +317,15 @@ fn warmup_end(len: usize, warmup: f64) -> usize {
     ((len as f64) * warmup).floor() as usize
 }
 
-/// The `p`th percentile (nearest rank) of sorted values.
-#[allow(clippy::cast_possible_truncation)] // `p` is in [0, 1], so the rank is an index.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+/// The `p`th percentile (`p` in 0–100) of sorted samples, by nearest rank (rounded up);
+/// NaN when there are none, so that no figure reads as zero latency. Both sides of the
+/// benchmark's comparison use this one.
+#[allow(clippy::cast_possible_truncation)] // `p` is in [0, 100], so the rank is an index.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
-        return 0.0;
+        return f64::NAN;
     }
-    let rank = ((sorted.len() as f64) * p).ceil() as usize;
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
@@ -625,8 +627,8 @@ fn summarise(
         } else {
             0.0
         },
-        latency_ms_p50: percentile(&latencies_ms, 0.50),
-        latency_ms_p99: percentile(&latencies_ms, 0.99),
+        latency_ms_p50: percentile(&latencies_ms, 50.0),
+        latency_ms_p99: percentile(&latencies_ms, 99.0),
         applied,
         rejected,
         retries,

@@ -2,13 +2,15 @@
 //! processes on 127.0.0.1, with their data under one directory. Runs until Ctrl-C or SIGTERM,
 //! then stops its nodes cleanly; started again, it resumes from their data.
 
-use crate::layout::{self, Plan};
 use anyhow::Context as _;
-use nix::{sys::signal, unistd::Pid};
+use credence_devnet::{
+    Validator,
+    layout::{self, Plan},
+    processes,
+};
 use std::{
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 /// Options of `credence devnet`.
@@ -24,12 +26,6 @@ pub struct Options {
     pub fresh: bool,
 }
 
-struct Running {
-    index: usize,
-    child: Child,
-    log: PathBuf,
-}
-
 /// Runs the devnet until told to stop.
 pub fn run(options: &Options) -> anyhow::Result<()> {
     if options.fresh && options.dir.exists() {
@@ -37,7 +33,7 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
             .with_context(|| format!("removing {}", options.dir.display()))?;
     }
     let validators = if options.dir.join("network.json").exists() {
-        let existing = layout::validators_in(&options.dir)?;
+        let existing = layout::network_file(&options.dir)?.validators.len();
         if existing != options.validators {
             println!(
                 "{} holds a {existing}-validator network; resuming it (use --fresh to start over)",
@@ -57,41 +53,21 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
     };
 
     let binary = std::env::current_exe().context("locating the credence binary")?;
-    let mut nodes = Vec::new();
-    for index in 0..validators {
-        nodes.push(start_node(&binary, &options.dir, index)?);
-    }
+    let mut nodes = (0..validators)
+        .map(|index| Validator::start(&binary, &options.dir, index, "node.log"))
+        .collect::<Result<Vec<_>, _>>()?;
     print_table(&options.dir, options.base_port, &nodes)?;
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let exited = runtime.block_on(watch(&mut nodes));
-    stop(&mut nodes);
+    eprintln!("stopping {} validators", nodes.len());
+    processes::stop(&mut nodes);
     exited
 }
 
-fn start_node(binary: &Path, dir: &Path, index: usize) -> anyhow::Result<Running> {
-    let config = layout::node_config_path(dir, index);
-    let log = config.with_file_name("node.log");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log)
-        .with_context(|| format!("opening {}", log.display()))?;
-    let child = Command::new(binary)
-        .arg("node")
-        .arg("--config")
-        .arg(&config)
-        .stdin(Stdio::null())
-        .stdout(file.try_clone()?)
-        .stderr(file)
-        .spawn()
-        .with_context(|| format!("starting validator {index}"))?;
-    Ok(Running { index, child, log })
-}
-
-fn print_table(dir: &Path, base_port: u16, nodes: &[Running]) -> anyhow::Result<()> {
+fn print_table(dir: &Path, base_port: u16, nodes: &[Validator]) -> anyhow::Result<()> {
     println!(
         "Credence devnet: {} validators, data in {}",
         nodes.len(),
@@ -103,14 +79,14 @@ fn print_table(dir: &Path, base_port: u16, nodes: &[Running]) -> anyhow::Result<
         "node", "member", "api", "pid"
     );
     for node in nodes {
-        let api = layout::api_address(base_port, node.index)?;
+        let api = layout::api_address(base_port, node.index())?;
         println!(
             "  {:<6} {:<10} {:<24} {:<8} {}",
-            node.index,
-            layout::validator_name(node.index),
+            node.index(),
+            layout::validator_name(node.index()),
             format!("http://{api}"),
-            node.child.id(),
-            node.log.display()
+            node.pid().unwrap_or_default(),
+            node.log().display()
         );
     }
     println!();
@@ -129,7 +105,7 @@ fn print_table(dir: &Path, base_port: u16, nodes: &[Running]) -> anyhow::Result<
 
 /// Waits for Ctrl-C or SIGTERM (a clean stop), or for a node to exit on its own (reported,
 /// the others keep running).
-async fn watch(nodes: &mut [Running]) -> anyhow::Result<()> {
+async fn watch(nodes: &mut [Validator]) -> anyhow::Result<()> {
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut poll = tokio::time::interval(Duration::from_millis(500));
     let mut reported = vec![false; nodes.len()];
@@ -139,11 +115,11 @@ async fn watch(nodes: &mut [Running]) -> anyhow::Result<()> {
             _ = terminate.recv() => return Ok(()),
             _ = poll.tick() => {
                 for (node, reported) in nodes.iter_mut().zip(reported.iter_mut()) {
-                    if !*reported && let Ok(Some(status)) = node.child.try_wait() {
+                    if !*reported && let Some(status) = node.exited() {
                         eprintln!(
                             "validator {} exited ({status}); see {}",
-                            node.index,
-                            node.log.display()
+                            node.index(),
+                            node.log().display()
                         );
                         *reported = true;
                     }
@@ -151,90 +127,6 @@ async fn watch(nodes: &mut [Running]) -> anyhow::Result<()> {
                 if reported.iter().all(|r| *r) {
                     anyhow::bail!("every validator has exited");
                 }
-            }
-        }
-    }
-}
-
-/// A fresh devnet a command starts for itself (the benchmark's), stopped and removed when
-/// dropped.
-pub struct Local {
-    dir: PathBuf,
-    nodes: Vec<Running>,
-}
-
-impl Local {
-    /// Writes a new network of `validators` in `dir` (replacing what is there), starts its
-    /// nodes, and waits until the first has finalised a block.
-    pub fn start(dir: &Path, validators: usize, base_port: u16) -> anyhow::Result<Self> {
-        if dir.exists() {
-            std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
-        }
-        layout::write(&Plan {
-            dir: dir.to_path_buf(),
-            validators,
-            chain_id: "credence-bench".to_string(),
-            base_port,
-            genesis_time: layout::now()?,
-        })?;
-        let binary = std::env::current_exe().context("locating the credence binary")?;
-        let mut local = Self {
-            dir: dir.to_path_buf(),
-            nodes: Vec::with_capacity(validators),
-        };
-        for index in 0..validators {
-            local.nodes.push(start_node(&binary, dir, index)?);
-        }
-        let node = credence_client::NodeClient::new(&format!(
-            "http://{}",
-            layout::api_address(base_port, 0)?
-        ));
-        eprintln!("started {validators} validators in {}", dir.display());
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        runtime.block_on(async {
-            let deadline = Instant::now() + Duration::from_secs(60);
-            while !node.status().await.is_ok_and(|s| s.height.0 >= 1) {
-                anyhow::ensure!(
-                    Instant::now() < deadline,
-                    "the devnet finalised no block in 60 s"
-                );
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            anyhow::Ok(())
-        })?;
-        Ok(local)
-    }
-}
-
-impl Drop for Local {
-    fn drop(&mut self) {
-        stop(&mut self.nodes);
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// Asks every node to stop (SIGTERM), waits for them, and kills any that hang.
-fn stop(nodes: &mut [Running]) {
-    eprintln!("stopping {} validators", nodes.len());
-    for node in nodes.iter() {
-        if let Ok(pid) = i32::try_from(node.child.id()) {
-            let _ = signal::kill(Pid::from_raw(pid), signal::Signal::SIGTERM);
-        }
-    }
-    let deadline = Instant::now() + Duration::from_secs(15);
-    for node in nodes.iter_mut() {
-        loop {
-            match node.child.try_wait() {
-                Ok(Some(_)) | Err(_) => break,
-                Ok(None) if Instant::now() >= deadline => {
-                    eprintln!("validator {} did not stop; killing it", node.index);
-                    let _ = node.child.kill();
-                    let _ = node.child.wait();
-                    break;
-                }
-                Ok(None) => std::thread::sleep(Duration::from_millis(50)),
             }
         }
     }

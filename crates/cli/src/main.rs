@@ -1,14 +1,14 @@
-//! `credence`: the command line of a Credence member. Thin glue over the library crates.
+//! `credence`: the command line of a Credence member. Thin glue over the library crates:
+//! parse, dispatch to them, print.
 
-mod bench;
-mod console;
+mod commands;
 mod devnet;
-mod layout;
-mod member;
+mod output;
 mod table;
 
 use clap::{Args, Parser, Subcommand};
 use credence_crypto::KeyFile;
+use credence_devnet::layout;
 use credence_types::{
     ConsentId, InstitutionId, LoanId, SubjectId,
     transaction::{InquiryKind, Purpose},
@@ -52,67 +52,6 @@ enum Command {
         /// The node's configuration file (TOML).
         #[arg(long)]
         config: PathBuf,
-    },
-    /// Run the benchmark scenarios on a devnet of its own (or a running one, with `--dir`)
-    /// and print them beside this machine's limits, measured in the same run.
-    ///
-    /// Example: `credence bench --quick` (under 3 minutes), or `credence bench --scenario
-    /// furnish --rate 4000 --dir devnet` against a running `credence devnet`.
-    Bench {
-        /// A running devnet's directory; without it, the bench starts (and afterwards
-        /// removes) a devnet of its own.
-        #[arg(long)]
-        dir: Option<PathBuf>,
-        /// Validators of the bench's own devnet.
-        #[arg(long, default_value_t = 4)]
-        validators: usize,
-        /// API port of validator 0 (default: 8080 with `--dir`, else 18080).
-        #[arg(long)]
-        base_port: Option<u16>,
-        /// The scenarios to run, in order.
-        #[arg(long, value_enum, num_args = 1.., default_values_t = [
-            bench::Scenario::Furnish,
-            bench::Scenario::Mixed,
-            bench::Scenario::Inquiry,
-            bench::Scenario::Alerts,
-        ])]
-        scenario: Vec<bench::Scenario>,
-        /// Transactions a second to offer in `furnish` and `mixed` (default 2,000; 1,000
-        /// with `--quick`).
-        #[arg(long)]
-        rate: Option<u64>,
-        /// Adverse records a second in `alerts`.
-        #[arg(long, default_value_t = 20)]
-        alert_rate: u64,
-        /// Seconds each scenario is measured.
-        #[arg(long, default_value_t = 30)]
-        duration: u64,
-        /// Seconds of load before measuring.
-        #[arg(long, default_value_t = 5)]
-        warmup: u64,
-        /// Subjects in the `furnish` and `mixed` populations.
-        #[arg(long, default_value_t = 2_000)]
-        subjects: usize,
-        /// Subjects with 50 records each in `inquiry`.
-        #[arg(long, default_value_t = 100)]
-        inquiry_subjects: usize,
-        /// Readers assembling reports at once in `inquiry` (default: one a core).
-        #[arg(long)]
-        readers: Option<usize>,
-        /// Skip the centralised PostgreSQL bureau (run beside `furnish` and `mixed` when
-        /// PostgreSQL is installed).
-        #[arg(long)]
-        no_baseline: bool,
-        /// Draw the `mixed` run over time to this SVG file.
-        #[arg(long)]
-        chart: Option<PathBuf>,
-        /// A short run: 10 s per scenario after 3 s of warm-up, 500 subjects (20 in
-        /// `inquiry`).
-        #[arg(long)]
-        quick: bool,
-        /// Print one JSON object instead of a table.
-        #[arg(long)]
-        json: bool,
     },
     /// Manage keys.
     #[command(subcommand)]
@@ -331,6 +270,13 @@ fn client<T>(work: impl std::future::Future<Output = anyhow::Result<T>>) -> anyh
         .block_on(work)
 }
 
+impl Connect {
+    /// A session with the node, trusting the network file.
+    fn session(&self) -> anyhow::Result<credence_client::Session> {
+        Ok(credence_client::Session::open(&self.node, &self.network)?)
+    }
+}
+
 #[derive(Subcommand)]
 enum KeysCommand {
     /// Generate a signing key and an encryption key into a new file (mode 0600).
@@ -366,22 +312,7 @@ enum GenesisCommand {
 }
 
 fn main() -> anyhow::Result<()> {
-    use std::io::IsTerminal as _;
-    // The engine's crates are chatty at `info`; Credence's own lines are what an operator
-    // reads. RUST_LOG overrides.
-    let default = "info,commonware_consensus=warn,commonware_p2p=warn,commonware_storage=warn,\
-                   commonware_broadcast=warn,commonware_resolver=warn,commonware_runtime=warn,\
-                   commonware_stream=warn";
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default)),
-        )
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .compact()
-        .init();
+    credence_node::run::init_logging();
     match Cli::parse().command {
         Command::Devnet {
             validators,
@@ -394,78 +325,16 @@ fn main() -> anyhow::Result<()> {
             base_port,
             fresh,
         }),
-        Command::Bench {
-            dir,
-            validators,
-            base_port,
-            scenario,
-            rate,
-            alert_rate,
-            duration,
-            warmup,
-            subjects,
-            inquiry_subjects,
-            readers,
-            no_baseline,
-            chart,
-            quick,
-            json,
-        } => {
-            let (rate, duration, warmup, subjects, inquiry_subjects) = if quick {
-                (rate.unwrap_or(1_000), 10, 3, 500, 20)
-            } else {
-                (
-                    rate.unwrap_or(2_000),
-                    duration,
-                    warmup,
-                    subjects,
-                    inquiry_subjects,
-                )
-            };
-            // The bench's own devnet lives until the run ends, then stops and is removed.
-            let (dir, base_port, _own) = match dir {
-                Some(dir) => (dir, base_port.unwrap_or(8080), None),
-                None => {
-                    let dir =
-                        std::env::temp_dir().join(format!("credence-bench-{}", std::process::id()));
-                    let base_port = base_port.unwrap_or(18_080);
-                    let own = devnet::Local::start(&dir, validators, base_port)?;
-                    (dir, base_port, Some(own))
-                }
-            };
-            let summary = bench::run(
-                &bench::Options {
-                    dir,
-                    base_port,
-                    rate,
-                    duration,
-                    warmup,
-                    subjects,
-                    inquiry_subjects,
-                    readers: readers.unwrap_or_else(|| {
-                        std::thread::available_parallelism().map_or(2, usize::from)
-                    }),
-                    alert_rate,
-                    baseline: !no_baseline,
-                    chart,
-                },
-                &scenario,
-            )?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&summary)?);
-            } else {
-                bench::print(&summary);
-            }
-            Ok(())
-        }
         Command::Subject(SubjectCommand::Register { connect, key }) => client(async {
-            let target = member::Target::new(&connect.node, &connect.network)?;
-            member::register(&target, &member::key(&key)?).await?;
+            let (id, done) = commands::wait(connect.session()?.register(&key_file(&key)?)).await?;
+            output::finalised(&done);
+            println!("{id}");
             Ok(())
         }),
         Command::Subject(SubjectCommand::RotateKey { connect, key }) => client(async {
-            let target = member::Target::new(&connect.node, &connect.network)?;
-            member::rotate(&target, &member::key(&key)?).await
+            let done = commands::wait(connect.session()?.rotate(&key_file(&key)?)).await?;
+            output::finalised(&done);
+            Ok(())
         }),
         Command::Consent(ConsentCommand::Grant {
             connect,
@@ -475,8 +344,12 @@ fn main() -> anyhow::Result<()> {
             kind,
             days,
         }) => client(async {
-            let target = member::Target::new(&connect.node, &connect.network)?;
-            member::grant(&target, &member::key(&key)?, lender, purpose, kind, days).await?;
+            let session = connect.session()?;
+            let (consent, done) =
+                commands::wait(session.grant(&key_file(&key)?, lender, purpose, kind, days))
+                    .await?;
+            output::finalised(&done);
+            println!("{consent}");
             Ok(())
         }),
         Command::Consent(ConsentCommand::Revoke {
@@ -484,8 +357,9 @@ fn main() -> anyhow::Result<()> {
             key,
             consent,
         }) => client(async {
-            let target = member::Target::new(&connect.node, &connect.network)?;
-            member::revoke(&target, &member::key(&key)?, consent).await
+            let done = commands::wait(connect.session()?.revoke(&key_file(&key)?, consent)).await?;
+            output::finalised(&done);
+            Ok(())
         }),
         Command::Furnish {
             connect,
@@ -493,8 +367,12 @@ fn main() -> anyhow::Result<()> {
             subject,
             file,
         } => client(async {
-            let target = member::Target::new(&connect.node, &connect.network)?;
-            member::furnish(&target, &member::key(&key)?, &subject, &file).await
+            let tradeline = commands::read_json(&file, "a Metro 2 tradeline")?;
+            let session = connect.session()?;
+            let done =
+                commands::wait(session.furnish(&key_file(&key)?, &subject, tradeline)).await?;
+            output::finalised(&done);
+            Ok(())
         }),
         Command::Report {
             connect,
@@ -502,22 +380,31 @@ fn main() -> anyhow::Result<()> {
             subject,
             json,
         } => client(async {
-            let target = member::Target::new(&connect.node, &connect.network)?;
-            member::report(&target, &member::key(&key)?, &subject, json).await?;
+            let report =
+                commands::wait(connect.session()?.report(&key_file(&key)?, &subject)).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                use std::io::IsTerminal as _;
+                print!(
+                    "{}",
+                    table::report(&report, std::io::stdout().is_terminal())
+                );
+            }
             Ok(())
         }),
         Command::Submit { connect, key, file } => client(async {
-            let target = member::Target::new(&connect.node, &connect.network)?;
-            member::submit(&target, &member::key(&key)?, &file).await
+            let payload = commands::read_json(&file, "a transaction payload")?;
+            let done =
+                commands::wait(connect.session()?.transact(&key_file(&key)?, payload)).await?;
+            output::finalised(&done);
+            Ok(())
         }),
         Command::Show {
             connect,
             path,
             prove,
-        } => client(async {
-            let target = member::Target::new(&connect.node, &connect.network)?;
-            member::show(&target, &path, prove).await
-        }),
+        } => client(async { commands::show(&connect.session()?, &path, prove).await }),
         Command::Events(EventsCommand::Follow {
             connect,
             kinds,
@@ -525,7 +412,6 @@ fn main() -> anyhow::Result<()> {
             from,
             watcher,
         }) => client(async {
-            let target = member::Target::new(&connect.node, &connect.network)?;
             let query = credence_types::api::EventsQuery {
                 after: None,
                 from: from.map(credence_types::Height),
@@ -533,7 +419,7 @@ fn main() -> anyhow::Result<()> {
                 subject,
                 watcher,
             };
-            member::follow(&target, query).await
+            commands::follow(&connect.session()?, query).await
         }),
         Command::Loan(LoanCommand::Repay {
             connect,
@@ -541,12 +427,20 @@ fn main() -> anyhow::Result<()> {
             loan,
             amount,
         }) => client(async {
-            let target = member::Target::new(&connect.node, &connect.network)?;
-            member::repay(&target, &member::key(&key)?, loan, amount).await
+            let session = connect.session()?;
+            let (paid, done) = commands::wait(session.repay(
+                &key_file(&key)?,
+                loan,
+                amount.map(credence_types::money::Amount),
+            ))
+            .await?;
+            output::say(&format!("repaid {paid} (minor units) on {loan}"));
+            output::finalised(&done);
+            Ok(())
         }),
         Command::Node { config } => {
             let config = credence_node::config::NodeConfig::load(&config)?;
-            let console = console::Console::for_node(&config)?.router();
+            let console = credence_console::Console::for_node(&config)?.router();
             credence_node::run::run(config, console)?;
             Ok(())
         }
@@ -581,4 +475,10 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Reads a key file, naming it if it cannot.
+fn key_file(path: &std::path::Path) -> anyhow::Result<KeyFile> {
+    use anyhow::Context as _;
+    KeyFile::read(path).with_context(|| format!("reading the key file {}", path.display()))
 }

@@ -85,7 +85,7 @@ async fn a_stream_resumed_after_a_node_restart_has_no_gap_and_no_duplicate() {
     let mut seen = take(&mut stream, 5).await;
 
     // Kill validator 0 mid-stream; the others go on finalising registrations.
-    network.validators[0].kill();
+    network.local.validators[0].kill();
     let after_kill = tokio::time::timeout(Duration::from_secs(10), stream.next()).await;
     assert!(
         !matches!(after_kill, Ok(Ok(Some(_)))),
@@ -96,7 +96,7 @@ async fn a_stream_resumed_after_a_node_restart_has_no_gap_and_no_duplicate() {
     subjects.extend(more);
 
     // Restart it; once it has caught up, resume where the client left off.
-    network.validators[0].restart();
+    network.local.validators[0].restart().unwrap();
     wait_for_height(&network.nodes[0], last_height, Duration::from_secs(120)).await;
     let mut resumed = network.nodes[0].events(&query, Some(resume)).await.unwrap();
     seen.extend(take(&mut resumed, 5).await);

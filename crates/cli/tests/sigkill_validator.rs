@@ -27,7 +27,7 @@ async fn a_killed_validator_catches_up_with_nothing_lost() {
         }
         if round == 4 {
             // Mid-load: kill validator 3 without warning.
-            network.validators[3].kill();
+            network.local.validators[3].kill();
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
@@ -38,7 +38,7 @@ async fn a_killed_validator_catches_up_with_nothing_lost() {
     }
 
     // Restart it: it catches up to the others.
-    network.validators[3].restart();
+    network.local.validators[3].restart().unwrap();
     let target = height(&nodes[0]).await.unwrap() + 2;
     for node in &nodes {
         wait_for_height(node, target, Duration::from_secs(120)).await;

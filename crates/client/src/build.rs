@@ -184,7 +184,7 @@ mod tests {
     use credence_types::{ConsentId, Payload, SubjectId};
 
     /// The same values are pinned by the borrower portal's tests
-    /// (`crates/cli/console/crypto.test.mjs`): the browser and this client must agree on a
+    /// (`crates/console/pages/crypto.test.mjs`): the browser and this client must agree on a
     /// signing key's pseudonym and on every epoch of a report key.
     #[test]
     fn browser_and_client_derive_the_same_keys() {

@@ -41,6 +41,14 @@ pub enum ClientError {
     /// An event stream sent something that is not an event.
     #[error("event stream: {0}")]
     Stream(String),
+    /// The node did not reach a height in time.
+    #[error("{node} did not reach height {height} in time")]
+    NotLive {
+        /// The node's base URL.
+        node: String,
+        /// The height awaited.
+        height: u64,
+    },
     /// The node's answer did not verify against the validators.
     #[error("the answer did not verify: {0}")]
     Unverified(#[from] LightError),
@@ -172,6 +180,24 @@ impl NodeClient {
             .send()
             .await?;
         Self::read(response).await
+    }
+
+    /// Waits until the node has committed `height`, asking every 200 ms for at most
+    /// `timeout`; an unreachable node counts as not there yet.
+    pub async fn wait_for_height(&self, height: u64, timeout: Duration) -> Result<(), ClientError> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if self.status().await.is_ok_and(|s| s.height.0 >= height) {
+                return Ok(());
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(ClientError::NotLive {
+                    node: self.base.clone(),
+                    height,
+                });
+            }
+            tokio_sleep(Duration::from_millis(200)).await;
+        }
     }
 
     /// A signing key's account: owner and last nonce; `None` if it has signed nothing.

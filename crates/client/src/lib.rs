@@ -6,17 +6,22 @@
 //!   client, so that no node ever sees a credit payload or a subject's key in clear;
 //! - [`events`]: following a node's event stream, resumably;
 //! - [`http`]: the node API over HTTP;
-//! - [`light`]: checking an answer against the genesis validators, trusting no single node;
+//! - [`light`]: checking an answer against the validators, trusting no single node (the
+//!   `credence-light` crate);
 //! - [`report`]: the credit report a consenting lender reads;
-//! - [`score`]: the credit score of a file.
+//! - [`score`]: the credit score of a file;
+//! - [`session`]: what a member or a borrower does — register, grant, revoke, rotate,
+//!   furnish, report, repay, any transaction — each signed here and followed to finality.
 
 pub mod account;
 pub mod build;
 pub mod events;
 pub mod http;
-pub mod light;
 pub mod report;
 pub mod score;
+pub mod session;
 
 pub use account::Account;
+pub use credence_light as light;
 pub use http::{ClientError, NodeClient};
+pub use session::{Finalised, Session, SessionError};

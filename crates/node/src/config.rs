@@ -5,7 +5,7 @@
 //! value fails start-up with a message that names its key.
 
 use crate::{consensus::block::BlockLimits, mempool::MempoolLimits};
-use credence_types::{PublicKey, Role, genesis::Genesis, limits};
+pub use credence_light::network::{NetworkFile, ValidatorEntry};
 use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
@@ -155,32 +155,6 @@ impl Default for StoreSection {
     }
 }
 
-/// A validator's entry in the network file.
-#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct ValidatorEntry {
-    /// The institution's name, as in genesis.
-    pub name: String,
-    /// Its signing key, which signs its consensus votes too.
-    pub key: PublicKey,
-    /// Where it listens for peers.
-    pub p2p: SocketAddr,
-}
-
-/// The network file: what every member agreed on.
-#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct NetworkFile {
-    /// The genesis document.
-    pub genesis: Genesis,
-    /// The validators and their addresses.
-    pub validators: Vec<ValidatorEntry>,
-    /// Most transactions in a block.
-    pub block_transactions_max: usize,
-    /// Largest encoded block, in bytes.
-    pub block_bytes_max: usize,
-}
-
 /// A validated configuration.
 #[derive(Clone, Debug)]
 pub struct NodeConfig {
@@ -284,57 +258,13 @@ impl NodeConfig {
             return Err(invalid(here, "api_listen", "must differ from p2p_listen"));
         }
 
-        let network = &self.network;
-        network
-            .genesis
-            .parameters
+        self.network
             .validate()
-            .map_err(|problem| invalid(network_path, "genesis.parameters", problem))?;
-        if network.validators.is_empty() {
-            return Err(invalid(
-                network_path,
-                "validators",
-                "must name at least one validator",
-            ));
-        }
-        if !(1..=limits::BLOCK_TRANSACTIONS_MAX).contains(&network.block_transactions_max) {
-            return Err(invalid(
-                network_path,
-                "block_transactions_max",
-                &format!("must be 1..={}", limits::BLOCK_TRANSACTIONS_MAX),
-            ));
-        }
-        if !(1 << 16..=limits::BLOCK_BYTES_MAX).contains(&network.block_bytes_max) {
-            return Err(invalid(
-                network_path,
-                "block_bytes_max",
-                &format!("must be 65536..={}", limits::BLOCK_BYTES_MAX),
-            ));
-        }
-        for validator in &network.validators {
-            let member = network
-                .genesis
-                .institutions
-                .iter()
-                .find(|i| i.name.as_str() == validator.name)
-                .ok_or_else(|| {
-                    invalid(
-                        network_path,
-                        "validators.name",
-                        &format!("{:?} is not a genesis institution", validator.name),
-                    )
-                })?;
-            if !member.roles.has(Role::Validator) || member.signing_key != validator.key {
-                return Err(invalid(
-                    network_path,
-                    "validators.key",
-                    &format!(
-                        "{:?} must hold the validator role with this signing key in genesis",
-                        validator.name
-                    ),
-                ));
-            }
-        }
+            .map_err(|error| ConfigError::Invalid {
+                path: network_path.to_path_buf(),
+                key: error.key,
+                problem: error.problem,
+            })?;
         Ok(())
     }
 

@@ -185,3 +185,25 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
 }
+
+/// What a node logs unless `RUST_LOG` says otherwise: Credence's own lines at `info`, the
+/// engine's crates (chatty at `info`) at `warn`.
+pub const LOG_FILTER: &str = "info,commonware_consensus=warn,commonware_p2p=warn,\
+    commonware_storage=warn,commonware_broadcast=warn,commonware_resolver=warn,\
+    commonware_runtime=warn,commonware_stream=warn";
+
+/// Sends log lines to standard error, compact, coloured on a terminal, filtered by
+/// `RUST_LOG` or else [`LOG_FILTER`]. For the binaries that run a node.
+pub fn init_logging() {
+    use std::io::IsTerminal as _;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(LOG_FILTER)),
+        )
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .compact()
+        .init();
+}

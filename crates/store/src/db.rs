@@ -10,7 +10,7 @@ use commonware_runtime::{
 };
 use commonware_storage::{
     journal::contiguous::variable::Config as JournalConfig,
-    merkle::{full::Config as MerkleConfig, mmr},
+    merkle::full::Config as MerkleConfig,
     qmdb::{
         any::ordered::variable::Update,
         current::{VariableConfig, batch::MerkleizedBatch, ordered::variable::partitioned},
@@ -18,7 +18,6 @@ use commonware_storage::{
     },
     translator::EightCap,
 };
-use commonware_utils::sequence::FixedBytes;
 use credence_ledger::ChangeSet;
 use credence_types::{
     BlockHeader, Digest, Height,
@@ -28,15 +27,10 @@ use credence_types::{
 use futures::StreamExt as _;
 use std::{num::NonZeroUsize, sync::Arc};
 
-/// A state key as the database stores it.
-pub(crate) type Key = FixedBytes<KEY_LEN>;
-/// The Merkle family (a Merkle mountain range).
-pub(crate) type Family = mmr::Family;
-/// Bytes of activity bitmap grafted per Merkle leaf: one digest's worth, which keeps proofs
-/// smallest.
-pub(crate) const CHUNK: usize = 32;
-/// Largest value the store accepts (a block's event list is the largest), in bytes.
-pub const VALUE_BYTES_MAX: usize = 16 << 20;
+// The key form, Merkle family, bitmap chunk and value bound are part of the proof format,
+// which the light client defines.
+pub use credence_light::proof::VALUE_BYTES_MAX;
+use credence_light::proof::{CHUNK, Family, Key, to_key};
 
 /// The database: ordered (for exclusion proofs and scans), current (proofs of current
 /// values), with an index partitioned by the key's table tag.
@@ -187,10 +181,6 @@ pub struct Store<E: commonware_storage::Context + Spawner> {
     db: Option<Db<E>>,
     committed: Option<BlockHeader>,
     maintenance_interval: u64,
-}
-
-pub(crate) fn to_key(key: &StateKey) -> Key {
-    FixedBytes::new(key.0)
 }
 
 fn from_key(key: &Key) -> StateKey {

@@ -1,113 +1,58 @@
 //! A network of real `credence node` processes on loopback, for the tests that need one.
 #![allow(dead_code, clippy::unwrap_used, clippy::cast_possible_truncation)]
 
-use credence_client::{Account, NodeClient, build, light::Validators};
+use credence_client::{
+    Account, NodeClient, build,
+    light::{NetworkFile, Validators},
+};
 use credence_crypto::{EncryptionSecret, SigningKey};
-use credence_node::config::NetworkFile;
+use credence_devnet::{Local, Plan, layout};
 use credence_types::{EncryptionKey, SignedTransaction, SubjectId, genesis::ChainId};
 use std::{
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 /// The binary under test.
 pub const BINARY: &str = env!("CARGO_BIN_EXE_credence");
 
-/// One validator process.
-pub struct Validator {
-    child: Option<Child>,
-    config: PathBuf,
-}
-
-impl Validator {
-    /// Starts `credence node --config config`, logging next to its config.
-    pub fn start(config: &Path) -> Self {
-        let log = std::fs::File::create(config.with_file_name("test.log")).unwrap();
-        let child = Command::new(BINARY)
-            .args(["node", "--config"])
-            .arg(config)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        Self {
-            child: Some(child),
-            config: config.to_path_buf(),
-        }
-    }
-
-    /// Kills it with SIGKILL.
-    pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().unwrap(); // SIGKILL
-            child.wait().unwrap();
-        }
-    }
-
-    /// Kills it, then starts it again on the same data.
-    pub fn restart(&mut self) {
-        self.kill();
-        *self = Self::start(&self.config.clone());
-    }
-}
-
-impl Drop for Validator {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// A consortium of validator processes, from `credence genesis init`.
+/// A consortium of validator processes, laid out as `credence devnet` lays one out.
 pub struct Network {
-    /// A scratch directory (removed at drop); the network's data is in its `devnet/`, as
-    /// `credence devnet` lays it out.
-    pub dir: tempfile::TempDir,
-    /// The validators.
-    pub validators: Vec<Validator>,
+    /// Its validators (stopped at drop); declared first so they stop before the scratch
+    /// directory goes.
+    pub local: Local,
     /// A client of each validator's API.
     pub nodes: Vec<NodeClient>,
     /// The network file all of them share.
     pub file: NetworkFile,
+    /// A scratch directory (removed at drop); the network's data is in its `devnet/`.
+    pub dir: tempfile::TempDir,
 }
 
 impl Network {
     /// Initialises and starts `count` validators, and waits until each has committed a block.
     pub async fn start(count: usize) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("devnet");
-        let base_port = 20_000 + (std::process::id() % 500) as u16 * 8;
-        let status = Command::new(BINARY)
-            .args([
-                "genesis",
-                "init",
-                "--validators",
-                &count.to_string(),
-                "--dir",
-            ])
-            .arg(&root)
-            .args(["--base-port", &base_port.to_string()])
-            .stdout(Stdio::null())
-            .status()
+        let local = Local::start(
+            Path::new(BINARY),
+            &Plan {
+                dir: dir.path().join("devnet"),
+                validators: count,
+                chain_id: "credence-devnet".to_string(),
+                base_port: 20_000 + (std::process::id() % 500) as u16 * 8,
+                genesis_time: layout::now().unwrap(),
+            },
+        )
+        .unwrap();
+        local
+            .wait_for_height(2, Duration::from_secs(60))
+            .await
             .unwrap();
-        assert!(status.success());
-        let file: NetworkFile =
-            serde_json::from_str(&std::fs::read_to_string(root.join("network.json")).unwrap())
-                .unwrap();
-        let validators = (0..count)
-            .map(|i| Validator::start(&root.join(format!("node-{i}/node.toml"))))
-            .collect();
-        let nodes: Vec<NodeClient> = (0..count)
-            .map(|i| NodeClient::new(&format!("http://127.0.0.1:{}", base_port + i as u16)))
-            .collect();
-        for node in &nodes {
-            wait_for_height(node, 2, Duration::from_secs(60)).await;
-        }
         Self {
+            nodes: local.nodes(),
+            file: layout::network_file(local.dir()).unwrap(),
+            local,
             dir,
-            validators,
-            nodes,
-            file,
         }
     }
 
@@ -128,9 +73,10 @@ impl Network {
 
     /// The key file of validator `index`'s institution.
     pub fn institution_key(&self, index: usize) -> PathBuf {
-        self.dir
-            .path()
-            .join(format!("keys/bank-{}.json", char::from(b'a' + index as u8)))
+        self.dir.path().join(format!(
+            "devnet/keys/{}.json",
+            layout::validator_name(index)
+        ))
     }
 
     /// `count` new subjects' registrations, each signed by the new subject.
@@ -152,19 +98,9 @@ pub async fn height(node: &NodeClient) -> Option<u64> {
     node.status().await.ok().map(|s| s.height.0)
 }
 
-/// Waits until `node` has committed `target`.
+/// Waits until `node` has committed `target`; fails the test if it does not in time.
 pub async fn wait_for_height(node: &NodeClient, target: u64, timeout: Duration) {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if height(node).await.is_some_and(|h| h >= target) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{} did not reach height {target} within {timeout:?} (at {:?})",
-            node.base(),
-            height(node).await
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    if let Err(error) = node.wait_for_height(target, timeout).await {
+        panic!("{error} (at {:?})", height(node).await);
     }
 }

@@ -6,12 +6,31 @@
 //! Screenshots of every page land in `target/tmp/console-screenshots/`.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::Network;
-use std::{path::Path, process::Command};
+use credence_devnet::{Local, Plan, layout};
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    time::Duration,
+};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// The `credence` binary the console ships in, beside this test's own directory in the
+/// target tree; built here when missing (`cargo test --workspace` has built it already).
+fn credence_binary() -> PathBuf {
+    let test = std::env::current_exe().unwrap();
+    let profile = test.parent().and_then(Path::parent).unwrap();
+    let binary = profile.join("credence");
+    if !binary.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--package", "credence-cli", "--bin", "credence"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .unwrap();
+        assert!(status.success(), "building the credence binary failed");
+    }
+    binary
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_works_in_a_real_browser() {
@@ -26,18 +45,44 @@ async fn the_console_works_in_a_real_browser() {
         browser_tests.display()
     );
     let screenshots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots");
-    let network = Network::start(4).await;
-    let nodes: Vec<String> = network.nodes.iter().map(|n| n.base().to_string()).collect();
+    let binary = credence_binary();
+    let scratch = tempfile::tempdir().unwrap();
+    let base_port = 21_000 + u16::try_from(std::process::id() % 500).unwrap() * 8;
+    let network = Local::start(
+        &binary,
+        &Plan {
+            dir: scratch.path().join("devnet"),
+            validators: 4,
+            chain_id: "credence-console".to_string(),
+            base_port,
+            genesis_time: layout::now().unwrap(),
+        },
+    )
+    .unwrap();
+    let nodes: Vec<credence_client::NodeClient> = (0..4)
+        .map(|i| {
+            credence_client::NodeClient::new(&format!(
+                "http://{}",
+                layout::api_address(base_port, i).unwrap()
+            ))
+        })
+        .collect();
+    for node in &nodes {
+        node.wait_for_height(2, Duration::from_secs(60))
+            .await
+            .unwrap();
+    }
+    let urls: Vec<String> = nodes.iter().map(|n| n.base().to_string()).collect();
     let output = tokio::task::spawn_blocking({
-        let devnet = network.dir.path().join("devnet");
+        let devnet = network.dir().to_path_buf();
         let screenshots = screenshots.clone();
         move || {
             Command::new("node")
                 .arg("console.mjs")
                 .current_dir(&browser_tests)
-                .env("CREDENCE_BIN", common::BINARY)
+                .env("CREDENCE_BIN", &binary)
                 .env("NETWORK_DIR", devnet)
-                .env("NODE_URLS", nodes.join(","))
+                .env("NODE_URLS", urls.join(","))
                 .env("SCREENSHOTS", screenshots)
                 .output()
                 .unwrap()

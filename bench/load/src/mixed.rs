@@ -8,7 +8,7 @@
 //! and read back from the target, so the load signs before the clock starts and still
 //! applies on the devnet and the bureau alike.
 
-use super::world::{self, Devnet, Target, accounts, digest_of, now_ms, register, tradeline};
+use super::world::{self, Target, World, accounts, digest_of, now_ms, register, tradeline};
 use anyhow::Context as _;
 use credence_types::{
     AssetClassId, AssetId, ConsentId, CurrencyId, LoanId, Payload, SignedTransaction, SubjectId,
@@ -34,7 +34,7 @@ const REPAYMENT: u64 = 10_000;
 /// workload for it.
 pub fn prepare(
     target: &mut dyn Target,
-    devnet: &Devnet,
+    devnet: &World,
     count: usize,
 ) -> anyhow::Result<Vec<SignedTransaction>> {
     let chain = devnet.chain();

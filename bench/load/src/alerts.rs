@@ -11,8 +11,7 @@
 use super::{
     Outcome, percentile,
     world::{
-        Devnet, DevnetTarget, Target, accounts, furnish, in_thirty_days, now_ms, register,
-        tradeline,
+        DevnetTarget, Target, World, accounts, furnish, in_thirty_days, now_ms, register, tradeline,
     },
 };
 use anyhow::Context as _;
@@ -30,7 +29,7 @@ use std::{
 };
 
 /// Runs the scenario on `devnet`.
-pub fn run(devnet: &Devnet) -> anyhow::Result<Outcome> {
+pub fn run(devnet: &World) -> anyhow::Result<Outcome> {
     let options = &devnet.options;
     let nodes = &devnet.nodes;
     anyhow::ensure!(

@@ -1,4 +1,4 @@
-//! `credence bench`, run as a user would, small: its own devnet of four real validators, the
+//! `credence-bench`, run as a user would, small: its own devnet of four real validators, the
 //! `mixed` and `inquiry` scenarios, and the bureau beside `mixed` when PostgreSQL is
 //! installed (`scripts/test` installs it). What it checks is that every workload measures
 //! what it claims — the sampled `mixed` load applies whole on the ledger and on the bureau,
@@ -12,9 +12,8 @@ use std::process::Command;
 #[test]
 fn a_small_bench_measures_every_workload_it_names() {
     let chart = tempfile::NamedTempFile::with_suffix(".svg").unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_credence"))
+    let output = Command::new(env!("CARGO_BIN_EXE_credence-bench"))
         .args([
-            "bench",
             "--scenario",
             "mixed",
             "inquiry",

@@ -1,21 +1,16 @@
-//! Light verification: check a node's answer against the validator set of genesis, trusting
-//! no single node.
-//!
-//! An answer is accepted when (1) the header it comes with hashes to the digest it claims,
-//! (2) the certificate holds the signatures of more than two thirds of the genesis validators
-//! finalising that digest, and (3) the state proof leads from the key and value to the
-//! header's state root. A node that lies about any of the three is caught.
+//! A light client's trust anchor: the validator set of the network file, and the headers it
+//! has already found finalised.
 //!
 //! A certificate is checked once: [`Validators`] remembers the last headers it found
 //! finalised with the certificate that showed it, so the many proofs of one report, all
 //! against the same header and certificate, cost one check between them. Any other
 //! certificate, even for a header already seen, is checked in full.
 
-use credence_node::{
-    config::NetworkFile,
-    consensus::finality::{CertificateError, verify_certificate},
+use crate::{
+    certificate::{CertificateError, verify_certificate},
+    network::NetworkFile,
+    proof::{ProofError, StateProof},
 };
-use credence_store::{ProofError, StateProof};
 use credence_types::{
     Digest, PublicKey,
     api::{CertifiedHeader, EntryProof},
@@ -72,7 +67,7 @@ impl Eq for Validators {}
 impl Validators {
     /// The validators of a network's founding file (its genesis and validator set).
     pub fn of(network: &NetworkFile) -> Self {
-        Self::new(network.validators.iter().map(|v| v.key).collect())
+        Self::new(network.validator_keys())
     }
 
     /// A given set (for a client configured by hand).
@@ -129,7 +124,7 @@ impl Validators {
         let key = parse_key(key)?;
         let bytes = hex::decode(&proof.proof).map_err(|_| LightError::Malformed("proof"))?;
         let state_proof: StateProof = decode(&bytes).map_err(|_| LightError::Malformed("proof"))?;
-        Ok(credence_store::verify(
+        Ok(crate::proof::verify(
             &key,
             &state_proof,
             &proof.header.header.state_root,

@@ -10,8 +10,6 @@
 //!   confirmation) as the institution, submits it and waits for finality.
 
 use super::Console;
-use crate::member::{self, Rejected, ReportRefused};
-use anyhow::Context as _;
 use axum::{
     Json, Router,
     body::Bytes,
@@ -20,7 +18,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use credence_client::{ClientError, report::CreditReport};
+use credence_client::{ClientError, SessionError, report::CreditReport};
 use credence_types::{
     Digest, InstitutionId, Payload, SubjectId, api::ErrorBody, metro2::Tradeline, receipt::Event,
 };
@@ -31,21 +29,38 @@ const BODY_BYTES_MAX: usize = 256 << 10;
 /// Shortest operator token accepted in a configuration.
 const TOKEN_CHARS_MIN: usize = 32;
 
+/// Why the operator token could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// The file could not be read.
+    #[error("reading the operator token file {path}: {source}")]
+    Unreadable {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The token is too short to resist guessing.
+    #[error("the operator token in {0} is shorter than {TOKEN_CHARS_MIN} characters")]
+    TooShort(std::path::PathBuf),
+}
+
 /// The operator token, kept as its hash: comparing hashes takes the same time whatever the
 /// guess, and the token itself is not held in memory after start-up.
 pub struct OperatorToken(Digest);
 
 impl OperatorToken {
     /// Reads the token from its file (surrounding whitespace ignored).
-    pub fn read(path: &FilePath) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading the operator token file {}", path.display()))?;
+    pub fn read(path: &FilePath) -> Result<Self, TokenError> {
+        let text = std::fs::read_to_string(path).map_err(|source| TokenError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let token = text.trim();
-        anyhow::ensure!(
-            token.chars().count() >= TOKEN_CHARS_MIN,
-            "the operator token in {} is shorter than {TOKEN_CHARS_MIN} characters",
-            path.display()
-        );
+        if token.chars().count() < TOKEN_CHARS_MIN {
+            return Err(TokenError::TooShort(path.to_path_buf()));
+        }
         Ok(Self(Self::hash(token)))
     }
 
@@ -88,40 +103,40 @@ impl IntoResponse for Refusal {
     }
 }
 
-impl From<anyhow::Error> for Refusal {
+impl From<SessionError> for Refusal {
     /// What went wrong acting on the ledger: a refusal the caller can act on keeps its code
     /// and a 4xx; the node failing to answer is a 502.
-    fn from(error: anyhow::Error) -> Self {
-        if let Some(refused) = error.downcast_ref::<ReportRefused>() {
-            let (status, code) = match refused {
-                ReportRefused::SubjectUnknown => (StatusCode::NOT_FOUND, "subject_unknown"),
-                ReportRefused::NoConsent { .. } => (StatusCode::FORBIDDEN, "consent_missing"),
-            };
-            return Self::new(status, code, refused.to_string());
-        }
-        if let Some(rejected) = error.downcast_ref::<Rejected>() {
-            return Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                rejected.code.code(),
-                rejected.to_string(),
-            );
-        }
-        if let Some(ClientError::Refused {
-            status,
-            code,
-            message,
-        }) = error.downcast_ref::<ClientError>()
-            && (400..500).contains(status)
-        {
-            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST);
-            return Self::new(status, code, message.clone());
-        }
-        tracing::warn!(error = %error, "console: the node did not answer");
-        Self::new(
-            StatusCode::BAD_GATEWAY,
-            "node_unavailable",
-            "the node did not answer; retry",
-        )
+    fn from(error: SessionError) -> Self {
+        let message = error.to_string();
+        let (status, code) = match &error {
+            SessionError::Rejected { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code.code()),
+            SessionError::SubjectUnknown(_) => (StatusCode::NOT_FOUND, "subject_unknown"),
+            SessionError::InstitutionUnknown(_) => (StatusCode::NOT_FOUND, "institution_unknown"),
+            SessionError::LoanUnknown(_) => (StatusCode::NOT_FOUND, "loan_unknown"),
+            SessionError::LoanNotRunning(_) => (StatusCode::CONFLICT, "loan_not_active"),
+            SessionError::NoConsent { .. } => (StatusCode::FORBIDDEN, "consent_missing"),
+            SessionError::Client(ClientError::Refused { status, code, .. })
+                if (400..500).contains(status) =>
+            {
+                let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST);
+                return Self::new(status, code, message);
+            }
+            SessionError::Client(_)
+            | SessionError::NetworkFileUnreadable { .. }
+            | SessionError::NetworkFileInvalid { .. }
+            | SessionError::ConsentMissing(_)
+            | SessionError::NotAnInstitution
+            | SessionError::ReportKeyMismatch
+            | SessionError::EventMissing(_)
+            | SessionError::Malformed(_)
+            | SessionError::Build(_)
+            | SessionError::Report(_)
+            | SessionError::Clock => {
+                tracing::warn!(error = %error, "console: the node did not answer as it should");
+                (StatusCode::BAD_GATEWAY, "node_unavailable")
+            }
+        };
+        Self::new(status, code, message)
     }
 }
 
@@ -208,9 +223,9 @@ async fn session(
     headers: HeaderMap,
 ) -> Result<Json<Session>, Refusal> {
     authorize(&console, &headers)?;
-    let institution = console.target.institution_of(&console.keys).await?;
+    let institution = console.session.institution_of(&console.keys).await?;
     let name = console
-        .target
+        .session
         .institution(institution)
         .await?
         .name
@@ -225,7 +240,7 @@ async fn report(
 ) -> Result<Json<CreditReport>, Refusal> {
     authorize(&console, &headers)?;
     let subject = subject(&pseudonym)?;
-    let report = member::pull_report(&console.target, &console.keys, &subject).await?;
+    let report = console.session.report(&console.keys, &subject).await?;
     Ok(Json(report))
 }
 
@@ -251,10 +266,13 @@ async fn furnish(
     authorize(&console, &headers)?;
     let request: Furnish = body(request)?;
     let subject = subject(&request.subject)?;
-    let events =
-        member::furnish_tradeline(&console.target, &console.keys, &subject, request.tradeline)
-            .await?;
-    Ok(Json(Done { events }))
+    let done = console
+        .session
+        .furnish(&console.keys, &subject, request.tradeline)
+        .await?;
+    Ok(Json(Done {
+        events: done.events,
+    }))
 }
 
 /// `POST /console/api/transactions`.
@@ -271,9 +289,11 @@ async fn transact(
 ) -> Result<Json<Done>, Refusal> {
     authorize(&console, &headers)?;
     let request: Transact = body(request)?;
-    let events = console
-        .target
+    let done = console
+        .session
         .transact(&console.keys, request.payload)
         .await?;
-    Ok(Json(Done { events }))
+    Ok(Json(Done {
+        events: done.events,
+    }))
 }

@@ -3,7 +3,7 @@
 //! reports an account of every subject), with a consent to a bank for every twentieth
 //! transaction, granted by the subjects in turn.
 
-use super::world::{self, Devnet, Target, accounts, now_ms, register, tradeline};
+use super::world::{self, Target, World, accounts, now_ms, register, tradeline};
 use credence_types::{
     SignedTransaction,
     transaction::{InquiryKind, Purpose},
@@ -13,7 +13,7 @@ use credence_types::{
 /// workload for it.
 pub fn prepare(
     target: &mut dyn Target,
-    devnet: &Devnet,
+    devnet: &World,
     count: usize,
 ) -> anyhow::Result<Vec<SignedTransaction>> {
     eprintln!("  registering {} subjects…", devnet.options.subjects);

@@ -9,7 +9,7 @@
 
 use super::{
     Outcome, percentile, usage,
-    world::{self, Devnet, DevnetTarget, Target, accounts, now_ms, register, tradeline},
+    world::{self, DevnetTarget, Target, World, accounts, now_ms, register, tradeline},
 };
 use anyhow::{Context as _, ensure};
 use credence_client::{light::Validators, report};
@@ -27,7 +27,7 @@ pub const RECORDS: usize = 50;
 
 /// Runs the scenario on `devnet`, with `--inquiry-subjects` subjects on file and
 /// `--readers` readers.
-pub fn run(devnet: &Devnet) -> anyhow::Result<Outcome> {
+pub fn run(devnet: &World) -> anyhow::Result<Outcome> {
     let (subjects, readers) = (
         devnet.options.inquiry_subjects,
         devnet.options.readers.max(1),

@@ -10,9 +10,9 @@
 //! <dir>/node-<i>/node.log       validator i's log (under devnet)
 //! ```
 
-use anyhow::{Context as _, bail};
-use credence_crypto::{EncryptionSecret, KeyFile};
-use credence_node::config::{ConsoleSection, NetworkFile, NodeFile, ValidatorEntry};
+use credence_crypto::{EncryptionSecret, KeyFile, KeyFileError};
+use credence_light::{NetworkFile, ValidatorEntry};
+use credence_node::config::{ConsoleSection, NodeFile};
 use credence_types::{
     Role, Roles, TimestampMs,
     codec::{BoundedVec, Name},
@@ -23,6 +23,47 @@ use std::{
     net::{Ipv4Addr, SocketAddr},
     path::{Path, PathBuf},
 };
+
+/// Why a network could not be laid out or read.
+#[derive(Debug, thiserror::Error)]
+pub enum LayoutError {
+    /// A file or directory could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A key file could not be written.
+    #[error(transparent)]
+    KeyFile(#[from] KeyFileError),
+    /// The plan asks for something no network can be.
+    #[error("{0}")]
+    Invalid(String),
+    /// There is a network here already.
+    #[error("{0} already exists")]
+    Exists(PathBuf),
+    /// The network file on disk does not parse.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// This machine's clock is before 1970.
+    #[error("this machine's clock is before 1970")]
+    Clock,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> LayoutError + '_ {
+    move |source| LayoutError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
 
 /// What to generate.
 #[derive(Clone, Debug)]
@@ -55,19 +96,19 @@ const OTHERS: [(&str, &[Role]); 2] = [
 ];
 
 /// Where a validator's API listens.
-pub fn api_address(base_port: u16, i: usize) -> anyhow::Result<SocketAddr> {
-    let port = usize::from(base_port)
-        .checked_add(i)
-        .and_then(|p| u16::try_from(p).ok())
-        .context("API port out of range")?;
-    Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+pub fn api_address(base_port: u16, i: usize) -> Result<SocketAddr, LayoutError> {
+    loopback(base_port, i, "API")
 }
 
-fn p2p_address(base_port: u16, i: usize) -> anyhow::Result<SocketAddr> {
+fn p2p_address(base_port: u16, i: usize) -> Result<SocketAddr, LayoutError> {
+    loopback(base_port, 1_000 + i, "p2p")
+}
+
+fn loopback(base_port: u16, offset: usize, what: &str) -> Result<SocketAddr, LayoutError> {
     let port = usize::from(base_port)
-        .checked_add(1_000 + i)
+        .checked_add(offset)
         .and_then(|p| u16::try_from(p).ok())
-        .context("p2p port out of range")?;
+        .ok_or_else(|| LayoutError::Invalid(format!("the {what} port is out of range")))?;
     Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
 }
 
@@ -77,17 +118,18 @@ pub fn node_config_path(dir: &Path, i: usize) -> PathBuf {
 }
 
 /// Writes a new network. Refuses to overwrite an existing one.
-pub fn write(plan: &Plan) -> anyhow::Result<()> {
-    if plan.validators == 0 || plan.validators > 64 {
-        bail!("--validators must be 1..=64");
+pub fn write(plan: &Plan) -> Result<(), LayoutError> {
+    if plan.validators == 0 || plan.validators > VALIDATORS_MAX {
+        return Err(LayoutError::Invalid(format!(
+            "a network has 1..={VALIDATORS_MAX} validators"
+        )));
     }
     let network_path = plan.dir.join("network.json");
     if network_path.exists() {
-        bail!("{} already exists", network_path.display());
+        return Err(LayoutError::Exists(network_path));
     }
     let keys_dir = plan.dir.join("keys");
-    std::fs::create_dir_all(&keys_dir)
-        .with_context(|| format!("creating {}", keys_dir.display()))?;
+    std::fs::create_dir_all(&keys_dir).map_err(io(&keys_dir))?;
 
     let mut institutions = Vec::new();
     let mut validators = Vec::new();
@@ -101,7 +143,7 @@ pub fn write(plan: &Plan) -> anyhow::Result<()> {
         let key_path = keys_dir.join(format!("{name}.json"));
         keys.write(&key_path)?;
         institutions.push(NewInstitution {
-            name: Name::new(name).map_err(anyhow::Error::msg)?,
+            name: Name::new(name).map_err(LayoutError::Invalid)?,
             roles: *roles,
             signing_key: keys.signing.public_key(),
             encryption_key: keys.encryption.public_key(),
@@ -122,9 +164,10 @@ pub fn write(plan: &Plan) -> anyhow::Result<()> {
     audit.write(&keys_dir.join("audit.json"))?;
 
     let genesis = Genesis {
-        chain_id: ChainId::new(&plan.chain_id).map_err(anyhow::Error::msg)?,
+        chain_id: ChainId::new(&plan.chain_id).map_err(LayoutError::Invalid)?,
         genesis_time: plan.genesis_time,
-        institutions: BoundedVec::new(institutions).context("too many institutions")?,
+        institutions: BoundedVec::new(institutions)
+            .ok_or_else(|| LayoutError::Invalid("too many institutions".to_string()))?,
         audit_key: audit.encryption.public_key(),
         parameters: Parameters::default(),
     };
@@ -134,15 +177,12 @@ pub fn write(plan: &Plan) -> anyhow::Result<()> {
         block_transactions_max: 20_000,
         block_bytes_max: 16 << 20,
     };
-    std::fs::write(
-        &network_path,
-        serde_json::to_string_pretty(&network)? + "\n",
-    )
-    .with_context(|| format!("writing {}", network_path.display()))?;
+    let text = serde_json::to_string_pretty(&network).expect("a network file serialises") + "\n";
+    std::fs::write(&network_path, text).map_err(io(&network_path))?;
 
     for i in 0..plan.validators {
         let node_dir = plan.dir.join(format!("node-{i}"));
-        std::fs::create_dir_all(&node_dir)?;
+        std::fs::create_dir_all(&node_dir).map_err(io(&node_dir))?;
         let node = NodeFile {
             data_dir: PathBuf::from("data"),
             key_file: PathBuf::from(format!("../keys/{}.json", validator_name(i))),
@@ -158,27 +198,31 @@ pub fn write(plan: &Plan) -> anyhow::Result<()> {
             },
         };
         write_operator_token(&node_dir.join(OPERATOR_TOKEN_FILE))?;
-        std::fs::write(
-            node_config_path(&plan.dir, i),
-            toml::to_string_pretty(&node)?,
-        )?;
+        let config = node_config_path(&plan.dir, i);
+        let text = toml::to_string_pretty(&node).expect("a node file serialises");
+        std::fs::write(&config, text).map_err(io(&config))?;
     }
     Ok(())
 }
 
+/// Most validators a generated network has.
+pub const VALIDATORS_MAX: usize = 64;
+
 /// This machine's time, as a genesis time.
-pub fn now() -> anyhow::Result<TimestampMs> {
+pub fn now() -> Result<TimestampMs, LayoutError> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .context("the clock is before 1970")?;
-    Ok(TimestampMs(u64::try_from(now.as_millis())?))
+        .map_err(|_| LayoutError::Clock)?;
+    Ok(TimestampMs(
+        u64::try_from(now.as_millis()).map_err(|_| LayoutError::Clock)?,
+    ))
 }
 
 /// The operator token's file name, in each node's directory.
 pub const OPERATOR_TOKEN_FILE: &str = "operator-token";
 
 /// Writes a fresh operator token, readable by its owner only.
-fn write_operator_token(path: &Path) -> anyhow::Result<()> {
+fn write_operator_token(path: &Path) -> Result<(), LayoutError> {
     use std::{io::Write as _, os::unix::fs::OpenOptionsExt as _};
     let token = hex::encode(credence_crypto::random_bytes().as_ref());
     let mut file = std::fs::OpenOptions::new()
@@ -186,17 +230,16 @@ fn write_operator_token(path: &Path) -> anyhow::Result<()> {
         .create_new(true)
         .mode(0o600)
         .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    writeln!(file, "{token}")?;
-    Ok(())
+        .map_err(io(path))?;
+    writeln!(file, "{token}").map_err(io(path))
 }
 
-/// How many validators an existing network on disk has.
-pub fn validators_in(dir: &Path) -> anyhow::Result<usize> {
+/// The network file of a network on disk.
+pub fn network_file(dir: &Path) -> Result<NetworkFile, LayoutError> {
     let path = dir.join("network.json");
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let network: NetworkFile =
-        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-    Ok(network.validators.len())
+    let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+    serde_json::from_str(&text).map_err(|e| LayoutError::Parse {
+        path,
+        message: e.to_string(),
+    })
 }

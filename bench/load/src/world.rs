@@ -4,9 +4,9 @@
 
 use super::Options;
 use anyhow::{Context as _, bail};
+use credence_client::light::NetworkFile;
 use credence_client::{Account, NodeClient, build};
 use credence_crypto::{EncryptionSecret, KeyFile, SigningKey};
-use credence_node::config::NetworkFile;
 use credence_types::{
     Digest, InstitutionId, PublicKey, SignedTransaction, SubjectId, TimestampMs,
     api::{BatchItem, StreamedEvent, TransactionStatus},
@@ -33,7 +33,7 @@ pub struct Member {
 }
 
 /// The devnet under test.
-pub struct Devnet {
+pub struct World {
     /// Drives the API clients.
     pub runtime: tokio::runtime::Runtime,
     /// The network's founding file.
@@ -48,7 +48,7 @@ pub struct Devnet {
     pub options: Options,
 }
 
-impl Devnet {
+impl World {
     /// Connects to the devnet in `options.dir`.
     pub fn connect(options: &Options) -> anyhow::Result<Self> {
         let network_path = options.dir.join("network.json");
@@ -58,7 +58,7 @@ impl Devnet {
             })?)?;
         let nodes = (0..network.validators.len())
             .map(|i| {
-                crate::layout::api_address(options.base_port, i)
+                credence_devnet::layout::api_address(options.base_port, i)
                     .map(|a| NodeClient::new(&format!("http://{a}")))
             })
             .collect::<Result<_, _>>()?;
@@ -112,11 +112,11 @@ pub trait Target {
 }
 
 /// The devnet as a [`Target`].
-pub struct DevnetTarget<'a>(&'a Devnet);
+pub struct DevnetTarget<'a>(&'a World);
 
 impl<'a> DevnetTarget<'a> {
     /// Setup goes to `devnet`.
-    pub fn new(devnet: &'a Devnet) -> Self {
+    pub fn new(devnet: &'a World) -> Self {
         Self(devnet)
     }
 }
@@ -232,7 +232,7 @@ impl Subject {
 /// Registers `count` fresh subjects on `target` (untimed) and returns them.
 pub fn register(
     target: &mut dyn Target,
-    devnet: &Devnet,
+    devnet: &World,
     count: usize,
 ) -> anyhow::Result<Vec<Subject>> {
     let mut subjects = Vec::with_capacity(count);

@@ -26,7 +26,7 @@ macro_rules! assets {
         &[$(Asset {
             name: $name,
             content_type: $type,
-            body: include_str!(concat!("../../console/", $name)),
+            body: include_str!(concat!("../pages/", $name)),
         }),*]
     };
 }

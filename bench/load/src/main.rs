@@ -1,6 +1,10 @@
-//! `credence bench`: named scenarios against a devnet (its own, or a running one), each
+//! `credence-bench`: named scenarios against a devnet (its own, or a running one), each
 //! measured beside this machine's limits taken just before it, printed as one table (or
 //! JSON).
+//!
+//! Its own devnet's validators are this binary run as `credence-bench node`: the same
+//! node and the same code path as `credence node` (without the web console, which the load
+//! never touches), so the benchmark needs no other binary built beside it.
 //!
 //! - [`furnish`]: the bureau's batch-furnishing load; [`mixed`]: a lending day. Both are
 //!   signed before the clock starts and offered open-loop at `--rate` ([`open_loop`]), and
@@ -16,23 +20,189 @@
 // which is the rounding wanted here; nothing here is ledger state.
 #![allow(clippy::cast_possible_truncation)]
 
-pub mod alerts;
-pub mod baseline;
-pub mod chart;
-pub mod furnish;
-pub mod inquiry;
-pub mod limits;
-pub mod mixed;
-pub mod open_loop;
-pub mod usage;
-pub mod world;
+mod alerts;
+mod baseline;
+mod chart;
+mod furnish;
+mod inquiry;
+mod limits;
+mod mixed;
+mod open_loop;
+mod table;
+mod usage;
+mod world;
 
 use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use credence_devnet::{Local, Plan, layout};
 use limits::Limits;
-use std::path::PathBuf;
-use world::{Devnet, Target};
+use std::{path::PathBuf, time::Duration};
+use world::{Target, World};
 
-/// A workload `credence bench` can offer.
+/// Benchmark Credence beside this machine's limits and a centralised bureau.
+///
+/// Example: `credence-bench --quick` (under 3 minutes), or `credence-bench --scenario
+/// furnish --rate 4000 --dir devnet` against a running `credence devnet`.
+#[derive(Parser)]
+#[command(name = "credence-bench", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    bench: BenchArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one validator of the bench's own devnet (what `credence node` runs).
+    #[command(hide = true)]
+    Node {
+        /// The node's configuration file (TOML).
+        #[arg(long)]
+        config: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct BenchArgs {
+    /// A running devnet's directory; without it, the bench starts (and afterwards
+    /// removes) a devnet of its own.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Validators of the bench's own devnet.
+    #[arg(long, default_value_t = 4)]
+    validators: usize,
+    /// API port of validator 0 (default: 8080 with `--dir`, else 18080).
+    #[arg(long)]
+    base_port: Option<u16>,
+    /// The scenarios to run, in order.
+    #[arg(long, value_enum, num_args = 1.., default_values_t = [
+        Scenario::Furnish,
+        Scenario::Mixed,
+        Scenario::Inquiry,
+        Scenario::Alerts,
+    ])]
+    scenario: Vec<Scenario>,
+    /// Transactions a second to offer in `furnish` and `mixed` (default 2,000; 1,000 with
+    /// `--quick`).
+    #[arg(long)]
+    rate: Option<u64>,
+    /// Adverse records a second in `alerts`.
+    #[arg(long, default_value_t = 20)]
+    alert_rate: u64,
+    /// Seconds each scenario is measured.
+    #[arg(long, default_value_t = 30)]
+    duration: u64,
+    /// Seconds of load before measuring.
+    #[arg(long, default_value_t = 5)]
+    warmup: u64,
+    /// Subjects in the `furnish` and `mixed` populations.
+    #[arg(long, default_value_t = 2_000)]
+    subjects: usize,
+    /// Subjects with 50 records each in `inquiry`.
+    #[arg(long, default_value_t = 100)]
+    inquiry_subjects: usize,
+    /// Readers assembling reports at once in `inquiry` (default: one a core).
+    #[arg(long)]
+    readers: Option<usize>,
+    /// Skip the centralised PostgreSQL bureau (run beside `furnish` and `mixed` when
+    /// PostgreSQL is installed).
+    #[arg(long)]
+    no_baseline: bool,
+    /// Draw the `mixed` run over time to this SVG file.
+    #[arg(long)]
+    chart: Option<PathBuf>,
+    /// A short run: 10 s per scenario after 3 s of warm-up, 500 subjects (20 in
+    /// `inquiry`).
+    #[arg(long)]
+    quick: bool,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> anyhow::Result<()> {
+    credence_node::run::init_logging();
+    let cli = Cli::parse();
+    if let Some(Command::Node { config }) = cli.command {
+        let config = credence_node::config::NodeConfig::load(&config)?;
+        credence_node::run::run(config, axum::Router::new())?;
+        return Ok(());
+    }
+    let args = cli.bench;
+    let (rate, duration, warmup, subjects, inquiry_subjects) = if args.quick {
+        (args.rate.unwrap_or(1_000), 10, 3, 500, 20)
+    } else {
+        (
+            args.rate.unwrap_or(2_000),
+            args.duration,
+            args.warmup,
+            args.subjects,
+            args.inquiry_subjects,
+        )
+    };
+    // The bench's own devnet lives until the run ends, then stops and is removed.
+    let (dir, base_port, _own) = match args.dir {
+        Some(dir) => (dir, args.base_port.unwrap_or(8080), None),
+        None => {
+            let dir = std::env::temp_dir().join(format!("credence-bench-{}", std::process::id()));
+            let base_port = args.base_port.unwrap_or(18_080);
+            let own = start_devnet(&dir, args.validators, base_port)?;
+            (dir, base_port, Some(own))
+        }
+    };
+    let summary = run(
+        &Options {
+            dir,
+            base_port,
+            rate,
+            duration,
+            warmup,
+            subjects,
+            inquiry_subjects,
+            readers: args
+                .readers
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from)),
+            alert_rate: args.alert_rate,
+            baseline: !args.no_baseline,
+            chart: args.chart,
+        },
+        &args.scenario,
+    )?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        table::print(&summary);
+    }
+    Ok(())
+}
+
+/// Starts a fresh devnet of `validators` in `dir` from this binary, and waits until it has
+/// finalised a block.
+fn start_devnet(dir: &std::path::Path, validators: usize, base_port: u16) -> anyhow::Result<Local> {
+    let binary = std::env::current_exe().context("locating this binary")?;
+    let local = Local::start(
+        &binary,
+        &Plan {
+            dir: dir.to_path_buf(),
+            validators,
+            chain_id: "credence-bench".to_string(),
+            base_port,
+            genesis_time: layout::now()?,
+        },
+    )?;
+    eprintln!("started {validators} validators in {}", dir.display());
+    let node =
+        credence_client::NodeClient::new(&format!("http://{}", layout::api_address(base_port, 0)?));
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(node.wait_for_height(1, Duration::from_secs(60)))?;
+    Ok(local)
+}
+
+/// A workload `credence-bench` can offer.
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Scenario {
     /// Monthly tradeline updates from the validator banks, with consents: the bureau's
@@ -69,7 +239,7 @@ impl Scenario {
     }
 }
 
-/// Options of `credence bench`.
+/// Options of a run.
 #[derive(Clone, Debug)]
 pub struct Options {
     /// The running devnet's directory.
@@ -154,7 +324,7 @@ pub struct Summary {
 
 /// Runs `scenarios` against the devnet in `options.dir`.
 pub fn run(options: &Options, scenarios: &[Scenario]) -> anyhow::Result<Summary> {
-    let devnet = Devnet::connect(options)?;
+    let devnet = World::connect(options)?;
     let validators = devnet.nodes.len();
     let mut outcomes = Vec::with_capacity(scenarios.len());
     for scenario in scenarios {
@@ -183,11 +353,11 @@ pub fn run(options: &Options, scenarios: &[Scenario]) -> anyhow::Result<Summary>
 
 /// A workload's preparation on a target: its setup applied, its load signed.
 pub type Prepare =
-    fn(&mut dyn Target, &Devnet, usize) -> anyhow::Result<Vec<credence_types::SignedTransaction>>;
+    fn(&mut dyn Target, &World, usize) -> anyhow::Result<Vec<credence_types::SignedTransaction>>;
 
 /// Runs a throughput scenario: prepares `rate × (warm-up + duration)` transactions, offers
 /// them open-loop, and measures.
-fn throughput(devnet: &Devnet, scenario: Scenario, limits: &Limits) -> anyhow::Result<Outcome> {
+fn throughput(devnet: &World, scenario: Scenario, limits: &Limits) -> anyhow::Result<Outcome> {
     let prepare = scenario.workload().context("not a throughput scenario")?;
     let options = devnet.options.clone();
     let count = options.load_size()?;
@@ -244,131 +414,4 @@ fn throughput(devnet: &Devnet, scenario: Scenario, limits: &Limits) -> anyhow::R
     })
 }
 
-/// The `p`th percentile of `sorted` samples, by nearest rank (rounded up); NaN for none.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.saturating_sub(1).min(sorted.len() - 1)]
-}
-
-fn or_dash(value: Option<String>) -> String {
-    value.unwrap_or_else(|| "—".to_string())
-}
-
-/// Prints a run as tables: the scenarios with the limits they ran beside, then each
-/// throughput scenario against the bureau.
-pub fn print(summary: &Summary) {
-    println!();
-    println!(
-        "  {} validators on {} cores",
-        summary.validators,
-        summary
-            .scenarios
-            .iter()
-            .find_map(|o| o.limits.as_ref().map(|l| l.threads))
-            .unwrap_or(0)
-    );
-    println!();
-    println!(
-        "  {:<8} {:>9} {:>10} {:>7} {:>7} {:>9} {:>8} {:>10} {:>10} {:>9} {:>8} {:>9}",
-        "scenario",
-        "offered/s",
-        "achieved/s",
-        "p50 ms",
-        "p99 ms",
-        "bound/s",
-        "of bound",
-        "unfinished",
-        "CPU%/node",
-        "RSS MiB",
-        "disk B/tx",
-        "fsync p99"
-    );
-    for outcome in &summary.scenarios {
-        let usage = &outcome.usage;
-        let mean = |f: fn(&usage::NodeUsage) -> f64| {
-            (!usage.is_empty()).then(|| usage.iter().map(f).sum::<f64>() / usage.len() as f64)
-        };
-        println!(
-            "  {:<8} {:>9} {:>10.0} {:>7.0} {:>7.0} {:>9} {:>8} {:>10} {:>10} {:>9} {:>8} {:>9}",
-            outcome.name,
-            if outcome.offered == 0 {
-                "closed".to_string()
-            } else {
-                outcome.offered.to_string()
-            },
-            outcome.tps,
-            outcome.p50_ms,
-            outcome.p99_ms,
-            or_dash(
-                outcome
-                    .limits
-                    .as_ref()
-                    .map(|l| format!("{:.0}", l.bound_tps))
-            ),
-            or_dash(outcome.bound_ratio.map(|r| format!("{:.1}%", r * 100.0))),
-            outcome.unfinished + outcome.refused,
-            or_dash(mean(|u| u.cpu_percent).map(|c| format!("{c:.0}"))),
-            or_dash(mean(|u| u.rss_mib).map(|r| format!("{r:.0}"))),
-            or_dash(outcome.disk_bytes_per_tx.map(|b| format!("{b:.0}"))),
-            or_dash(
-                outcome
-                    .limits
-                    .as_ref()
-                    .map(|l| format!("{:.2} ms", l.fsync_p99_ms))
-            ),
-        );
-    }
-    if let Some(limits) = summary.scenarios.iter().find_map(|o| o.limits.as_ref()) {
-        println!();
-        println!(
-            "  bound = Ed25519 batch verification on all cores ÷ validators (first scenario: \
-             {:.0} sig/s batched, {:.0} singly on one core)",
-            limits.verify_per_second, limits.verify_single_per_second
-        );
-    }
-    let compared: Vec<&Outcome> = summary
-        .scenarios
-        .iter()
-        .filter(|o| !o.baseline.is_empty())
-        .collect();
-    if compared.is_empty() {
-        return;
-    }
-    println!();
-    println!(
-        "  {:<8} {:<22} {:>7} {:>8} {:>7} {:>7} {:>10} {:>12} {:>9}",
-        "scenario",
-        "centralised bureau",
-        "servers",
-        "tx/s",
-        "p50 ms",
-        "p99 ms",
-        "Credence ×",
-        "per replica ×",
-        "disk B/tx"
-    );
-    for outcome in compared {
-        for row in &outcome.baseline {
-            println!(
-                "  {:<8} {:<22} {:>7} {:>8.0} {:>7.1} {:>7.1} {:>10.2} {:>12.2} {:>9}",
-                outcome.name,
-                row.name,
-                row.servers,
-                row.tps,
-                row.p50_ms,
-                row.p99_ms,
-                row.ratio,
-                row.ratio_per_replica,
-                or_dash(row.disk_bytes_per_tx.map(|b| format!("{b:.0}"))),
-            );
-        }
-    }
-    println!();
-    println!(
-        "  Credence × = Credence tx/s ÷ the bureau's; per replica × = (Credence tx/s × \
-         validators) ÷ (the bureau's tx/s × its servers)"
-    );
-}
+pub(crate) use credence_bureau::percentile;

@@ -10,17 +10,31 @@
 mod assets;
 mod operator;
 
-use crate::member::Target;
 use axum::Router;
-use credence_crypto::KeyFile;
+use credence_client::{Session, SessionError};
+use credence_crypto::{KeyFile, KeyFileError};
 use credence_node::config::NodeConfig;
 
-pub use operator::OperatorToken;
+pub use operator::{OperatorToken, TokenError};
+
+/// Why the console could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    /// The node's network file.
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// The institution's key file.
+    #[error("the institution's key file: {0}")]
+    Keys(#[from] KeyFileError),
+    /// The operator token.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+}
 
 /// What the console needs from the node it runs in.
 pub struct Console {
     /// The node's own API, through which the operator endpoints act.
-    pub target: Target,
+    pub session: Session,
     /// The institution's keys.
     pub keys: KeyFile,
     /// The operator token; without one the lender console refuses every sign-in.
@@ -29,13 +43,15 @@ pub struct Console {
 
 impl Console {
     /// The console of the node configured by `config`.
-    pub fn for_node(config: &NodeConfig) -> anyhow::Result<Self> {
+    pub fn for_node(config: &NodeConfig) -> Result<Self, ConsoleError> {
         let mut api = config.node.api_listen;
         if api.ip().is_unspecified() {
             api.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
         }
-        let mut target = Target::new(&format!("http://{api}"), &config.node.network_file)?;
-        target.verbose = false;
+        let session = Session::new(
+            credence_client::NodeClient::new(&format!("http://{api}")),
+            config.network.clone(),
+        );
         let token = config
             .node
             .console
@@ -44,8 +60,8 @@ impl Console {
             .map(OperatorToken::read)
             .transpose()?;
         Ok(Self {
-            target,
-            keys: crate::member::key(&config.node.key_file)?,
+            session,
+            keys: KeyFile::read(&config.node.key_file)?,
             token,
         })
     }

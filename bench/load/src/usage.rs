@@ -24,7 +24,11 @@ pub struct NodeUsage {
 /// validator order.
 pub fn node_pids(dir: &Path, validators: usize) -> Vec<Option<u32>> {
     let configs: Vec<Option<PathBuf>> = (0..validators)
-        .map(|i| crate::layout::node_config_path(dir, i).canonicalize().ok())
+        .map(|i| {
+            credence_devnet::layout::node_config_path(dir, i)
+                .canonicalize()
+                .ok()
+        })
         .collect();
     let mut pids = vec![None; validators];
     let Ok(entries) = std::fs::read_dir("/proc") else {

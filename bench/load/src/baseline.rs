@@ -8,7 +8,7 @@
 
 use super::{
     Outcome, Prepare,
-    world::{Devnet, Target},
+    world::{Target, World},
 };
 use credence_bureau::Bureau;
 use credence_types::{PublicKey, SignedTransaction};
@@ -66,7 +66,7 @@ impl Target for BureauTarget<'_> {
 /// other validator (as many copies of the data as the devnet keeps), the same number of
 /// transactions as Credence was offered, and compares each with Credence's `outcome`.
 pub fn compare(
-    devnet: &Devnet,
+    devnet: &World,
     outcome: &Outcome,
     prepare: Prepare,
 ) -> anyhow::Result<Vec<Comparison>> {

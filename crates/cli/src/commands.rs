@@ -1,0 +1,81 @@
+//! The pieces of the commands that are the command line's own: reading a JSON file, showing
+//! that a command waits, printing an entry it verified, tailing the event stream.
+
+use crate::output::{Waiting, describe, say};
+use anyhow::Context as _;
+use credence_client::{Session, SessionError};
+use credence_types::api::{Entry, EventsQuery};
+use std::{future::Future, path::Path, time::Duration};
+
+/// Runs a member operation, showing on a terminal that it waits for finality.
+pub async fn wait<T>(
+    operation: impl Future<Output = Result<T, SessionError>>,
+) -> anyhow::Result<T> {
+    let waiting = Waiting::start();
+    let result = operation.await;
+    drop(waiting);
+    Ok(result?)
+}
+
+/// Reads `file` as JSON of the type `what` names.
+pub fn read_json<T: serde::de::DeserializeOwned>(file: &Path, what: &str) -> anyhow::Result<T> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not {what}", file.display()))
+}
+
+/// `credence show`: an entry by its API path, verified against the validators with
+/// `prove`.
+pub async fn show(session: &Session, path: &str, prove: bool) -> anyhow::Result<()> {
+    let path = path.trim_start_matches('/').trim_start_matches("v1/");
+    // With --prove, one read carries both the value shown and its proof, so what is
+    // printed is exactly what was verified.
+    let query = if prove { "?prove=true" } else { "" };
+    let answer = session.node.json(&format!("{path}{query}")).await?;
+    if prove {
+        let proven: Entry<serde_json::Value> = serde_json::from_value(answer.clone())
+            .context("--prove applies to entries read by id or key")?;
+        let value = session
+            .validators
+            .verify_entry(&proven.key, proven.proof.as_ref())?;
+        let header = &proven.proof.as_ref().context("no proof")?.header;
+        say(&format!(
+            "verified: value proven against height {} (block {}), finalised by a quorum of {} validators",
+            header.header.height.0,
+            header.digest,
+            session.network.validators.len()
+        ));
+        if value.is_none() {
+            say("the entry is proven absent");
+        }
+    }
+    // An entry prints its value; anything else (a schedule, a page) prints whole.
+    let shown = match answer.get("value") {
+        Some(value) if answer.get("key").is_some() => value,
+        _ => &answer,
+    };
+    println!("{}", serde_json::to_string_pretty(shown)?);
+    Ok(())
+}
+
+/// `credence events follow`: tails the stream, reconnecting after the last event seen, so
+/// nothing is missed or repeated.
+pub async fn follow(session: &Session, query: EventsQuery) -> anyhow::Result<()> {
+    let mut resume = None;
+    loop {
+        let mut stream = match session.node.events(&query, resume).await {
+            Ok(stream) => stream,
+            Err(error) => {
+                say(&format!("stream: {error}; reconnecting"));
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        while let Ok(Some(event)) = stream.next().await {
+            println!("{:>10}  {}", event.id.to_string(), describe(&event.event));
+        }
+        resume = stream.last_id().or(resume);
+        say("stream closed; resuming");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}

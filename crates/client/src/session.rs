@@ -1,0 +1,476 @@
+//! What a member institution or a borrower does: sign and submit transactions (with the
+//! sealing each needs done here, never on a node), wait for their outcome, read the ledger,
+//! pull a credit report. The command line and the lender console both act through a
+//! [`Session`]; neither prints from here.
+
+use crate::{
+    Account, ClientError, NodeClient,
+    build::{self, BuildError},
+    light::{NetworkFile, Validators},
+    report::{self, CreditReport, ReportError},
+};
+use credence_crypto::KeyFile;
+use credence_types::{
+    ConsentId, Digest, EncryptionKey, InstitutionId, LoanId, Payload, Rejection, SubjectId,
+    TimestampMs,
+    api::{Entry, TransactionStatus},
+    codec::decode,
+    lending::{Loan, LoanPayment},
+    metro2::Tradeline,
+    money::Amount,
+    receipt::{Event, EventSource, Outcome},
+    state::{BlockEvents, Consent, Institution, Principal, StateKey, Subject},
+    time::Date,
+    transaction::{InquiryKind, Purpose, RecordInquiry},
+};
+use std::{path::Path, time::Duration};
+
+/// How long a session waits for its transaction to finalise.
+pub const FINALITY_TIMEOUT: Duration = Duration::from_secs(60);
+/// How often it asks whether the transaction is final.
+const FINALITY_POLL: Duration = Duration::from_millis(100);
+
+/// Why a member operation did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The network file could not be read.
+    #[error("reading the network file {path}: {source}")]
+    NetworkFileUnreadable {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The network file is not one.
+    #[error("the network file {path} is not valid: {message}")]
+    NetworkFileInvalid {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// Talking to the node failed, or it refused the request.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// The ledger rejected the transaction.
+    #[error("transaction {hash} was rejected at height {height}: {code}")]
+    Rejected {
+        /// The transaction.
+        hash: Digest,
+        /// The block it was rejected in.
+        height: u64,
+        /// The rule it broke.
+        code: Rejection,
+    },
+    /// No subject has this pseudonym.
+    #[error("no subject has the pseudonym {0}")]
+    SubjectUnknown(SubjectId),
+    /// No institution has this id.
+    #[error("no institution has the id {0}")]
+    InstitutionUnknown(InstitutionId),
+    /// No loan has this id.
+    #[error("no loan has the id {0}")]
+    LoanUnknown(LoanId),
+    /// The loan is not running, so nothing is owed on it.
+    #[error("{0} is not running, so nothing is owed")]
+    LoanNotRunning(LoanId),
+    /// A consent the subject lists as active is not in state.
+    #[error("the active consent {0} is missing")]
+    ConsentMissing(ConsentId),
+    /// The key signs for no institution.
+    #[error("this key is not an institution's")]
+    NotAnInstitution,
+    /// The key file does not hold the subject's current report key.
+    #[error("this key file does not hold the subject's current report key")]
+    ReportKeyMismatch,
+    /// The lender holds no active consent on the subject.
+    #[error("{lender} holds no active consent on {subject}")]
+    NoConsent {
+        /// The lender.
+        lender: InstitutionId,
+        /// The subject.
+        subject: SubjectId,
+    },
+    /// The transaction applied but did not cause the event it exists for.
+    #[error("transaction {0} applied without the event it should cause")]
+    EventMissing(Digest),
+    /// The node's answer is not what the API promises.
+    #[error("the node's answer is malformed: {0}")]
+    Malformed(&'static str),
+    /// A payload could not be built.
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    /// The credit report could not be read.
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    /// This machine's clock is before 1970 or past what a timestamp holds.
+    #[error("this machine's clock is unusable")]
+    Clock,
+}
+
+/// A transaction that applied, and what it caused.
+#[derive(Clone, Debug)]
+pub struct Finalised {
+    /// The transaction's hash.
+    pub hash: Digest,
+    /// The block it applied in.
+    pub height: u64,
+    /// The events it caused, in order.
+    pub events: Vec<Event>,
+}
+
+/// A node to talk to and the network file its answers are checked against.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// The node's API.
+    pub node: NodeClient,
+    /// The network file: chain id, audit key, validator set.
+    pub network: NetworkFile,
+    /// The validators answers are checked against.
+    pub validators: Validators,
+}
+
+impl Session {
+    /// A session with the node at `node`, trusting `network`.
+    pub fn new(node: NodeClient, network: NetworkFile) -> Self {
+        let validators = Validators::of(&network);
+        Self {
+            node,
+            network,
+            validators,
+        }
+    }
+
+    /// Reads the network file at `path` and points at the node at `node`.
+    pub fn open(node: &str, path: &Path) -> Result<Self, SessionError> {
+        let text = std::fs::read_to_string(path).map_err(|source| {
+            SessionError::NetworkFileUnreadable {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+        let invalid = |message: String| SessionError::NetworkFileInvalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let network: NetworkFile =
+            serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        network.validate().map_err(|e| invalid(e.to_string()))?;
+        Ok(Self::new(NodeClient::new(node), network))
+    }
+
+    /// The signer of `key`, at its next nonce.
+    async fn account(&self, key: &KeyFile) -> Result<Account, SessionError> {
+        let nonce = self
+            .node
+            .account(&key.signing.public_key())
+            .await?
+            .map_or(0, |view| view.nonce);
+        Ok(Account::new(
+            key.signing.clone(),
+            self.network.genesis.chain_id.clone(),
+            nonce,
+        ))
+    }
+
+    /// Signs `payload` with `key`, submits it and waits until it is final; returns what it
+    /// caused, or the rule it broke.
+    pub async fn transact(
+        &self,
+        key: &KeyFile,
+        payload: Payload,
+    ) -> Result<Finalised, SessionError> {
+        let mut account = self.account(key).await?;
+        let transaction = account.sign(payload);
+        let hash = self.node.submit(&transaction).await?;
+        let status = self
+            .node
+            .wait_finalized(&hash, FINALITY_POLL, FINALITY_TIMEOUT)
+            .await?;
+        let TransactionStatus::Finalized {
+            height,
+            index,
+            outcome,
+        } = status
+        else {
+            return Err(ClientError::Timeout(hash).into());
+        };
+        if let Outcome::Rejected(code) = outcome {
+            return Err(SessionError::Rejected {
+                hash,
+                height: height.0,
+                code,
+            });
+        }
+        let events = self.events_of(height.0, index).await?;
+        Ok(Finalised {
+            hash,
+            height: height.0,
+            events,
+        })
+    }
+
+    /// The events transaction `index` of block `height` caused.
+    async fn events_of(&self, height: u64, index: u32) -> Result<Vec<Event>, SessionError> {
+        let key = StateKey::block_events(credence_types::Height(height));
+        let entry = self
+            .node
+            .entry::<String>(&format!("state/{}", hex::encode(key.0)))
+            .await?;
+        let Some(value) = entry.value else {
+            return Ok(Vec::new());
+        };
+        let bytes = hex::decode(value).map_err(|_| SessionError::Malformed("block events"))?;
+        let events: BlockEvents =
+            decode(&bytes).map_err(|_| SessionError::Malformed("block events"))?;
+        Ok(events
+            .as_slice()
+            .iter()
+            .filter(|e| e.source == EventSource::Transaction(index))
+            .map(|e| e.event.clone())
+            .collect())
+    }
+
+    /// The subject with this pseudonym, as the node says.
+    pub async fn subject(&self, id: &SubjectId) -> Result<Subject, SessionError> {
+        self.node
+            .entry::<Subject>(&format!("subjects/{id}"))
+            .await?
+            .value
+            .ok_or(SessionError::SubjectUnknown(*id))
+    }
+
+    /// The institution with this id, as the node says.
+    pub async fn institution(&self, id: InstitutionId) -> Result<Institution, SessionError> {
+        self.node
+            .entry::<Institution>(&format!("institutions/{}", id.0))
+            .await?
+            .value
+            .ok_or(SessionError::InstitutionUnknown(id))
+    }
+
+    /// The institution `key` signs for.
+    pub async fn institution_of(&self, key: &KeyFile) -> Result<InstitutionId, SessionError> {
+        match self.node.account(&key.signing.public_key()).await? {
+            Some(view) => match view.principal {
+                Principal::Institution(id) => Ok(id),
+                Principal::Subject(_) | Principal::Retired => Err(SessionError::NotAnInstitution),
+            },
+            None => {
+                // Genesis institutions have signed nothing yet: find the key among them.
+                let key = key.signing.public_key();
+                self.network
+                    .genesis
+                    .institutions
+                    .iter()
+                    .position(|institution| institution.signing_key == key)
+                    .and_then(|index| u64::try_from(index).ok())
+                    .map(InstitutionId)
+                    .ok_or(SessionError::NotAnInstitution)
+            }
+        }
+    }
+
+    /// Registers the subject whose key file this is; returns its pseudonym.
+    pub async fn register(&self, key: &KeyFile) -> Result<(SubjectId, Finalised), SessionError> {
+        let id = SubjectId::from_key(&key.signing.public_key());
+        let payload =
+            build::register_subject(&id, &key.encryption, &self.network.genesis.audit_key)?;
+        let done = self.transact(key, payload).await?;
+        Ok((id, done))
+    }
+
+    /// The subject `key` signs for grants `lender` a consent for `days`; returns its id.
+    pub async fn grant(
+        &self,
+        key: &KeyFile,
+        lender: InstitutionId,
+        purpose: Purpose,
+        kind: InquiryKind,
+        days: u64,
+    ) -> Result<(ConsentId, Finalised), SessionError> {
+        let id = SubjectId::from_key(&key.signing.public_key());
+        let subject = self.subject(&id).await?;
+        let keys = build::report_keys(&key.encryption, subject.report_key_epoch);
+        if keys.last().map(|k| k.public_key()) != Some(subject.report_key) {
+            return Err(SessionError::ReportKeyMismatch);
+        }
+        let institution = self.institution(lender).await?;
+        let expires_at = TimestampMs(now_ms()?.saturating_add(days.saturating_mul(86_400_000)));
+        let payload = build::grant_consent(
+            &id,
+            &keys,
+            lender,
+            &institution.encryption_key,
+            purpose,
+            kind,
+            expires_at,
+        )?;
+        let done = self.transact(key, payload).await?;
+        let consent = done
+            .events
+            .iter()
+            .find_map(|event| match event {
+                Event::ConsentGranted { consent, .. } => Some(*consent),
+                _ => None,
+            })
+            .ok_or(SessionError::EventMissing(done.hash))?;
+        Ok((consent, done))
+    }
+
+    /// The subject's active consents other than `except`, each with its lender's encryption
+    /// key: those a rotation re-wraps for.
+    async fn kept_consents(
+        &self,
+        subject: &Subject,
+        except: Option<ConsentId>,
+    ) -> Result<Vec<(ConsentId, EncryptionKey)>, SessionError> {
+        let mut keep = Vec::new();
+        for other in subject.active_consents.as_slice() {
+            if Some(*other) == except {
+                continue;
+            }
+            let kept: Consent = self
+                .node
+                .entry::<Consent>(&format!("consents/{}", other.0))
+                .await?
+                .value
+                .ok_or(SessionError::ConsentMissing(*other))?;
+            let lender = self.institution(kept.lender).await?;
+            keep.push((*other, lender.encryption_key));
+        }
+        Ok(keep)
+    }
+
+    /// Ends `consent` and rotates the subject's report key, re-wrapped for every consent
+    /// that stays.
+    pub async fn revoke(
+        &self,
+        key: &KeyFile,
+        consent: ConsentId,
+    ) -> Result<Finalised, SessionError> {
+        let id = SubjectId::from_key(&key.signing.public_key());
+        let subject = self.subject(&id).await?;
+        let keep = self.kept_consents(&subject, Some(consent)).await?;
+        let payload = build::revoke_consent(
+            &id,
+            &key.encryption,
+            subject.report_key_epoch,
+            consent,
+            &keep,
+            &self.network.genesis.audit_key,
+        )?;
+        self.transact(key, payload).await
+    }
+
+    /// Moves the subject's report key to the next epoch, every active consent keeping access.
+    pub async fn rotate(&self, key: &KeyFile) -> Result<Finalised, SessionError> {
+        let id = SubjectId::from_key(&key.signing.public_key());
+        let subject = self.subject(&id).await?;
+        let keep = self.kept_consents(&subject, None).await?;
+        let rotation = build::rotation(
+            &id,
+            &key.encryption,
+            subject.report_key_epoch,
+            &keep,
+            &self.network.genesis.audit_key,
+        )?;
+        self.transact(key, Payload::RotateReportKey(rotation)).await
+    }
+
+    /// Furnishes `tradeline` about `subject`: sealed here to the subject's current report
+    /// key, under an account reference salted with a secret only this furnisher holds.
+    pub async fn furnish(
+        &self,
+        key: &KeyFile,
+        subject: &SubjectId,
+        tradeline: Tradeline,
+    ) -> Result<Finalised, SessionError> {
+        let state = self.subject(subject).await?;
+        let account =
+            build::account_reference(&furnisher_salt(key).0, tradeline.account_number.as_str());
+        let payload = build::furnish(
+            subject,
+            &state.report_key,
+            state.report_key_epoch,
+            account,
+            tradeline,
+            None,
+        )?;
+        self.transact(key, payload).await
+    }
+
+    /// Records an inquiry under the lender's active consent on `subject`, then reads, opens
+    /// and scores the file.
+    pub async fn report(
+        &self,
+        key: &KeyFile,
+        subject: &SubjectId,
+    ) -> Result<CreditReport, SessionError> {
+        let lender = self.institution_of(key).await?;
+        let state = self.subject(subject).await?;
+        let mut consent = None;
+        for id in state.active_consents.as_slice() {
+            let entry: Entry<Consent> = self.node.entry(&format!("consents/{}", id.0)).await?;
+            if entry.value.is_some_and(|c| c.lender == lender && !c.ended) {
+                consent = Some(*id);
+            }
+        }
+        let consent = consent.ok_or(SessionError::NoConsent {
+            lender,
+            subject: *subject,
+        })?;
+        self.transact(key, Payload::RecordInquiry(RecordInquiry { consent }))
+            .await?;
+        let today = TimestampMs(now_ms()?).date();
+        Ok(report::fetch(&self.node, subject, lender, &key.encryption, consent, today).await?)
+    }
+
+    /// Pays `amount` on `loan`, or by default its payoff as of the chain's date.
+    pub async fn repay(
+        &self,
+        key: &KeyFile,
+        loan: LoanId,
+        amount: Option<Amount>,
+    ) -> Result<(Amount, Finalised), SessionError> {
+        let amount = match amount {
+            Some(amount) => amount,
+            None => self.payoff(loan).await?,
+        };
+        let done = self
+            .transact(key, Payload::RepayLoan(LoanPayment { loan, amount }))
+            .await?;
+        Ok((amount, done))
+    }
+
+    /// What closes `loan` now: its payoff as of the chain's date (interest accrues by block
+    /// time, not this machine's).
+    pub async fn payoff(&self, loan: LoanId) -> Result<Amount, SessionError> {
+        let state: Loan = self
+            .node
+            .entry::<Loan>(&format!("loans/{}", loan.0))
+            .await?
+            .value
+            .ok_or(SessionError::LoanUnknown(loan))?;
+        let today: Date = self.node.status().await?.time.date();
+        credence_ledger::queries::payoff(&state, today).ok_or(SessionError::LoanNotRunning(loan))
+    }
+}
+
+/// The secret a furnisher salts its account references with: derived from its own
+/// encryption secret, so only it can link a reference to an account number.
+pub fn furnisher_salt(key: &KeyFile) -> Digest {
+    Digest::of(
+        "credence/furnisher-salt",
+        &[key.encryption.to_bytes().as_ref()],
+    )
+}
+
+/// Milliseconds since 1970 by this machine's clock.
+pub fn now_ms() -> Result<u64, SessionError> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|_| SessionError::Clock)?;
+    u64::try_from(now.as_millis()).map_err(|_| SessionError::Clock)
+}
