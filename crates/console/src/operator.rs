@@ -20,7 +20,8 @@ use axum::{
 };
 use credence_client::{ClientError, SessionError, report::CreditReport};
 use credence_types::{
-    Digest, InstitutionId, Payload, SubjectId, api::ErrorBody, metro2::Tradeline, receipt::Event,
+    ApiErrorCode, Digest, InstitutionId, Payload, SubjectId, api::ErrorBody, metro2::Tradeline,
+    receipt::Event,
 };
 use std::{path::Path as FilePath, sync::Arc};
 
@@ -73,7 +74,8 @@ impl OperatorToken {
     }
 }
 
-/// A refusal, in the API's error shape.
+/// A refusal, in the API's error shape: one of the documented API errors, a transaction's
+/// rejection (422 with the rule's code), or the node's own 4xx passed through.
 struct Refusal {
     status: StatusCode,
     code: String,
@@ -81,10 +83,11 @@ struct Refusal {
 }
 
 impl Refusal {
-    fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+    fn new(code: ApiErrorCode, message: impl Into<String>) -> Self {
         Self {
-            status,
-            code: code.to_string(),
+            status: StatusCode::from_u16(code.status())
+                .expect("every API error has a valid status"),
+            code: code.code().to_string(),
             message: message.into(),
         }
     }
@@ -105,22 +108,31 @@ impl IntoResponse for Refusal {
 
 impl From<SessionError> for Refusal {
     /// What went wrong acting on the ledger: a refusal the caller can act on keeps its code
-    /// and a 4xx; the node failing to answer is a 502.
+    /// and a 4xx; the node failing to answer as it should is a 502.
     fn from(error: SessionError) -> Self {
         let message = error.to_string();
-        let (status, code) = match &error {
-            SessionError::Rejected { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code.code()),
-            SessionError::SubjectUnknown(_) => (StatusCode::NOT_FOUND, "subject_unknown"),
-            SessionError::InstitutionUnknown(_) => (StatusCode::NOT_FOUND, "institution_unknown"),
-            SessionError::LoanUnknown(_) => (StatusCode::NOT_FOUND, "loan_unknown"),
-            SessionError::LoanNotRunning(_) => (StatusCode::CONFLICT, "loan_not_active"),
-            SessionError::NoConsent { .. } => (StatusCode::FORBIDDEN, "consent_missing"),
+        let code = match &error {
+            SessionError::Rejected { code, .. } => {
+                return Self {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    code: code.code().to_string(),
+                    message,
+                };
+            }
             SessionError::Client(ClientError::Refused { status, code, .. })
                 if (400..500).contains(status) =>
             {
-                let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST);
-                return Self::new(status, code, message);
+                return Self {
+                    status: StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST),
+                    code: code.clone(),
+                    message,
+                };
             }
+            SessionError::SubjectUnknown(_) => ApiErrorCode::SubjectUnknown,
+            SessionError::InstitutionUnknown(_) => ApiErrorCode::InstitutionUnknown,
+            SessionError::LoanUnknown(_) => ApiErrorCode::LoanUnknown,
+            SessionError::LoanNotRunning(_) => ApiErrorCode::LoanNotRunning,
+            SessionError::NoConsent { .. } => ApiErrorCode::ConsentMissing,
             SessionError::Client(_)
             | SessionError::NetworkFileUnreadable { .. }
             | SessionError::NetworkFileInvalid { .. }
@@ -133,10 +145,10 @@ impl From<SessionError> for Refusal {
             | SessionError::Report(_)
             | SessionError::Clock => {
                 tracing::warn!(error = %error, "console: the node did not answer as it should");
-                (StatusCode::BAD_GATEWAY, "node_unavailable")
+                ApiErrorCode::NodeUnreachable
             }
         };
-        Self::new(status, code, message)
+        Self::new(code, message)
     }
 }
 
@@ -156,8 +168,7 @@ pub fn router(console: Console) -> Router {
 fn authorize(console: &Console, headers: &HeaderMap) -> Result<(), Refusal> {
     let Some(token) = &console.token else {
         return Err(Refusal::new(
-            StatusCode::FORBIDDEN,
-            "console_locked",
+            ApiErrorCode::ConsoleLocked,
             "this node has no operator token configured; the lender console is off",
         ));
     };
@@ -168,8 +179,7 @@ fn authorize(console: &Console, headers: &HeaderMap) -> Result<(), Refusal> {
     match presented {
         Some(presented) if token.admits(presented.trim()) => Ok(()),
         _ => Err(Refusal::new(
-            StatusCode::UNAUTHORIZED,
-            "operator_token_invalid",
+            ApiErrorCode::OperatorTokenInvalid,
             "the operator token is missing or wrong",
         )),
     }
@@ -177,11 +187,17 @@ fn authorize(console: &Console, headers: &HeaderMap) -> Result<(), Refusal> {
 
 /// A JSON body, bounded; a malformed one is a 400 naming the problem.
 fn body<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, Refusal> {
-    let body = body.map_err(|e| Refusal::new(e.status(), "body_malformed", e.body_text()))?;
+    let body = body.map_err(|e| {
+        let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiErrorCode::BodyTooLarge
+        } else {
+            ApiErrorCode::BodyMalformed
+        };
+        Refusal::new(code, e.body_text())
+    })?;
     if body.len() > BODY_BYTES_MAX {
         return Err(Refusal::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
+            ApiErrorCode::BodyTooLarge,
             format!("bodies are at most {BODY_BYTES_MAX} bytes"),
         ));
     }
@@ -189,8 +205,7 @@ fn body<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> 
     // name or national id: say where and what kind of problem, never the value.
     serde_json::from_slice(&body).map_err(|e| {
         Refusal::new(
-            StatusCode::BAD_REQUEST,
-            "body_malformed",
+            ApiErrorCode::BodyMalformed,
             format!(
                 "the body is not the expected JSON ({:?} error at line {}, column {})",
                 e.classify(),
@@ -204,8 +219,7 @@ fn body<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> 
 fn subject(pseudonym: &str) -> Result<SubjectId, Refusal> {
     pseudonym.parse().map_err(|_| {
         Refusal::new(
-            StatusCode::BAD_REQUEST,
-            "subject_malformed",
+            ApiErrorCode::SubjectMalformed,
             "a subject pseudonym is 64 hex digits",
         )
     })

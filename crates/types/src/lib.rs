@@ -14,6 +14,7 @@
 #![deny(clippy::float_arithmetic)]
 
 pub mod api;
+pub mod api_error;
 pub mod block;
 pub mod codec;
 pub mod genesis;
@@ -35,6 +36,7 @@ pub mod state;
 pub mod time;
 pub mod transaction;
 
+pub use api_error::ApiErrorCode;
 pub use block::{Block, BlockContext, BlockHeader};
 pub use codec::{BoundedBytes, BoundedVec, DecodeError, Name, decode, encode};
 pub use hash::Digest;

@@ -9,11 +9,11 @@
 use super::{ApiError, Shared, query_rejected, unavailable};
 use axum::{
     extract::{Query, State, rejection::QueryRejection},
-    http::{HeaderMap, StatusCode},
+    http::HeaderMap,
     response::sse::{Event as SseEvent, KeepAlive, Sse},
 };
 use credence_types::{
-    Height, InstitutionId, SubjectId,
+    ApiErrorCode, Height, InstitutionId, SubjectId,
     api::{EventId, EventsQuery, StreamedEvent},
     codec::decode,
     receipt::Event,
@@ -49,8 +49,7 @@ impl Filter {
                     .collect();
                 if kinds.len() > KINDS_MAX {
                     return Err(ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "query_malformed",
+                        ApiErrorCode::QueryMalformed,
                         format!("at most {KINDS_MAX} kinds"),
                     ));
                 }
@@ -128,8 +127,7 @@ where
                 .and_then(|text| text.parse::<EventId>().ok())
                 .ok_or_else(|| {
                     ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "event_id_malformed",
+                        ApiErrorCode::EventIdMalformed,
                         "Last-Event-ID is `height:index`",
                     )
                 })?,
@@ -183,7 +181,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Streaming<E> 
                 Ok(true) => continue,
                 Ok(false) => {}
                 Err(error) => {
-                    tracing::warn!(code = error.code, "event stream ended");
+                    tracing::warn!(code = error.code.code(), "event stream ended");
                     return None;
                 }
             }

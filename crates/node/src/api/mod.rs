@@ -35,7 +35,7 @@ use axum::{
     routing::{get, post},
 };
 use credence_types::{
-    Digest, Height,
+    ApiErrorCode, Digest, Height,
     api::{
         AccountView, BatchItem, BatchRequest, BlockSummary, Encoded, ErrorBody, Status,
         SubmitRequest, Submitted, TransactionStatus,
@@ -46,18 +46,17 @@ use credence_types::{
 };
 use std::sync::Arc;
 
-/// An API error: an HTTP status, a stable code and a message.
+/// An API error: one of the documented codes (which carries its HTTP status) and a message
+/// for people.
 #[derive(Debug)]
 pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
+    code: ApiErrorCode,
     message: String,
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    fn new(code: ApiErrorCode, message: impl Into<String>) -> Self {
         Self {
-            status,
             code,
             message: message.into(),
         }
@@ -66,11 +65,13 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.code.status()).expect("every API error has a valid status");
         let body = ErrorBody {
-            code: self.code.to_string(),
+            code: self.code.code().to_string(),
             message: self.message,
         };
-        (self.status, Json(body)).into_response()
+        (status, Json(body)).into_response()
     }
 }
 
@@ -78,37 +79,29 @@ impl From<SubmitError> for ApiError {
     fn from(error: SubmitError) -> Self {
         use crate::mempool::MempoolError;
         let message = error.to_string();
-        let (status, code) = match error {
-            SubmitError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "transaction_too_large"),
-            SubmitError::Malformed(_) => (StatusCode::BAD_REQUEST, "transaction_malformed"),
-            SubmitError::WrongChain(_) => (StatusCode::BAD_REQUEST, "chain_id_mismatch"),
-            SubmitError::BadSignature => (StatusCode::BAD_REQUEST, "signature_invalid"),
+        let code = match error {
+            SubmitError::TooLarge => ApiErrorCode::TransactionTooLarge,
+            SubmitError::Malformed(_) => ApiErrorCode::TransactionMalformed,
+            SubmitError::WrongChain(_) => ApiErrorCode::ChainIdMismatch,
+            SubmitError::BadSignature => ApiErrorCode::SignatureInvalid,
             SubmitError::StaleNonce { .. } | SubmitError::Mempool(MempoolError::Stale) => {
-                (StatusCode::CONFLICT, "nonce_stale")
+                ApiErrorCode::NonceStale
             }
-            SubmitError::Mempool(MempoolError::Duplicate) => {
-                (StatusCode::CONFLICT, "transaction_duplicate")
-            }
-            SubmitError::Mempool(MempoolError::NonceTaken) => (StatusCode::CONFLICT, "nonce_taken"),
+            SubmitError::Mempool(MempoolError::Duplicate) => ApiErrorCode::TransactionDuplicate,
+            SubmitError::Mempool(MempoolError::NonceTaken) => ApiErrorCode::NonceTaken,
             SubmitError::Mempool(MempoolError::NonceTooFarAhead(_)) => {
-                (StatusCode::BAD_REQUEST, "nonce_too_far_ahead")
+                ApiErrorCode::NonceTooFarAhead
             }
-            SubmitError::Mempool(MempoolError::Full) => {
-                (StatusCode::SERVICE_UNAVAILABLE, "mempool_full")
-            }
-            SubmitError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "node_unavailable"),
+            SubmitError::Mempool(MempoolError::Full) => ApiErrorCode::MempoolFull,
+            SubmitError::Unavailable(_) => ApiErrorCode::NodeUnavailable,
         };
-        Self::new(status, code, message)
+        Self::new(code, message)
     }
 }
 
 /// The node could not read its own state: retryable, and never the client's fault.
 fn unavailable(error: impl std::fmt::Display) -> ApiError {
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "node_unavailable",
-        error.to_string(),
-    )
+    ApiError::new(ApiErrorCode::NodeUnavailable, error.to_string())
 }
 
 /// The value under `key` at the latest committed block.
@@ -124,26 +117,17 @@ where
 fn body_rejected(rejection: BytesRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
+            ApiErrorCode::BodyTooLarge,
             format!("a request body holds at most {BATCH_BYTES_MAX} bytes"),
         )
     } else {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "body_malformed",
-            rejection.body_text(),
-        )
+        ApiError::new(ApiErrorCode::BodyMalformed, rejection.body_text())
     }
 }
 
 /// A query string the API could not parse.
 fn query_rejected(rejection: QueryRejection) -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "query_malformed",
-        rejection.body_text(),
-    )
+    ApiError::new(ApiErrorCode::QueryMalformed, rejection.body_text())
 }
 
 /// The OpenAPI document of this API, generated from the handlers and types.
@@ -178,7 +162,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 
 /// Any path the API does not serve.
 async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "route_unknown", "no such endpoint")
+    ApiError::new(ApiErrorCode::RouteUnknown, "no such endpoint")
 }
 
 /// What the API needs from the node.
@@ -285,11 +269,10 @@ where
         body.to_vec()
     } else {
         let parsed: SubmitRequest = serde_json::from_slice(&body)
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "body_malformed", e.to_string()))?;
+            .map_err(|e| ApiError::new(ApiErrorCode::BodyMalformed, e.to_string()))?;
         hex::decode(parsed.transaction.trim()).map_err(|e| {
             ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "transaction_malformed",
+                ApiErrorCode::TransactionMalformed,
                 format!("`transaction` is not hex: {e}"),
             )
         })?
@@ -308,13 +291,8 @@ where
 /// reads no state; the node checks the signed transaction in full when it is submitted.
 async fn encode(body: Result<Bytes, BytesRejection>) -> Result<Json<Encoded>, ApiError> {
     let body = body.map_err(body_rejected)?;
-    let transaction: Transaction = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "transaction_malformed",
-            e.to_string(),
-        )
-    })?;
+    let transaction: Transaction = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(ApiErrorCode::TransactionMalformed, e.to_string()))?;
     Ok(Json(Encoded {
         signing_bytes: hex::encode(transaction.signing_bytes()),
     }))
@@ -336,11 +314,10 @@ where
 {
     let body = body.map_err(body_rejected)?;
     let parsed: BatchRequest = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "body_malformed", e.to_string()))?;
+        .map_err(|e| ApiError::new(ApiErrorCode::BodyMalformed, e.to_string()))?;
     if parsed.transactions.len() > BATCH_TRANSACTIONS_MAX {
         return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "batch_too_large",
+            ApiErrorCode::BatchTooLarge,
             format!("at most {BATCH_TRANSACTIONS_MAX} transactions per batch"),
         ));
     }
@@ -348,8 +325,7 @@ where
     for text in parsed.transactions {
         let outcome = match hex::decode(text.trim()) {
             Err(e) => Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "transaction_malformed",
+                ApiErrorCode::TransactionMalformed,
                 format!("not hex: {e}"),
             )),
             Ok(bytes) => api.node.submit(&bytes).await.map_err(ApiError::from),
@@ -357,7 +333,7 @@ where
         results.push(match outcome {
             Ok(hash) => BatchItem::Accepted { hash },
             Err(error) => BatchItem::Refused {
-                code: error.code.to_string(),
+                code: error.code.code().to_string(),
                 message: error.message,
             },
         });
@@ -379,15 +355,10 @@ where
 {
     let key: credence_types::PublicKey = key
         .parse()
-        .map_err(|e: String| ApiError::new(StatusCode::BAD_REQUEST, "key_malformed", e))?;
+        .map_err(|e: String| ApiError::new(ApiErrorCode::KeyMalformed, e))?;
     let stored = read_state(&api, &StateKey::signer(&key)).await?;
-    let bytes = stored.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "account_unknown",
-            "no account has this key",
-        )
-    })?;
+    let bytes = stored
+        .ok_or_else(|| ApiError::new(ApiErrorCode::AccountUnknown, "no account has this key"))?;
     let signer: credence_types::state::Signer = decode(&bytes).map_err(unavailable)?;
     Ok(Json(AccountView {
         principal: signer.principal,
@@ -407,13 +378,9 @@ async fn block<E>(
 where
     E: commonware_storage::Context + commonware_runtime::Spawner,
 {
-    let height: u64 = height.parse().map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "height_malformed",
-            "height must be a number",
-        )
-    })?;
+    let height: u64 = height
+        .parse()
+        .map_err(|_| ApiError::new(ApiErrorCode::HeightMalformed, "height must be a number"))?;
     if let Some(recent) = api.node.recent_block(Height(height)) {
         return Ok(Json(recent));
     }
@@ -426,8 +393,7 @@ where
     };
     let block = archived.ok_or_else(|| {
         ApiError::new(
-            StatusCode::NOT_FOUND,
-            "block_unknown",
+            ApiErrorCode::BlockUnknown,
             "no committed block has this height",
         )
     })?;
@@ -455,7 +421,7 @@ where
 {
     let hash: Digest = hash
         .parse()
-        .map_err(|e: String| ApiError::new(StatusCode::BAD_REQUEST, "hash_malformed", e))?;
+        .map_err(|e: String| ApiError::new(ApiErrorCode::HashMalformed, e))?;
     let stored = read_state(&api, &StateKey::transaction(&hash)).await?;
     if let Some(bytes) = stored {
         let receipt: TransactionReceipt = decode(&bytes).map_err(unavailable)?;
@@ -475,8 +441,7 @@ where
         return Ok(Json(TransactionStatus::Pending));
     }
     Err(ApiError::new(
-        StatusCode::NOT_FOUND,
-        "transaction_unknown",
+        ApiErrorCode::TransactionUnknown,
         "no pending or finalised transaction has this hash",
     ))
 }

@@ -8,12 +8,12 @@ use crate::consensus::finality::Finality;
 use axum::{
     Json,
     extract::{Path, Query, State, rejection::QueryRejection},
-    http::StatusCode,
 };
 use commonware_codec::Encode as _;
 use credence_store::StateProof;
 use credence_types::{
-    AssetId, ConsentId, DisputeId, Height, InquiryId, InstitutionId, LoanId, RecordId, SubjectId,
+    ApiErrorCode, AssetId, ConsentId, DisputeId, Height, InquiryId, InstitutionId, LoanId,
+    RecordId, SubjectId,
     api::{
         CertifiedHeader, Entry, EntryProof, ErrorBody, EventId, LoanSchedule, PAGE_LIMIT_DEFAULT,
         PAGE_LIMIT_MAX, Page, PageQuery, ProveQuery, ScheduledInstallment, StreamedEvent,
@@ -75,8 +75,7 @@ async fn certified(
         .await
         .ok_or_else(|| {
             ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "certificate_unavailable",
+                ApiErrorCode::CertificateUnavailable,
                 format!(
                     "this node holds no certificate for height {} yet; retry",
                     tip.header.height.0
@@ -122,23 +121,14 @@ fn stored<T: Read<Cfg = ()>>(bytes: &[u8]) -> Result<T, ApiError> {
 
 /// Parses an id from the path; a malformed one is the client's mistake.
 fn parse_id<T: FromStr>(text: &str, what: &'static str) -> Result<T, ApiError> {
-    text.parse().map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "id_malformed",
-            format!("not a valid {what} id"),
-        )
-    })
+    text.parse()
+        .map_err(|_| ApiError::new(ApiErrorCode::IdMalformed, format!("not a valid {what} id")))
 }
 
 /// An entry that must exist: 404 with `code` if it does not.
-fn present<T>(entry: Entry<T>, code: &'static str, what: &str) -> Result<Entry<T>, ApiError> {
+fn present<T>(entry: Entry<T>, code: ApiErrorCode, what: &str) -> Result<Entry<T>, ApiError> {
     if entry.value.is_none() && entry.proof.is_none() {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            code,
-            format!("no {what} has this id"),
-        ));
+        return Err(ApiError::new(code, format!("no {what} has this id")));
     }
     Ok(entry)
 }
@@ -175,8 +165,7 @@ where
     let mut bytes = [0u8; credence_types::state::KEY_LEN];
     hex::decode_to_slice(key.trim(), &mut bytes).map_err(|_| {
         ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "key_malformed",
+            ApiErrorCode::KeyMalformed,
             format!(
                 "a state key is {} hex characters",
                 2 * credence_types::state::KEY_LEN
@@ -244,7 +233,7 @@ where
 
 /// Defines `GET /v1/{kind}/{id}` for an entry kind.
 macro_rules! by_id {
-    ($(#[$doc:meta])* $name:ident, $path:literal, $id:ty, $value:ty, $key:expr, $what:literal, $code:literal) => {
+    ($(#[$doc:meta])* $name:ident, $path:literal, $id:ty, $value:ty, $key:expr, $what:literal, $code:ident) => {
         $(#[$doc])*
         #[utoipa::path(get, path = $path, tag = "state",
             params(("id" = String, Path, description = "The id"), ProveQuery),
@@ -265,42 +254,42 @@ macro_rules! by_id {
             let key: fn(&$id) -> StateKey = $key;
             let found = find(&api, key(&id), query.prove).await?;
             let entry = entry(&api, found, stored::<$value>).await?;
-            Ok(Json(present(entry, $code, $what)?))
+            Ok(Json(present(entry, ApiErrorCode::$code, $what)?))
         }
     };
 }
 
 by_id!(
     /// `GET /v1/institutions/{id}`.
-    institution, "/v1/institutions/{id}", InstitutionId, Institution, |id| StateKey::institution(*id), "institution", "institution_unknown"
+    institution, "/v1/institutions/{id}", InstitutionId, Institution, |id| StateKey::institution(*id), "institution", InstitutionUnknown
 );
 by_id!(
     /// `GET /v1/subjects/{pseudonym}`.
-    subject, "/v1/subjects/{id}", SubjectId, Subject, StateKey::subject, "subject", "subject_unknown"
+    subject, "/v1/subjects/{id}", SubjectId, Subject, StateKey::subject, "subject", SubjectUnknown
 );
 by_id!(
     /// `GET /v1/records/{id}`: a record's metadata and sealed payload.
-    record, "/v1/records/{id}", RecordId, Record, |id| StateKey::record(*id), "record", "record_unknown"
+    record, "/v1/records/{id}", RecordId, Record, |id| StateKey::record(*id), "record", RecordUnknown
 );
 by_id!(
     /// `GET /v1/consents/{id}`.
-    consent, "/v1/consents/{id}", ConsentId, Consent, |id| StateKey::consent(*id), "consent", "consent_unknown"
+    consent, "/v1/consents/{id}", ConsentId, Consent, |id| StateKey::consent(*id), "consent", ConsentUnknown
 );
 by_id!(
     /// `GET /v1/inquiries/{id}`.
-    inquiry, "/v1/inquiries/{id}", InquiryId, Inquiry, |id| StateKey::inquiry(*id), "inquiry", "inquiry_unknown"
+    inquiry, "/v1/inquiries/{id}", InquiryId, Inquiry, |id| StateKey::inquiry(*id), "inquiry", InquiryUnknown
 );
 by_id!(
     /// `GET /v1/disputes/{id}`.
-    dispute, "/v1/disputes/{id}", DisputeId, Dispute, |id| StateKey::dispute(*id), "dispute", "dispute_unknown"
+    dispute, "/v1/disputes/{id}", DisputeId, Dispute, |id| StateKey::dispute(*id), "dispute", DisputeUnknown
 );
 by_id!(
     /// `GET /v1/assets/{id}`: an asset and its lock.
-    asset, "/v1/assets/{id}", AssetId, Asset, |id| StateKey::asset(*id), "asset", "asset_unknown"
+    asset, "/v1/assets/{id}", AssetId, Asset, |id| StateKey::asset(*id), "asset", AssetUnknown
 );
 by_id!(
     /// `GET /v1/loans/{id}`: a loan with its terms, balance and status.
-    loan, "/v1/loans/{id}", LoanId, Loan, |id| StateKey::loan(*id), "loan", "loan_unknown"
+    loan, "/v1/loans/{id}", LoanId, Loan, |id| StateKey::loan(*id), "loan", LoanUnknown
 );
 
 /// The window a page query asks for, bounded.
@@ -352,7 +341,7 @@ where
 async fn owner_listing<E, O, Id, T>(
     api: &Shared<E>,
     key: StateKey,
-    code: &'static str,
+    code: ApiErrorCode,
     message: &'static str,
     query: PageQuery,
     count: fn(&O) -> u32,
@@ -369,7 +358,7 @@ where
     let store = chain.store();
     let owner: O = match store.get(&key).await.map_err(unavailable)? {
         Some(bytes) => stored(&bytes)?,
-        None => return Err(ApiError::new(StatusCode::NOT_FOUND, code, message)),
+        None => return Err(ApiError::new(code, message)),
     };
     listed(store, query, count(&owner), |seq| index(&owner, seq), item).await
 }
@@ -392,7 +381,7 @@ where
     owner_listing(
         api,
         StateKey::subject(&id),
-        "subject_unknown",
+        ApiErrorCode::SubjectUnknown,
         "no subject has this id",
         query,
         count,
@@ -420,7 +409,7 @@ where
     owner_listing(
         api,
         StateKey::institution(id),
-        "institution_unknown",
+        ApiErrorCode::InstitutionUnknown,
         "no institution has this id",
         query,
         count,
@@ -542,9 +531,7 @@ where
         .as_deref()
         .map(stored::<Loan>)
         .transpose()?
-        .ok_or_else(|| {
-            ApiError::new(StatusCode::NOT_FOUND, "loan_unknown", "no loan has this id")
-        })?;
+        .ok_or_else(|| ApiError::new(ApiErrorCode::LoanUnknown, "no loan has this id"))?;
     Ok((loan, found.tip))
 }
 
@@ -564,13 +551,7 @@ where
 {
     let (loan, tip) = running_loan(&api, &id).await?;
     let on = tip.header.time.date();
-    let overflow = || {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "node_unavailable",
-            "the loan's figures overflow",
-        )
-    };
+    let overflow = || ApiError::new(ApiErrorCode::NodeUnavailable, "the loan's figures overflow");
     let payoff = credence_ledger::queries::payoff(&loan, on).ok_or_else(overflow)?;
     let installments = credence_ledger::queries::projected_schedule(&loan)
         .ok_or_else(overflow)?
