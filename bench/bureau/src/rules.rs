@@ -735,7 +735,7 @@ fn check_terms(ctx: &mut Ctx<'_, '_>, terms: &LoanTerms) -> RuleResult {
     checks::loan_terms(terms, ctx.now)?;
     if let Remedy::Liquidate(registrar) = terms.remedy {
         let eligible = institution_may_act_as(ctx, registrar, Role::Registrar)?;
-        ensure(eligible == Some(true), Rejection::LoanTermsInvalid)?;
+        ensure(eligible == Some(true), Rejection::LiquidatorIneligible)?;
     }
     check_denomination(ctx, &terms.denomination)?;
     ensure(owner_exists(ctx, &terms.borrower)?, Rejection::OwnerUnknown)
@@ -810,7 +810,10 @@ fn accept_loan(ctx: &mut Ctx<'_, '_>, actor: &Actor, loan: LoanId) -> RuleResult
         signer_owner(actor) == Some(terms.borrower),
         Rejection::NotBorrower,
     )?;
-    ensure(terms.first_due > now.date(), Rejection::LoanTermsInvalid)?;
+    ensure(
+        terms.first_due > now.date(),
+        Rejection::FirstDueNotAfterToday,
+    )?;
     ensure(owner_exists(ctx, &terms.borrower)?, Rejection::OwnerUnknown)?;
     let borrower = encode(&terms.borrower);
     let denomination = encode(&terms.denomination);
@@ -869,7 +872,7 @@ fn accept_loan(ctx: &mut Ctx<'_, '_>, actor: &Actor, loan: LoanId) -> RuleResult
     }
     ensure(
         checks::level_installment(&terms).is_some(),
-        Rejection::LoanTermsInvalid,
+        Rejection::InstallmentNotComputable,
     )?;
     let principal = amount(terms.principal)?;
     if let Some(currency) = on_ledger_currency(&terms.denomination) {

@@ -68,6 +68,36 @@ pub(crate) enum Actor {
     Institution(Institution),
 }
 
+impl Actor {
+    /// What the authorisation table said about this kind of actor was wrong: a bug.
+    const MISMATCH: StateError =
+        StateError::Invariant("the authorisation table admits only the actor a rule takes");
+
+    /// The key registering itself.
+    pub(crate) fn new_key(self) -> Result<PublicKey, StateError> {
+        match self {
+            Self::NewKey(key) => Ok(key),
+            Self::Subject(_) | Self::Institution(_) => Err(Self::MISMATCH),
+        }
+    }
+
+    /// The subject.
+    pub(crate) fn subject(self) -> Result<Subject, StateError> {
+        match self {
+            Self::Subject(subject) => Ok(subject),
+            Self::NewKey(_) | Self::Institution(_) => Err(Self::MISMATCH),
+        }
+    }
+
+    /// The institution.
+    pub(crate) fn institution(&self) -> Result<&Institution, StateError> {
+        match self {
+            Self::Institution(institution) => Ok(institution),
+            Self::NewKey(_) | Self::Subject(_) => Err(Self::MISMATCH),
+        }
+    }
+}
+
 /// Checks that `principal` (or an unregistered `key`) may submit `kind`.
 pub(crate) fn authorize<S: StateRead + ?Sized>(
     exec: &Exec<'_, S>,

@@ -80,22 +80,42 @@ pub fn loan_terms(terms: &LoanTerms, now: TimestampMs) -> Result<(), Rejection> 
         Collateral::Funds(pledge) => pledge.amount > Amount::ZERO,
         Collateral::Asset(_) => true,
     });
+    ensure(terms.principal > Amount::ZERO, Rejection::PrincipalZero)?;
     ensure(
-        terms.principal > Amount::ZERO
-            && (1..=INSTALLMENTS_MAX).contains(&terms.installments)
-            && (terms.schedule != ScheduleKind::Bullet || terms.installments == 1)
-            && (1..=12).contains(&terms.period_months)
-            && terms.first_due > now.date()
-            && terms.rate <= BasisPoints::ONE
-            && terms.max_ltv <= BasisPoints::ONE
-            && terms.cure_days <= CURE_DAYS_MAX
-            && terms.offer_expires_at > now
-            && distinct_assets
-            && funds_positive
-            && interest::due_date(terms.first_due, terms.period_months, terms.installments)
-                .is_some()
-            && level_installment(terms).is_some(),
-        Rejection::LoanTermsInvalid,
+        (1..=INSTALLMENTS_MAX).contains(&terms.installments),
+        Rejection::InstallmentsOutOfRange,
+    )?;
+    ensure(
+        terms.schedule != ScheduleKind::Bullet || terms.installments == 1,
+        Rejection::BulletInstallmentsNotOne,
+    )?;
+    ensure(
+        (1..=12).contains(&terms.period_months),
+        Rejection::PeriodOutOfRange,
+    )?;
+    ensure(
+        terms.first_due > now.date(),
+        Rejection::FirstDueNotAfterToday,
+    )?;
+    ensure(terms.rate <= BasisPoints::ONE, Rejection::RateAboveMaximum)?;
+    ensure(
+        terms.max_ltv <= BasisPoints::ONE,
+        Rejection::MaxLtvAboveMaximum,
+    )?;
+    ensure(
+        terms.cure_days <= CURE_DAYS_MAX,
+        Rejection::CurePeriodTooLong,
+    )?;
+    ensure(terms.offer_expires_at > now, Rejection::OfferExpiryPassed)?;
+    ensure(distinct_assets, Rejection::CollateralDuplicate)?;
+    ensure(funds_positive, Rejection::PledgedFundsZero)?;
+    ensure(
+        interest::due_date(terms.first_due, terms.period_months, terms.installments).is_some(),
+        Rejection::ScheduleBeyondCalendar,
+    )?;
+    ensure(
+        level_installment(terms).is_some(),
+        Rejection::InstallmentNotComputable,
     )
 }
 

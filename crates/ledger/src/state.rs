@@ -24,6 +24,10 @@ pub enum StateError {
         /// The key whose value is corrupt.
         key: StateKey,
     },
+    /// A rule found state that breaks an invariant the ledger itself keeps (a bug, or
+    /// corruption): the block cannot be executed, and the node stops rather than guess.
+    #[error("a ledger invariant is broken: {0}")]
+    Invariant(&'static str),
     /// The store has not loaded this key yet (stores that load on demand ask the executor to
     /// fetch it and retry).
     #[error("state key {0} is not loaded")]

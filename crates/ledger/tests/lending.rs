@@ -495,15 +495,108 @@ fn acceptance_checks_loan_to_value_denomination_ownership_and_expiry() {
         .member_tx(BANK_A, Payload::OfferLoan(bad.clone()));
     assert_eq!(
         market.chain.apply(tx),
-        rejected(Rejection::LoanTermsInvalid)
+        rejected(Rejection::CollateralDuplicate)
     );
     bad.collateral = Default::default();
     bad.installments = 0;
     let tx = market.chain.member_tx(BANK_A, Payload::OfferLoan(bad));
     assert_eq!(
         market.chain.apply(tx),
-        rejected(Rejection::LoanTermsInvalid)
+        rejected(Rejection::InstallmentsOutOfRange)
     );
+}
+
+#[test]
+fn each_loan_term_rule_is_refused_under_its_own_name() {
+    use credence_types::{
+        Date,
+        codec::BoundedVec,
+        lending::ScheduleKind,
+        limits::{CURE_DAYS_MAX, INSTALLMENTS_MAX},
+        money::BasisPoints,
+    };
+    let mut market = Market::new();
+    let car = market.register_asset(2_000_000);
+    let good = market.terms(100_000, vec![Collateral::Asset(car)]);
+    let today = market.chain.time.date();
+    type Breach = fn(&mut LoanTerms, Date, TimestampMs, AssetId);
+    let breaches: [(Breach, Rejection); 14] = [
+        (
+            |t, _, _, _| t.principal = Amount::ZERO,
+            Rejection::PrincipalZero,
+        ),
+        (
+            |t, _, _, _| t.installments = 0,
+            Rejection::InstallmentsOutOfRange,
+        ),
+        (
+            |t, _, _, _| t.installments = INSTALLMENTS_MAX + 1,
+            Rejection::InstallmentsOutOfRange,
+        ),
+        (
+            |t, _, _, _| {
+                t.schedule = ScheduleKind::Bullet;
+                t.installments = 2;
+            },
+            Rejection::BulletInstallmentsNotOne,
+        ),
+        (
+            |t, _, _, _| t.period_months = 13,
+            Rejection::PeriodOutOfRange,
+        ),
+        (
+            |t, today, _, _| t.first_due = today,
+            Rejection::FirstDueNotAfterToday,
+        ),
+        (
+            |t, _, _, _| t.rate = BasisPoints(BasisPoints::ONE.0 + 1),
+            Rejection::RateAboveMaximum,
+        ),
+        (
+            |t, _, _, _| t.max_ltv = BasisPoints(BasisPoints::ONE.0 + 1),
+            Rejection::MaxLtvAboveMaximum,
+        ),
+        (
+            |t, _, _, _| t.cure_days = CURE_DAYS_MAX + 1,
+            Rejection::CurePeriodTooLong,
+        ),
+        (
+            |t, _, now, _| t.offer_expires_at = now,
+            Rejection::OfferExpiryPassed,
+        ),
+        (
+            |t, _, _, car| {
+                t.collateral =
+                    BoundedVec::new(vec![Collateral::Asset(car), Collateral::Asset(car)]).unwrap()
+            },
+            Rejection::CollateralDuplicate,
+        ),
+        (
+            |t, _, _, _| {
+                t.collateral = BoundedVec::new(vec![Collateral::Funds(FundsPledge {
+                    currency: CurrencyId(0),
+                    amount: Amount::ZERO,
+                })])
+                .unwrap()
+            },
+            Rejection::PledgedFundsZero,
+        ),
+        (
+            |t, _, _, _| t.first_due = Date(u32::MAX - 1),
+            Rejection::ScheduleBeyondCalendar,
+        ),
+        (
+            |t, _, _, _| t.remedy = Remedy::Liquidate(InstitutionId(BANK_A as u64)),
+            Rejection::LiquidatorIneligible,
+        ),
+    ];
+    for (breach, rule) in breaches {
+        let mut terms = good.clone();
+        breach(&mut terms, today, market.chain.time, car);
+        let tx = market.chain.member_tx(BANK_A, Payload::OfferLoan(terms));
+        assert_eq!(market.chain.apply(tx), rejected(rule), "{rule}");
+    }
+    market.offer(BANK_A, good);
 }
 
 #[test]

@@ -37,3 +37,7 @@ pub const INSTALLMENTS_MAX: u16 = 600;
 pub const OVERDUE_INSTALLMENTS_MAX: usize = 64;
 /// Longest cure period a loan may set, in days.
 pub const CURE_DAYS_MAX: u16 = 1_000;
+// Installments fall due at most once every 28 days, so in a cure period fewer than
+// `CURE_DAYS_MAX / 28 + 2` can be overdue before the loan defaults: the overdue list never
+// fills for a loan that follows its terms.
+const _: () = assert!(OVERDUE_INSTALLMENTS_MAX > CURE_DAYS_MAX as usize / 28 + 2);

@@ -119,7 +119,7 @@ rejections! {
     109 AmountZero "amount_zero" "The amount must be more than zero.",
     110 AmountOverflow "amount_overflow" "The amount would overflow a balance or the supply.",
     // Loans.
-    120 LoanTermsInvalid "loan_terms_invalid" "The terms are inconsistent: zero principal or installments, a bullet loan with more than one installment, a period outside 1-12 months, a first due date not after today, a rate above 100%, a loan-to-value above 100%, too long a cure period, duplicate collateral, or an installment that cannot be computed.",
+    // 120 was `loan_terms_invalid`, split into 140–153 by the rule each checks; retired.
     121 LoanUnknown "loan_unknown" "No loan has this id.",
     122 LoanNotOffered "loan_not_offered" "The loan is not an open offer.",
     123 OfferExpired "offer_expired" "The offer's expiry has passed.",
@@ -135,7 +135,25 @@ rejections! {
     133 DenominationOnLedger "denomination_on_ledger" "The loan is in an on-ledger currency: it is repaid with funds, not confirmed.",
     134 NotLiquidator "not_liquidator" "Only the registrar named in the loan's remedy may complete its liquidation.",
     135 LoanNotLiquidating "loan_not_liquidating" "The loan has no liquidation pending.",
+    // Loan terms, checked at the offer (and, where time has passed, at acceptance).
+    140 PrincipalZero "principal_zero" "A loan's principal must be more than zero.",
+    141 InstallmentsOutOfRange "installments_out_of_range" "A loan has between 1 and 600 installments (`limits::INSTALLMENTS_MAX`).",
+    142 BulletInstallmentsNotOne "bullet_installments_not_one" "A bullet loan is repaid in exactly one installment.",
+    143 PeriodOutOfRange "period_out_of_range" "The period between installments is 1 to 12 months.",
+    144 FirstDueNotAfterToday "first_due_not_after_today" "The first due date must be after the block's date.",
+    145 RateAboveMaximum "rate_above_maximum" "The interest rate is at most 10,000 basis points (100% a year).",
+    146 MaxLtvAboveMaximum "max_ltv_above_maximum" "The maximum loan-to-value is at most 10,000 basis points (100%).",
+    147 CurePeriodTooLong "cure_period_too_long" "The cure period is at most 1,000 days (`limits::CURE_DAYS_MAX`).",
+    148 OfferExpiryPassed "offer_expiry_passed" "An offer must expire after the block's time.",
+    149 CollateralDuplicate "collateral_duplicate" "The same asset is named twice as collateral.",
+    150 PledgedFundsZero "pledged_funds_zero" "Funds pledged as collateral must be more than zero.",
+    151 ScheduleBeyondCalendar "schedule_beyond_calendar" "The last installment would fall due after the last date the ledger's calendar holds.",
+    152 InstallmentNotComputable "installment_not_computable" "No whole level installment repays this principal at this rate over these installments.",
+    153 LiquidatorIneligible "liquidator_ineligible" "The registrar named to liquidate the collateral is unknown, suspended or not a registrar.",
 }
+
+/// Numbers and codes that were once in use and are never given out again.
+pub const RETIRED: &[(u16, &str)] = &[(120, "loan_terms_invalid")];
 
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -211,6 +229,10 @@ pub fn reference_markdown() -> String {
             rejection.meaning()
         ));
     }
+    page.push_str("\n## Retired\n\nNever given out again.\n\n| number | code |\n|---:|---|\n");
+    for (number, code) in RETIRED {
+        page.push_str(&format!("| {number} | `{code}` |\n"));
+    }
     page
 }
 
@@ -226,11 +248,52 @@ mod tests {
         let codes: BTreeSet<&str> = Rejection::ALL.iter().map(|r| r.code()).collect();
         assert_eq!(numbers.len(), Rejection::ALL.len());
         assert_eq!(codes.len(), Rejection::ALL.len());
+        for (number, code) in RETIRED {
+            assert!(
+                !numbers.contains(number) && !codes.contains(code),
+                "{code} is retired"
+            );
+        }
         for rejection in Rejection::ALL {
             assert_eq!(decode::<Rejection>(&encode(rejection)).unwrap(), *rejection);
             assert_eq!(Rejection::from_code(rejection.code()), Some(*rejection));
         }
         assert!(decode::<Rejection>(&[0xff, 0xff]).is_err());
+    }
+
+    /// A whole number as the meanings write it: thousands separated by commas.
+    fn grouped(n: u64) -> String {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    #[test]
+    fn meanings_quote_the_limits_they_name() {
+        use crate::{limits, money::BasisPoints};
+        for (rejection, limit) in [
+            (
+                Rejection::InstallmentsOutOfRange,
+                u64::from(limits::INSTALLMENTS_MAX),
+            ),
+            (
+                Rejection::CurePeriodTooLong,
+                u64::from(limits::CURE_DAYS_MAX),
+            ),
+            (Rejection::RateAboveMaximum, u64::from(BasisPoints::ONE.0)),
+            (Rejection::MaxLtvAboveMaximum, u64::from(BasisPoints::ONE.0)),
+        ] {
+            assert!(
+                rejection.meaning().contains(&grouped(limit)),
+                "{rejection}'s meaning must quote {limit}"
+            );
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::assets::{owner_code, signer_owner};
 use crate::{
     auth::Actor,
     exec::{Exec, RuleResult, ensure},
-    state::StateRead,
+    state::{StateError, StateRead},
 };
 use credence_types::{
     CurrencyId, Rejection,
@@ -105,11 +105,13 @@ pub(crate) fn unlock<S: StateRead + ?Sized>(
 ) -> RuleResult {
     let mut balance = balance(exec, currency, owner)?;
     // A loan only unlocks what it locked, so this cannot underflow; if it did, state would
-    // be corrupt, and the rule refuses rather than invent funds.
+    // be corrupt, and the node stops rather than invent funds.
     balance.locked = balance
         .locked
         .checked_sub(amount)
-        .ok_or(Rejection::InsufficientFunds)?;
+        .ok_or(StateError::Invariant(
+            "a loan unlocks no more than it locked",
+        ))?;
     if release {
         balance.available = balance
             .available

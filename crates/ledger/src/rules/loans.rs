@@ -23,7 +23,7 @@ use crate::{
     checks,
     exec::{Exec, Fail, RuleResult, ensure},
     interest,
-    state::StateRead,
+    state::{StateError, StateRead},
 };
 use credence_types::{
     Date, Digest, LoanId, RecordId, Rejection, TimestampMs,
@@ -51,11 +51,11 @@ fn check_terms<S: StateRead + ?Sized>(exec: &Exec<'_, S>, terms: &LoanTerms) -> 
     if let Remedy::Liquidate(registrar) = terms.remedy {
         let registrar: Institution = exec.require(
             &StateKey::institution(registrar),
-            Rejection::LoanTermsInvalid,
+            Rejection::LiquidatorIneligible,
         )?;
         ensure(
             registrar.may_act_as(credence_types::Role::Registrar),
-            Rejection::LoanTermsInvalid,
+            Rejection::LiquidatorIneligible,
         )?;
     }
     check_denomination(exec, &terms.denomination)?;
@@ -181,7 +181,7 @@ pub(crate) fn accept<S: StateRead + ?Sized>(
     )?;
     ensure(
         loan.terms.first_due > now.date(),
-        Rejection::LoanTermsInvalid,
+        Rejection::FirstDueNotAfterToday,
     )?;
     let borrower = owner_code(exec, &loan.terms.borrower)?;
 
@@ -238,7 +238,10 @@ pub(crate) fn accept<S: StateRead + ?Sized>(
     loan.accepted_at = Some(now);
     loan.principal = loan.terms.principal;
     loan.accrued_to = now.date();
-    loan.installment = checks::level_installment(&loan.terms).ok_or(Rejection::LoanTermsInvalid)?;
+    // The offer's check computed it from these very terms.
+    loan.installment = checks::level_installment(&loan.terms).ok_or(StateError::Invariant(
+        "an offered loan's level installment is computable",
+    ))?;
     history(exec, &mut loan, LoanEvent::Accepted { at: now })?;
     contract_record(exec, &mut loan, AccountStatus::Current, None)?;
     let first = due_date(&loan, 0)?;
@@ -417,9 +420,13 @@ fn repaid<S: StateRead + ?Sized>(exec: &mut Exec<'_, S>, loan: &mut Loan) -> Rul
 
 // ----- Time -----
 
+/// The due date of installment `index`; the offer's check made sure the last one exists.
 fn due_date(loan: &Loan, index: u16) -> RuleResult<Date> {
-    interest::due_date(loan.terms.first_due, loan.terms.period_months, index)
-        .ok_or(Fail::Reject(Rejection::LoanTermsInvalid))
+    Ok(
+        interest::due_date(loan.terms.first_due, loan.terms.period_months, index).ok_or(
+            StateError::Invariant("every installment of an offered loan has a due date"),
+        )?,
+    )
 }
 
 /// Accrues interest on the outstanding principal up to `to`.
@@ -500,7 +507,11 @@ pub(crate) fn service<S: StateRead + ?Sized>(
                     amount,
                     fee_charged: false,
                 })
-                .map_err(|_| Rejection::AmountOverflow)?;
+                // A loan defaults after at most CURE_DAYS_MAX days overdue, when fewer
+                // installments than the list holds can have fallen due (`limits`).
+                .map_err(|_| {
+                    StateError::Invariant("a running loan's overdue installments fit their list")
+                })?;
         }
         loan.installments_due = loan.installments_due.saturating_add(1);
         history(exec, loan, LoanEvent::InstallmentDue { due, amount })?;

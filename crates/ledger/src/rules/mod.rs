@@ -14,88 +14,56 @@ pub(crate) mod subjects;
 
 use crate::{
     auth::Actor,
-    exec::{Exec, Fail, RuleResult},
+    exec::{Exec, RuleResult},
     state::{StateError, StateRead},
 };
-use credence_types::{Payload, Rejection};
+use credence_types::Payload;
 
 /// Applies `payload` for `actor`. The authorisation table has already matched the actor's
-/// kind to the payload's, so a mismatch here is a bug in that table, reported as a
-/// rejection rather than a panic.
+/// kind to the payload's ([`crate::auth::requirement`]); every kind is dispatched by name,
+/// and an actor of the wrong kind here is a bug in that table, which stops the block rather
+/// than pass for any rule's rejection.
 pub(crate) fn dispatch<S: StateRead + ?Sized>(
     exec: &mut Exec<'_, S>,
     actor: Actor,
     nonce: u64,
     payload: &Payload,
 ) -> RuleResult {
-    match (actor, payload) {
-        (Actor::NewKey(key), Payload::RegisterSubject(body)) => {
-            subjects::register(exec, key, nonce, body)
+    match payload {
+        Payload::RegisterSubject(body) => subjects::register(exec, actor.new_key()?, nonce, body),
+        Payload::AttestKyc(body) => subjects::attest_kyc(exec, actor.institution()?, body),
+        Payload::RotateReportKey(rotation) => {
+            subjects::rotate_report_key(exec, actor.subject()?, rotation)
         }
-        (Actor::Institution(institution), Payload::AttestKyc(body)) => {
-            subjects::attest_kyc(exec, &institution, body)
+        Payload::FurnishRecord(furnishing) => {
+            records::furnish(exec, actor.institution()?, furnishing).map(|_| ())
         }
-        (Actor::Subject(subject), Payload::RotateReportKey(rotation)) => {
-            subjects::rotate_report_key(exec, subject, rotation)
+        Payload::GrantConsent(body) => consents::grant(exec, actor.subject()?, body),
+        Payload::RevokeConsent(body) => consents::revoke(exec, actor.subject()?, body),
+        Payload::RecordInquiry(body) => consents::inquire(exec, actor.institution()?, body),
+        Payload::RecordAuditAccess(body) => consents::audit(exec, actor.institution()?, body),
+        Payload::OpenDispute(body) => disputes::open(exec, &actor.subject()?, body),
+        Payload::AnswerDispute(body) => disputes::answer(exec, actor.institution()?, body),
+        Payload::ProposeGovernance(body) => governance::propose(exec, actor.institution()?, body),
+        Payload::ApproveGovernance(proposal) => {
+            governance::approve(exec, actor.institution()?, *proposal)
         }
-        (Actor::Institution(furnisher), Payload::FurnishRecord(furnishing)) => {
-            records::furnish(exec, &furnisher, furnishing).map(|_| ())
+        Payload::DefineAssetClass(body) => assets::define_class(exec, actor.institution()?, body),
+        Payload::RegisterAsset(body) => assets::register(exec, actor.institution()?, body),
+        Payload::RevalueAsset(body) => assets::revalue(exec, actor.institution()?, body),
+        Payload::TransferAsset(body) => assets::transfer(exec, &actor, body),
+        Payload::IssueCurrency(body) => funds::issue(exec, actor.institution()?, body),
+        Payload::MintFunds(body) => funds::mint(exec, actor.institution()?, body),
+        Payload::BurnFunds(body) => funds::burn(exec, actor.institution()?, body),
+        Payload::TransferFunds(body) => funds::transfer(exec, &actor, body),
+        Payload::OfferLoan(terms) => loans::offer(exec, actor.institution()?, terms),
+        Payload::AcceptLoan(loan) => loans::accept(exec, &actor, *loan),
+        Payload::WithdrawOffer(loan) => loans::withdraw(exec, actor.institution()?, *loan),
+        Payload::RepayLoan(payment) => loans::repay(exec, &actor, payment),
+        Payload::ConfirmRepayment(payment) => loans::confirm(exec, actor.institution()?, payment),
+        Payload::CompleteLiquidation(body) => {
+            loans::complete_liquidation(exec, actor.institution()?, body)
         }
-        (Actor::Subject(subject), Payload::GrantConsent(body)) => {
-            consents::grant(exec, subject, body)
-        }
-        (Actor::Subject(subject), Payload::RevokeConsent(body)) => {
-            consents::revoke(exec, subject, body)
-        }
-        (Actor::Institution(lender), Payload::RecordInquiry(body)) => {
-            consents::inquire(exec, &lender, body)
-        }
-        (Actor::Institution(regulator), Payload::RecordAuditAccess(body)) => {
-            consents::audit(exec, &regulator, body)
-        }
-        (Actor::Subject(subject), Payload::OpenDispute(body)) => {
-            disputes::open(exec, &subject, body)
-        }
-        (Actor::Institution(furnisher), Payload::AnswerDispute(body)) => {
-            disputes::answer(exec, &furnisher, body)
-        }
-        (Actor::Institution(proposer), Payload::ProposeGovernance(body)) => {
-            governance::propose(exec, &proposer, body)
-        }
-        (Actor::Institution(approver), Payload::ApproveGovernance(proposal)) => {
-            governance::approve(exec, &approver, *proposal)
-        }
-        (Actor::Institution(registrar), Payload::DefineAssetClass(body)) => {
-            assets::define_class(exec, &registrar, body)
-        }
-        (Actor::Institution(registrar), Payload::RegisterAsset(body)) => {
-            assets::register(exec, &registrar, body)
-        }
-        (Actor::Institution(registrar), Payload::RevalueAsset(body)) => {
-            assets::revalue(exec, &registrar, body)
-        }
-        (actor, Payload::TransferAsset(body)) => assets::transfer(exec, &actor, body),
-        (Actor::Institution(issuer), Payload::IssueCurrency(body)) => {
-            funds::issue(exec, &issuer, body)
-        }
-        (Actor::Institution(issuer), Payload::MintFunds(body)) => funds::mint(exec, &issuer, body),
-        (Actor::Institution(issuer), Payload::BurnFunds(body)) => funds::burn(exec, &issuer, body),
-        (actor, Payload::TransferFunds(body)) => funds::transfer(exec, &actor, body),
-        (Actor::Institution(lender), Payload::OfferLoan(terms)) => {
-            loans::offer(exec, &lender, terms)
-        }
-        (actor, Payload::AcceptLoan(loan)) => loans::accept(exec, &actor, *loan),
-        (Actor::Institution(lender), Payload::WithdrawOffer(loan)) => {
-            loans::withdraw(exec, &lender, *loan)
-        }
-        (actor, Payload::RepayLoan(payment)) => loans::repay(exec, &actor, payment),
-        (Actor::Institution(lender), Payload::ConfirmRepayment(payment)) => {
-            loans::confirm(exec, &lender, payment)
-        }
-        (Actor::Institution(registrar), Payload::CompleteLiquidation(body)) => {
-            loans::complete_liquidation(exec, &registrar, body)
-        }
-        _ => Err(Fail::Reject(Rejection::SignerUnknown)),
     }
 }
 
