@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{Segment, segment};
+use crate::codes::{AccountStatus, PortfolioType};
 use crate::layout::Framing;
 use crate::segments::{J1, J2, K1, K2, K3, K4, L1, N1};
 use crate::text::Text;
@@ -111,6 +112,18 @@ segment! {
         ["45"] address_indicator: Text<1>,
         /// Residence code.
         ["46"] residence_code: Text<1>,
+    }
+}
+
+impl Base {
+    /// The account status, when field 17A holds one of Exhibit 4's codes.
+    pub fn status(&self) -> Option<AccountStatus> {
+        AccountStatus::from_code(self.account_status.as_bytes())
+    }
+
+    /// The portfolio type, when field 8 holds one of C, I, M, O, R.
+    pub fn portfolio(&self) -> Option<PortfolioType> {
+        PortfolioType::from_code(self.portfolio_type.as_bytes())
     }
 }
 

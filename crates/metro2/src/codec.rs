@@ -200,7 +200,7 @@ impl<const D: usize> FieldView for Num<D> {
         match self {
             Self::Value(v) => format!("{v:0D$}"),
             Self::Blank => " ".repeat(D),
-            Self::Raw(raw) => format!("{raw:?}"),
+            Self::Raw(raw) => show_raw(raw.as_bytes()),
         }
     }
     fn is_fill(&self) -> bool {
@@ -233,7 +233,7 @@ impl<T: Calendar> FieldView for DateField<T> {
             Self::Value(v) => v.to_string(),
             Self::Zero => "0".repeat(T::DIGITS),
             Self::Blank => " ".repeat(T::DIGITS),
-            Self::Raw(raw) => format!("{raw:?}"),
+            Self::Raw(raw) => show_raw(raw.as_bytes()),
         }
     }
     fn is_fill(&self) -> bool {
@@ -242,6 +242,18 @@ impl<T: Calendar> FieldView for DateField<T> {
             Self::Zero | Self::Blank => true,
             Self::Raw(raw) => is_fill(raw.as_bytes()),
         }
+    }
+}
+
+/// Verbatim bytes as a report shows them: the text when printable, else `0x` and hex (a
+/// packed field that is not packed decimal).
+fn show_raw(bytes: &[u8]) -> String {
+    if bytes.iter().all(|b| (b' '..=b'~').contains(b)) {
+        bytes.iter().map(|&b| char::from(b)).collect()
+    } else {
+        std::iter::once("0x".to_owned())
+            .chain(bytes.iter().map(|b| format!("{b:02x}")))
+            .collect()
     }
 }
 

@@ -1,8 +1,8 @@
 //! Deterministic generation of valid files, for tests and benchmarks.
 //!
-//! Owns [`file`], [`data_record`] and the small [`Rng`] behind them. The same `(accounts,
+//! Owns [`file()`], [`data_record`] and the small [`Rng`] behind them. The same `(accounts,
 //! seed, layout)` always gives the same file, so a failing test or a benchmark figure can be
-//! reproduced from its seed. Every generated file passes [`validate`](crate::validate), and the
+//! reproduced from its seed. Every generated file passes [`validate`](fn@crate::validate), and the
 //! first data record carries every appended segment type (two J1s, J2, K1, K2, K3, K4, L1, N1)
 //! so even a one-account file exercises every layout.
 //!

@@ -23,18 +23,18 @@
 //!
 //! # Guarantees
 //!
-//! - **Round trip.** Whatever [`read`] accepts, [`write`] gives back byte for byte: fields are
+//! - **Round trip.** Whatever [`read()`] accepts, [`write()`] gives back byte for byte: fields are
 //!   kept as the file spelled them (a blank-filled amount stays blank-filled, a packed sign `C`
 //!   stays `C`), and the record framing (descriptor words, blocks, separators, padding) is
 //!   recorded in [`File::layout`] and [`Framing`]. Input the writer could not reproduce is
 //!   refused with a [`ReadError`].
-//! - **No panics on input.** [`read`] returns a [`ReadError`] (record number, byte offset,
+//! - **No panics on input.** [`read()`] returns a [`ReadError`] (record number, byte offset,
 //!   kind) for structural problems; it is the entry point for a fuzz target.
-//! - **Field problems are data, not errors.** [`validate`] returns an [`ErrorReport`] listing,
+//! - **Field problems are data, not errors.** [`validate()`] returns an [`ErrorReport`] listing,
 //!   for every broken rule, the 1-based record number (the header is record 1), the segment,
 //!   the field's snake_case name and CDIA number, the [`Rule`] (a stable snake_case code) and
 //!   the offending value.
-//! - **Conversion.** [`write_as`] writes the same typed model in another layout; a value the
+//! - **Conversion.** [`write_as()`] writes the same typed model in another layout; a value the
 //!   target cannot hold is a [`WriteError`], never a silent truncation.
 //!
 //! # The typed model and its JSON form
@@ -90,8 +90,8 @@ pub use text::{Filler, Text, TextError};
 pub use trailer::{Trailer, recompute_trailer};
 pub use validate::{ErrorReport, FieldError, Rule, validate};
 pub use value::{
-    Amount, Calendar, Count, Date, DateField, DateTime, DateValue, Num, Raw, Ssn, Telephone,
-    TimestampValue,
+    Amount, Calendar, Count, Date, DateField, DateTime, DateValue, NotADate, Num, Raw, Ssn,
+    Telephone, TimestampValue,
 };
 pub use write::{FieldProblem, WriteError, write, write_as};
 

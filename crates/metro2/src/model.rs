@@ -15,7 +15,7 @@ use crate::trailer::Trailer;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
-    /// Physical layout: what [`write`](crate::write) produces and what [`read`](crate::read)
+    /// Physical layout: what [`write`](fn@crate::write) produces and what [`read`](fn@crate::read)
     /// found.
     #[serde(default)]
     pub layout: Layout,

@@ -1,13 +1,13 @@
 //! Reading a file: finding the records, then decoding them.
 //!
-//! Owns [`read`] and [`ReadError`].
+//! Owns [`read()`] and [`ReadError`].
 //!
 //! Invariants:
 //! - No input makes the reader panic; a structural problem (no header, a descriptor word that
 //!   is not one, a record cut short, an unknown or misplaced segment) is a [`ReadError`] naming
 //!   the 1-based record and the byte offset. Field content is never a read error: it is kept
-//!   and left to [`validate`](crate::validate).
-//! - Whatever `read` accepts, [`write`](crate::write) gives back byte for byte. That is why the
+//!   and left to [`validate`](fn@crate::validate).
+//! - Whatever `read` accepts, [`write`](fn@crate::write) gives back byte for byte. That is why the
 //!   reader refuses what it could not reproduce (segments out of order, mixed separators,
 //!   stray bytes after the last segment).
 //!

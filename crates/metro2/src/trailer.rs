@@ -1,7 +1,7 @@
 //! The trailer record and the totals it must carry.
 //!
 //! Owns [`Trailer`] and the one computation of its totals from the data records, used both by
-//! [`recompute_trailer`](crate::recompute_trailer) and by the validator, so the two cannot
+//! [`recompute_trailer`] and by the validator, so the two cannot
 //! disagree about what a total means.
 //!
 //! Counting rules (CRRG trailer field definitions): placeholder segments are not counted;

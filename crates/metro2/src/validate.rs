@@ -1,6 +1,6 @@
 //! Field-by-field validation against the CDIA rules.
 //!
-//! Owns [`validate`], [`ErrorReport`], [`FieldError`] and [`Rule`].
+//! Owns [`validate()`], [`ErrorReport`], [`FieldError`] and [`Rule`].
 //!
 //! Two passes share one walk over every field of every record:
 //! - generic rules by field kind: alphanumeric fields hold printable ASCII and no lowercase

@@ -19,6 +19,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::digits::{self, Digits, Enc};
+use crate::layout::Format;
 use crate::text::{latin1_bytes, push_latin1};
 
 /// Field bytes kept verbatim because they are not the canonical spelling of a value.
@@ -143,6 +144,14 @@ impl<const D: usize> Num<D> {
             Self::Value(v) => Some(*v),
             Self::Blank | Self::Raw(_) => None,
         }
+    }
+
+    /// The value a reader takes from this field, canonical or not: a packed field signed `C`
+    /// reads as its value. `format` is the format the field was read in (appended segments
+    /// and the header are always [`Format::Character`]). `None` for blank fill and for
+    /// anything that is not a number (the validator reports those as `non_numeric`).
+    pub fn value_in(&self, format: Format) -> Option<u64> {
+        self.reading(format.field_enc())
     }
 
     pub(crate) fn decode(bytes: &[u8], enc: Enc) -> Self {
@@ -407,6 +416,11 @@ pub enum DateField<T> {
     Raw(Raw),
 }
 
+/// A date field that holds neither a date nor zero fill.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the field is not a date")]
+pub struct NotADate;
+
 /// A `MMDDYYYY` date field.
 pub type DateValue = DateField<Date>;
 /// A `MMDDYYYYHHMMSS` time stamp field.
@@ -419,6 +433,14 @@ impl<T: Calendar> DateField<T> {
             Self::Value(v) => Some(*v),
             Self::Zero | Self::Blank | Self::Raw(_) => None,
         }
+    }
+
+    /// The date a reader takes from this field, canonical or not: `Ok(Some(date))`,
+    /// `Ok(None)` for zero fill, `Err(NotADate)` for anything else (reported by the validator
+    /// as `invalid_date`). `format` is the format the field was read in (appended segments and
+    /// the header are always [`Format::Character`]).
+    pub fn date_in(&self, format: Format) -> Result<Option<T>, NotADate> {
+        self.reading(format.field_enc()).map_err(|()| NotADate)
     }
 
     /// How a reader would take this field: `Ok(Some(date))`, `Ok(None)` for zero fill, `Err`

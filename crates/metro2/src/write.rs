@@ -1,6 +1,6 @@
 //! Writing a file in a chosen layout.
 //!
-//! Owns [`write`], [`write_as`] and [`WriteError`].
+//! Owns [`write()`], [`write_as()`] and [`WriteError`].
 //!
 //! Invariants:
 //! - Every descriptor word is computed from the bytes actually written, except an RDW the
