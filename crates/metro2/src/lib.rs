@@ -52,7 +52,9 @@
 //!
 //! Amounts are whole dollars, as Metro 2 reports them. The JSON form is the typed model
 //! serialised with serde: snake_case field names, the layout under `"layout"`, non-canonical
-//! framing under `"framing"` (left out when canonical). Writing the JSON form back to a file
+//! framing under `"framing"` (left out when canonical). A field missing from JSON input takes
+//! Metro 2's fill for its kind (blanks, zero, zero-filled date), so a caller may send only the
+//! fields it knows; an unknown field name is an error. Writing the JSON form back to a file
 //! gives the same bytes as writing the model it came from.
 //!
 //! # Modules

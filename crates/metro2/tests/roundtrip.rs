@@ -194,3 +194,23 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn json_with_only_some_fields_fills_the_rest_and_refuses_unknown_names() {
+    let json = r#"{
+        "header": {"activity_date": "2024-05-31", "reporter_name": "ACME"},
+        "bases": [{"base": {"surname": "SMITH", "current_balance": 1200, "date_closed": null}}],
+        "trailer": {}
+    }"#;
+    let mut file: File = serde_json::from_str(json).unwrap();
+    credence_metro2::recompute_trailer(&mut file);
+    let bytes = write(&file).unwrap();
+    assert_eq!(bytes.len(), 3 * 426);
+    assert_eq!(&bytes[426 + 154..426 + 163], b"000001200");
+    assert_eq!(&bytes[426 + 197..426 + 205], b"00000000");
+    assert_eq!(read(&bytes).unwrap(), file);
+    let unknown = r#"{"header": {"colour": "RED"}, "bases": [], "trailer": {}}"#;
+    assert!(serde_json::from_str::<File>(unknown).is_err());
+    let too_wide = r#"{"header": {"cycle_identifier": "123"}, "bases": [], "trailer": {}}"#;
+    assert!(serde_json::from_str::<File>(too_wide).is_err());
+}
