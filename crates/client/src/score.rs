@@ -88,6 +88,19 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every reason, in code order.
+    pub const ALL: [Reason; 9] = [
+        Self::SeriousDelinquency,
+        Self::PastDueNow,
+        Self::LatePaymentHistory,
+        Self::HighUtilization,
+        Self::NoRevolvingHistory,
+        Self::ShortHistory,
+        Self::ManyInquiries,
+        Self::ManyNewAccounts,
+        Self::NarrowMix,
+    ];
+
     /// The stable code.
     pub fn code(self) -> &'static str {
         match self {

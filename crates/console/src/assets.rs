@@ -42,6 +42,7 @@ static ASSETS: &[Asset] = assets![
     "console.css" => "text/css; charset=utf-8",
     "favicon.svg" => "image/svg+xml",
     "common.js" => SCRIPT,
+    "constants.js" => SCRIPT,
     "crypto.js" => SCRIPT,
     "record.js" => SCRIPT,
     "explorer.js" => SCRIPT,

@@ -8,6 +8,7 @@
 //! portal signs in the browser and sends the node only signed transactions.
 
 mod assets;
+pub mod constants;
 mod operator;
 
 use axum::Router;

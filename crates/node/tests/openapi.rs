@@ -103,3 +103,15 @@ fn every_reference_resolves() {
         .collect();
     assert!(missing.is_empty(), "unresolved references: {missing:?}");
 }
+
+#[test]
+fn the_event_kinds_listed_in_rust_are_those_the_api_documents() {
+    let document = document();
+    let documented: Vec<&str> = document["components"]["schemas"]["Event"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|variant| variant["properties"]["kind"]["enum"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(documented, credence_types::Event::KINDS);
+}

@@ -188,6 +188,20 @@ pub enum ScheduleKind {
     /// Everything at the one due date.
     Bullet,
 }
+impl ScheduleKind {
+    /// Every schedule.
+    pub const ALL: [ScheduleKind; 3] = [Self::Amortizing, Self::InterestOnlyBalloon, Self::Bullet];
+
+    /// Its name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Amortizing => "amortising, equal installments",
+            Self::InterestOnlyBalloon => "interest only, balloon",
+            Self::Bullet => "bullet",
+        }
+    }
+}
+
 crate::codec_enum!(ScheduleKind {
     1 => Amortizing,
     2 => InterestOnlyBalloon,

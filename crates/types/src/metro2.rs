@@ -140,6 +140,35 @@ impl AccountStatus {
         }
     }
 
+    /// What the code means, for people.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Self::Transferred => "transferred",
+            Self::Current => "current",
+            Self::PaidOrClosed => "paid or closed",
+            Self::PaidWasVoluntarySurrender => "paid, was voluntary surrender",
+            Self::PaidWasCollection => "paid, was collection",
+            Self::PaidWasRepossession => "paid, was repossession",
+            Self::PaidWasChargeOff => "paid, was charge-off",
+            Self::PaidWasForeclosure => "paid, was foreclosure",
+            Self::PastDue30 => "30–59 days past due",
+            Self::PastDue60 => "60–89 days past due",
+            Self::PastDue90 => "90–119 days past due",
+            Self::PastDue120 => "120–149 days past due",
+            Self::PastDue150 => "150–179 days past due",
+            Self::PastDue180 => "180+ days past due",
+            Self::GovernmentClaim => "government claim",
+            Self::DeedInLieu => "deed in lieu",
+            Self::Collections => "collections",
+            Self::ForeclosureCompleted => "foreclosure completed",
+            Self::VoluntarySurrender => "voluntary surrender",
+            Self::Repossession => "repossession",
+            Self::ChargeOff => "charge-off",
+            Self::DeleteAccount => "delete account",
+            Self::DeleteFraud => "delete (fraud)",
+        }
+    }
+
     /// The status for a two-character Metro 2 code.
     pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|status| status.code() == code)
@@ -285,6 +314,28 @@ pub enum PortfolioType {
     Revolving,
 }
 
+impl PortfolioType {
+    /// Every portfolio type.
+    pub const ALL: [PortfolioType; 5] = [
+        Self::LineOfCredit,
+        Self::Installment,
+        Self::Mortgage,
+        Self::Open,
+        Self::Revolving,
+    ];
+
+    /// Its name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::LineOfCredit => "line of credit",
+            Self::Installment => "installment",
+            Self::Mortgage => "mortgage",
+            Self::Open => "open",
+            Self::Revolving => "revolving",
+        }
+    }
+}
+
 crate::codec_enum!(PortfolioType {
     1 => LineOfCredit,
     2 => Installment,
@@ -363,12 +414,65 @@ crate::codec_enum!(PaymentMonth {
 });
 
 impl PaymentMonth {
-    /// Whether the month shows a payment 30 or more days late or worse.
-    pub fn is_derogatory(self) -> bool {
-        !matches!(
-            self,
-            Self::Current | Self::NoHistory | Self::NotReported | Self::ZeroBalance
-        )
+    /// Every month code, in Metro 2's order.
+    pub const ALL: [PaymentMonth; 15] = [
+        Self::Current,
+        Self::Late30,
+        Self::Late60,
+        Self::Late90,
+        Self::Late120,
+        Self::Late150,
+        Self::Late180,
+        Self::NoHistory,
+        Self::NotReported,
+        Self::ZeroBalance,
+        Self::Collection,
+        Self::Foreclosure,
+        Self::VoluntarySurrender,
+        Self::Repossession,
+        Self::ChargeOff,
+    ];
+
+    /// The one-character Metro 2 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Current => "0",
+            Self::Late30 => "1",
+            Self::Late60 => "2",
+            Self::Late90 => "3",
+            Self::Late120 => "4",
+            Self::Late150 => "5",
+            Self::Late180 => "6",
+            Self::NoHistory => "B",
+            Self::NotReported => "D",
+            Self::ZeroBalance => "E",
+            Self::Collection => "G",
+            Self::Foreclosure => "H",
+            Self::VoluntarySurrender => "J",
+            Self::Repossession => "K",
+            Self::ChargeOff => "L",
+        }
+    }
+
+    /// What the code means, for people.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Self::Current => "current",
+            Self::Late30 => "30–59 days late",
+            Self::Late60 => "60–89 days late",
+            Self::Late90 => "90–119 days late",
+            Self::Late120 => "120–149 days late",
+            Self::Late150 => "150–179 days late",
+            Self::Late180 => "180+ days late",
+            Self::NoHistory => "no history",
+            Self::NotReported => "not reported",
+            Self::ZeroBalance => "zero balance",
+            Self::Collection => "collection",
+            Self::Foreclosure => "foreclosure",
+            Self::VoluntarySurrender => "voluntary surrender",
+            Self::Repossession => "repossession",
+            Self::ChargeOff => "charge-off",
+        }
     }
 }
 
@@ -469,6 +573,16 @@ crate::codec_struct!(Tradeline {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn month_codes_are_their_wire_names() {
+        for month in PaymentMonth::ALL {
+            assert_eq!(
+                serde_json::to_value(month).unwrap(),
+                serde_json::Value::String(month.code().to_string())
+            );
+        }
+    }
+
     use super::*;
     use crate::codec::{decode, encode};
 

@@ -472,6 +472,44 @@ impl Event {
         }
     }
 
+    /// Every event kind, in the order of [`Event`]'s variants; `kind()` names one of them
+    /// (pinned against the OpenAPI schema of `Event` in the node's tests).
+    pub const KINDS: [&'static str; 33] = [
+        "subject_registered",
+        "kyc_attested",
+        "report_key_rotated",
+        "record_furnished",
+        "adverse",
+        "consent_granted",
+        "consent_revoked",
+        "consent_expired",
+        "inquiry_recorded",
+        "audit_access_recorded",
+        "dispute_opened",
+        "dispute_resolved",
+        "record_purged",
+        "proposal_submitted",
+        "proposal_approved",
+        "proposal_enacted",
+        "proposal_expired",
+        "asset_class_defined",
+        "asset_registered",
+        "asset_revalued",
+        "asset_transferred",
+        "currency_issued",
+        "funds_minted",
+        "funds_burned",
+        "funds_transferred",
+        "loan_offered",
+        "offer_closed",
+        "loan_accepted",
+        "loan_paid",
+        "loan_band",
+        "loan_repaid",
+        "loan_defaulted",
+        "liquidation_completed",
+    ];
+
     /// The event's kind as a stable snake_case name (the stream's `event:` field).
     pub fn kind(&self) -> &'static str {
         match self {

@@ -429,6 +429,30 @@ pub enum Purpose {
     /// Tenant screening.
     Tenancy,
 }
+impl Purpose {
+    /// Every purpose.
+    pub const ALL: [Purpose; 6] = [
+        Self::CreditApplication,
+        Self::AccountReview,
+        Self::Collections,
+        Self::Insurance,
+        Self::Employment,
+        Self::Tenancy,
+    ];
+
+    /// Its name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::CreditApplication => "credit application",
+            Self::AccountReview => "account review (monitoring)",
+            Self::Collections => "collections",
+            Self::Insurance => "insurance",
+            Self::Employment => "employment",
+            Self::Tenancy => "tenancy",
+        }
+    }
+}
+
 crate::codec_enum!(Purpose {
     1 => CreditApplication,
     2 => AccountReview,
@@ -450,6 +474,11 @@ pub enum InquiryKind {
     /// Visible only to the subject.
     Soft,
 }
+impl InquiryKind {
+    /// Both kinds.
+    pub const ALL: [InquiryKind; 2] = [Self::Hard, Self::Soft];
+}
+
 crate::codec_enum!(InquiryKind {
     1 => Hard,
     2 => Soft,

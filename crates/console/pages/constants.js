@@ -1,0 +1,328 @@
+// Generated from Rust by crates/console/src/constants.rs: do not edit.
+// Regenerate with `CREDENCE_BLESS=1 cargo test -p credence-console constants`.
+
+/** What the ledger accepts in loan terms (rates and loan-to-value in basis points). */
+export const LOAN_LIMITS = Object.freeze({
+  "cure_days_max": 1000,
+  "installments_max": 600,
+  "max_ltv_bps_max": 10000,
+  "period_months_max": 12,
+  "rate_bps_max": 10000
+});
+
+/** Every kind of event the ledger emits. */
+export const EVENT_KINDS = Object.freeze([
+  "subject_registered",
+  "kyc_attested",
+  "report_key_rotated",
+  "record_furnished",
+  "adverse",
+  "consent_granted",
+  "consent_revoked",
+  "consent_expired",
+  "inquiry_recorded",
+  "audit_access_recorded",
+  "dispute_opened",
+  "dispute_resolved",
+  "record_purged",
+  "proposal_submitted",
+  "proposal_approved",
+  "proposal_enacted",
+  "proposal_expired",
+  "asset_class_defined",
+  "asset_registered",
+  "asset_revalued",
+  "asset_transferred",
+  "currency_issued",
+  "funds_minted",
+  "funds_burned",
+  "funds_transferred",
+  "loan_offered",
+  "offer_closed",
+  "loan_accepted",
+  "loan_paid",
+  "loan_band",
+  "loan_repaid",
+  "loan_defaulted",
+  "liquidation_completed"
+]);
+
+/** Metro 2 account status codes: meaning and how to show them. */
+export const ACCOUNT_STATUSES = Object.freeze({
+  "05": {
+    "meaning": "transferred",
+    "severity": ""
+  },
+  "11": {
+    "meaning": "current",
+    "severity": "good"
+  },
+  "13": {
+    "meaning": "paid or closed",
+    "severity": "good"
+  },
+  "61": {
+    "meaning": "paid, was voluntary surrender",
+    "severity": "warn"
+  },
+  "62": {
+    "meaning": "paid, was collection",
+    "severity": "warn"
+  },
+  "63": {
+    "meaning": "paid, was repossession",
+    "severity": "warn"
+  },
+  "64": {
+    "meaning": "paid, was charge-off",
+    "severity": "warn"
+  },
+  "65": {
+    "meaning": "paid, was foreclosure",
+    "severity": "warn"
+  },
+  "71": {
+    "meaning": "30–59 days past due",
+    "severity": "warn"
+  },
+  "78": {
+    "meaning": "60–89 days past due",
+    "severity": "bad"
+  },
+  "80": {
+    "meaning": "90–119 days past due",
+    "severity": "bad"
+  },
+  "82": {
+    "meaning": "120–149 days past due",
+    "severity": "bad"
+  },
+  "83": {
+    "meaning": "150–179 days past due",
+    "severity": "bad"
+  },
+  "84": {
+    "meaning": "180+ days past due",
+    "severity": "bad"
+  },
+  "88": {
+    "meaning": "government claim",
+    "severity": "bad"
+  },
+  "89": {
+    "meaning": "deed in lieu",
+    "severity": "bad"
+  },
+  "93": {
+    "meaning": "collections",
+    "severity": "bad"
+  },
+  "94": {
+    "meaning": "foreclosure completed",
+    "severity": "bad"
+  },
+  "95": {
+    "meaning": "voluntary surrender",
+    "severity": "bad"
+  },
+  "96": {
+    "meaning": "repossession",
+    "severity": "bad"
+  },
+  "97": {
+    "meaning": "charge-off",
+    "severity": "bad"
+  },
+  "DA": {
+    "meaning": "delete account",
+    "severity": ""
+  },
+  "DF": {
+    "meaning": "delete (fraud)",
+    "severity": ""
+  }
+});
+
+/** Metro 2 payment history codes: meaning and the grid cell's class. */
+export const PAYMENT_MONTHS = Object.freeze({
+  "0": {
+    "class": "m-current",
+    "meaning": "current"
+  },
+  "1": {
+    "class": "m-late30",
+    "meaning": "30–59 days late"
+  },
+  "2": {
+    "class": "m-late60",
+    "meaning": "60–89 days late"
+  },
+  "3": {
+    "class": "m-late90",
+    "meaning": "90–119 days late"
+  },
+  "4": {
+    "class": "m-worse",
+    "meaning": "120–149 days late"
+  },
+  "5": {
+    "class": "m-worse",
+    "meaning": "150–179 days late"
+  },
+  "6": {
+    "class": "m-worse",
+    "meaning": "180+ days late"
+  },
+  "B": {
+    "class": "m-none",
+    "meaning": "no history"
+  },
+  "D": {
+    "class": "m-none",
+    "meaning": "not reported"
+  },
+  "E": {
+    "class": "m-current",
+    "meaning": "zero balance"
+  },
+  "G": {
+    "class": "m-worse",
+    "meaning": "collection"
+  },
+  "H": {
+    "class": "m-worse",
+    "meaning": "foreclosure"
+  },
+  "J": {
+    "class": "m-worse",
+    "meaning": "voluntary surrender"
+  },
+  "K": {
+    "class": "m-worse",
+    "meaning": "repossession"
+  },
+  "L": {
+    "class": "m-worse",
+    "meaning": "charge-off"
+  }
+});
+
+/** Months in a payment history profile. */
+export const PAYMENT_HISTORY_MONTHS = Object.freeze(24);
+
+/** The score's reasons, by their name in a report: stable code and text. */
+export const SCORE_REASONS = Object.freeze({
+  "high_utilization": {
+    "code": "R10",
+    "text": "balances are high relative to credit limits"
+  },
+  "late_payment_history": {
+    "code": "R03",
+    "text": "late payments in the payment history"
+  },
+  "many_inquiries": {
+    "code": "R30",
+    "text": "too many inquiries in the last 12 months"
+  },
+  "many_new_accounts": {
+    "code": "R31",
+    "text": "too many accounts opened in the last 12 months"
+  },
+  "narrow_mix": {
+    "code": "R40",
+    "text": "lack of a mix of account types"
+  },
+  "no_revolving_history": {
+    "code": "R11",
+    "text": "no revolving account with a credit limit"
+  },
+  "past_due_now": {
+    "code": "R02",
+    "text": "an account is past due now"
+  },
+  "serious_delinquency": {
+    "code": "R01",
+    "text": "serious delinquency or derogatory status on an account"
+  },
+  "short_history": {
+    "code": "R20",
+    "text": "length of time accounts have been established"
+  }
+});
+
+/** Why a lender may read a file. */
+export const PURPOSES = Object.freeze([
+  {
+    "label": "credit application",
+    "value": "credit_application"
+  },
+  {
+    "label": "account review (monitoring)",
+    "value": "account_review"
+  },
+  {
+    "label": "collections",
+    "value": "collections"
+  },
+  {
+    "label": "insurance",
+    "value": "insurance"
+  },
+  {
+    "label": "employment",
+    "value": "employment"
+  },
+  {
+    "label": "tenancy",
+    "value": "tenancy"
+  }
+]);
+
+/** Hard (counts as credit sought) or soft. */
+export const INQUIRY_KINDS = Object.freeze([
+  "hard",
+  "soft"
+]);
+
+/** Metro 2 portfolio types. */
+export const PORTFOLIO_TYPES = Object.freeze([
+  {
+    "label": "line of credit",
+    "value": "line_of_credit"
+  },
+  {
+    "label": "installment",
+    "value": "installment"
+  },
+  {
+    "label": "mortgage",
+    "value": "mortgage"
+  },
+  {
+    "label": "open",
+    "value": "open"
+  },
+  {
+    "label": "revolving",
+    "value": "revolving"
+  }
+]);
+
+/** How a loan is repaid. */
+export const SCHEDULES = Object.freeze([
+  {
+    "label": "amortising, equal installments",
+    "value": "amortizing"
+  },
+  {
+    "label": "interest only, balloon",
+    "value": "interest_only_balloon"
+  },
+  {
+    "label": "bullet",
+    "value": "bullet"
+  }
+]);
+
+/** Most items in one page of a listing. */
+export const PAGE_LIMIT_MAX = Object.freeze(100);
