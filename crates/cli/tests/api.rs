@@ -200,12 +200,12 @@ async fn the_api_serves_proven_reads_pages_and_typed_errors() {
             "application/json",
             br#"{"transaction": "zz"}"#.to_vec(),
             400,
-            "transaction_malformed",
+            "body_malformed",
         ),
         (
             "application/octet-stream",
             vec![1, 2, 3],
-            400,
+            422,
             "transaction_malformed",
         ),
         (
@@ -236,7 +236,7 @@ async fn the_api_serves_proven_reads_pages_and_typed_errors() {
     let (status, body) = post_json(&base, "/v1/transactions/encode", None, &"nonsense").await;
     assert_eq!(
         (status, body["code"].as_str()),
-        (400, Some("transaction_malformed"))
+        (400, Some("body_malformed"))
     );
 
     // The network's metadata, a block's events, an institution's listings.

@@ -156,7 +156,7 @@ pub struct Entry<T> {
     pub key: String,
     /// The height the entry was read at.
     pub height: Height,
-    /// The value, or `None` if the key holds nothing.
+    /// The value, or `null` if the key holds nothing (a proven absence, with `?prove=true`).
     pub value: Option<T>,
     /// With `?prove=true`: the proof.
     #[serde(default, skip_serializing_if = "Option::is_none")]

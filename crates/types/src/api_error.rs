@@ -62,14 +62,14 @@ api_errors! {
     9 SubjectMalformed 400 "subject_malformed" "A subject pseudonym is not 64 hex digits.",
     10 EventIdMalformed 400 "event_id_malformed" "A `Last-Event-ID` or `after` is not an event id (`height:index`).",
     // Submitting transactions.
-    20 TransactionMalformed 400 "transaction_malformed" "The transaction is not hex, or does not decode as a signed transaction.",
+    20 TransactionMalformed 422 "transaction_malformed" "The transaction's bytes do not decode as a signed transaction within the size limits.",
     21 TransactionTooLarge 413 "transaction_too_large" "The transaction is larger than a transaction may be.",
-    22 BatchTooLarge 413 "batch_too_large" "The batch holds more transactions than a batch may.",
-    23 ChainIdMismatch 400 "chain_id_mismatch" "The transaction names another network's chain id.",
-    24 SignatureInvalid 400 "signature_invalid" "The transaction's signature does not verify under its signer's key.",
+    22 BatchTooLarge 400 "batch_too_large" "The batch holds more transactions than a batch may.",
+    23 ChainIdMismatch 422 "chain_id_mismatch" "The transaction names another network's chain id.",
+    24 SignatureInvalid 422 "signature_invalid" "The transaction's signature does not verify under its signer's key.",
     25 NonceStale 409 "nonce_stale" "The nonce has already been used by a finalised transaction of this signer.",
     26 NonceTaken 409 "nonce_taken" "Another pending transaction of this signer already has this nonce.",
-    27 NonceTooFarAhead 400 "nonce_too_far_ahead" "The nonce is further ahead of the signer's last accepted nonce than the node holds.",
+    27 NonceTooFarAhead 409 "nonce_too_far_ahead" "The nonce is further ahead of the signer's last accepted nonce than the node holds.",
     28 TransactionDuplicate 409 "transaction_duplicate" "This very transaction is already pending.",
     29 MempoolFull 503 "mempool_full" "The node holds as many pending transactions as it may; retry later.",
     // Reading the ledger.
@@ -116,6 +116,10 @@ pub fn reference_markdown() -> String {
          `{\"code\": \"…\", \"message\": \"…\"}`. The code is one of these; the message is for\n\
          people and may change. A 4xx is the client's to fix; a 5xx asks for a retry. Codes are\n\
          stable: never renumbered, renamed or reused.\n\n\
+         A `400` means the request does not have the shape the OpenAPI document describes (a\n\
+         request valid by the document is never refused with one); a `422` means it has the\n\
+         shape but its content is refused (hex that is not a signed transaction, a bad\n\
+         signature).\n\n\
          A transaction the ledger *rejects* is not an API error: it is admitted, finalised, and\n\
          its receipt names the rule it broke ([rejection codes](rejections.md)). The lender\n\
          console's operator endpoints, which wait for a transaction's outcome, answer a\n\

@@ -57,18 +57,37 @@ macro_rules! string_schema {
     };
 }
 
-string_schema!(
-    Date,
-    "Date",
-    "A calendar date, `YYYY-MM-DD`.",
-    Some("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
-    None
-);
+impl PartialSchema for Date {
+    fn schema() -> RefOr<Schema> {
+        // The ledger counts days from 1970-01-01: earlier dates, or impossible ones, are
+        // refused, so the pattern admits years from 1970 and the format a real day.
+        RefOr::T(Schema::Object(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::Type(Type::String))
+                .description(Some(
+                    "A calendar date on or after 1970-01-01, `YYYY-MM-DD`.",
+                ))
+                .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                    utoipa::openapi::KnownFormat::Date,
+                )))
+                .pattern(Some(
+                    "^(19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+                ))
+                .build(),
+        ))
+    }
+}
+
+impl ToSchema for Date {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Date")
+    }
+}
 string_schema!(
     EventId,
     "EventId",
     "An event's position: `height:index`.",
-    Some("^[0-9]+:[0-9]+$"),
+    Some("^[0-9]{1,19}:[0-9]{1,9}$"),
     None
 );
 string_schema!(
@@ -78,18 +97,35 @@ string_schema!(
     None,
     None
 );
-string_schema!(
-    AccountStatus,
-    "AccountStatus",
-    "A Metro 2 account status code, two digits (e.g. `11` current, `13` paid, `71` 30 days past due, `97` charge-off).",
-    Some("^[0-9]{2}$"),
-    None
-);
+impl PartialSchema for AccountStatus {
+    fn schema() -> RefOr<Schema> {
+        RefOr::T(Schema::Object(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::Type(Type::String))
+                .description(Some(
+                    "A Metro 2 account status code (e.g. `11` current, `13` paid, `71` 30 days past due, `97` charge-off).",
+                ))
+                .enum_values(Some(AccountStatus::ALL.map(AccountStatus::code)))
+                .build(),
+        ))
+    }
+}
+
+impl ToSchema for AccountStatus {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("AccountStatus")
+    }
+}
 
 impl<const MAX: usize> PartialSchema for BoundedBytes<MAX> {
     fn schema() -> RefOr<Schema> {
         string("Bytes, hex.", Some("^([0-9a-f]{2})*$"), Some(2 * MAX))
     }
+}
+
+/// A sealed payload's ciphertext: hex of at most the largest payload.
+pub(crate) fn sealed_ciphertext() -> RefOr<Schema> {
+    <BoundedBytes<{ crate::limits::SEALED_PAYLOAD_BYTES_MAX }> as PartialSchema>::schema()
 }
 
 impl<const MAX: usize> ToSchema for BoundedBytes<MAX> {
@@ -100,7 +136,11 @@ impl<const MAX: usize> ToSchema for BoundedBytes<MAX> {
 
 impl<const MAX: usize> PartialSchema for Name<MAX> {
     fn schema() -> RefOr<Schema> {
-        string("A short name: printable ASCII.", None, Some(MAX))
+        string(
+            "A short name: lowercase ASCII letters, digits and hyphens, starting with a letter.",
+            Some("^[a-z][a-z0-9-]*$"),
+            Some(MAX),
+        )
     }
 }
 

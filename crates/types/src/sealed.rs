@@ -29,7 +29,7 @@ pub struct SealedPayload {
     /// The sender's ephemeral key.
     pub encapsulated_key: EncapsulatedKey,
     /// The ciphertext, with its tag.
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::sealed_ciphertext))]
     pub ciphertext: BoundedBytes<SEALED_PAYLOAD_BYTES_MAX>,
 }
 crate::codec_struct!(SealedPayload {

@@ -26,7 +26,7 @@ use std::{collections::VecDeque, convert::Infallible, time::Duration};
 /// Blocks read from the store in one step of a stream that is catching up.
 const HEIGHTS_PER_READ: u64 = 256;
 /// Most kinds a filter may name.
-const KINDS_MAX: usize = 64;
+const KINDS_MAX: usize = super::openapi::EVENT_KINDS_MAX;
 
 /// What a stream keeps.
 #[derive(Clone, Debug, Default)]

@@ -17,7 +17,10 @@
 //! - `GET /metrics`: Prometheus exposition.
 
 mod events;
+pub mod openapi;
 mod reads;
+
+use openapi::Exact;
 
 use crate::{
     consensus::finality::Finality,
@@ -146,6 +149,7 @@ fn query_rejected(rejection: QueryRejection) -> ApiError {
         reads::loan_history, reads::institutions, reads::institution_loans,
         reads::institution_consents, reads::meta, reads::block_events, encode, events::stream,
     ),
+    modifiers(&Exact),
     tags(
         (name = "transactions", description = "Submitting transactions and following them"),
         (name = "chain", description = "Blocks, headers and certificates"),
@@ -249,8 +253,9 @@ pub const BATCH_BYTES_MAX: usize = 8 << 20;
 #[utoipa::path(post, path = "/v1/transactions", tag = "transactions",
     request_body(content = SubmitRequest, description = "A signed transaction, hex; or its raw bytes as application/octet-stream"),
     responses((status = 202, description = "Admitted to the mempool", body = Submitted),
-        (status = 400, description = "Malformed, wrong chain, bad signature, nonce too far ahead", body = ErrorBody),
-        (status = 409, description = "Duplicate, nonce taken or stale", body = ErrorBody),
+        (status = 400, description = "The body is not the documented shape (not JSON, `transaction` not hex)", body = ErrorBody),
+        (status = 409, description = "Duplicate; nonce taken, stale or too far ahead", body = ErrorBody),
+        (status = 422, description = "The bytes are not a signed transaction, name another chain, or the signature does not verify", body = ErrorBody),
         (status = 413, description = "Body or transaction too large", body = ErrorBody),
         (status = 503, description = "Mempool full or node unavailable", body = ErrorBody)))]
 async fn submit<E>(
@@ -270,10 +275,13 @@ where
     } else {
         let parsed: SubmitRequest = serde_json::from_slice(&body)
             .map_err(|e| ApiError::new(ApiErrorCode::BodyMalformed, e.to_string()))?;
-        hex::decode(parsed.transaction.trim()).map_err(|e| {
+        transaction_hex(&parsed.transaction).ok_or_else(|| {
             ApiError::new(
-                ApiErrorCode::TransactionMalformed,
-                format!("`transaction` is not hex: {e}"),
+                ApiErrorCode::BodyMalformed,
+                format!(
+                    "`transaction` is not hex of 1 to {} bytes",
+                    credence_types::limits::TRANSACTION_BYTES_MAX
+                ),
             )
         })?
     };
@@ -284,25 +292,61 @@ where
 #[utoipa::path(post, path = "/v1/transactions/encode", tag = "transactions",
     request_body(content = Transaction, description = "An unsigned transaction, as JSON"),
     responses((status = 200, description = "Its canonical encoding, to be signed", body = Encoded),
-        (status = 400, description = "Malformed transaction", body = ErrorBody),
+        (status = 400, description = "The body is not a transaction's JSON", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody)))]
 /// `POST /v1/transactions/encode`: the canonical bytes of an unsigned transaction, for a
 /// signer that holds its key elsewhere (the borrower portal signs in the browser). Encoding
 /// reads no state; the node checks the signed transaction in full when it is submitted.
 async fn encode(body: Result<Bytes, BytesRejection>) -> Result<Json<Encoded>, ApiError> {
     let body = body.map_err(body_rejected)?;
-    let transaction: Transaction = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::new(ApiErrorCode::TransactionMalformed, e.to_string()))?;
+    let malformed =
+        |e: serde_json::Error| ApiError::new(ApiErrorCode::BodyMalformed, e.to_string());
+    let mut json: serde_json::Value = serde_json::from_slice(&body).map_err(malformed)?;
+    whole_numbers(&mut json);
+    let transaction: Transaction = serde_json::from_value(json).map_err(malformed)?;
     Ok(Json(Encoded {
         signing_bytes: hex::encode(transaction.signing_bytes()),
     }))
 }
 
+/// A transaction's bytes from its hex in a request body, if the hex has the documented shape:
+/// hex digits for 1 to `TRANSACTION_BYTES_MAX` bytes.
+fn transaction_hex(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim();
+    if text.is_empty() || text.len() > 2 * credence_types::limits::TRANSACTION_BYTES_MAX {
+        return None;
+    }
+    hex::decode(text).ok()
+}
+
+/// Writes every whole number in `value` as an integer: JSON (and the OpenAPI document) does
+/// not distinguish `5` from `5.0`, but the typed decoder of a transaction does.
+fn whole_numbers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(number) => {
+            // `{:.0}` writes a whole float's exact digits, which parse as an integer when
+            // they fit one.
+            let integer = number
+                .as_f64()
+                .filter(|f| number.is_f64() && f.fract() == 0.0)
+                .and_then(|f| format!("{f:.0}").parse::<serde_json::Number>().ok())
+                .filter(|n| n.is_u64() || n.is_i64());
+            if let Some(integer) = integer {
+                *number = integer;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        Value::Object(object) => object.values_mut().for_each(whole_numbers),
+        Value::Null | Value::Bool(_) | Value::String(_) => {}
+    }
+}
+
 #[utoipa::path(post, path = "/v1/transactions/batch", tag = "transactions",
     request_body = BatchRequest,
     responses((status = 200, description = "Each transaction admitted or refused, in order", body = Vec<BatchItem>),
-        (status = 400, description = "Malformed body", body = ErrorBody),
-        (status = 413, description = "Too many transactions, or body too large", body = ErrorBody)))]
+        (status = 400, description = "The body is not the documented shape: not JSON, an item not hex, or more transactions than a batch holds", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody)))]
 /// `POST /v1/transactions/batch`: up to [`BATCH_TRANSACTIONS_MAX`] hex-encoded transactions;
 /// each is admitted or refused on its own, in order (for one signer, in nonce order).
 async fn submit_batch<E>(
@@ -321,15 +365,27 @@ where
             format!("at most {BATCH_TRANSACTIONS_MAX} transactions per batch"),
         ));
     }
-    let mut results = Vec::with_capacity(parsed.transactions.len());
-    for text in parsed.transactions {
-        let outcome = match hex::decode(text.trim()) {
-            Err(e) => Err(ApiError::new(
-                ApiErrorCode::TransactionMalformed,
-                format!("not hex: {e}"),
-            )),
-            Ok(bytes) => api.node.submit(&bytes).await.map_err(ApiError::from),
-        };
+    // The body's shape is checked whole before anything is admitted: a batch with an item
+    // that is not hex is the client's malformed request, not a list of refusals.
+    let decoded = parsed
+        .transactions
+        .iter()
+        .enumerate()
+        .map(|(index, text)| {
+            transaction_hex(text).ok_or_else(|| {
+                ApiError::new(
+                    ApiErrorCode::BodyMalformed,
+                    format!(
+                        "transaction {index} of the batch is not hex of 1 to {} bytes",
+                        credence_types::limits::TRANSACTION_BYTES_MAX
+                    ),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut results = Vec::with_capacity(decoded.len());
+    for bytes in decoded {
+        let outcome = api.node.submit(&bytes).await.map_err(ApiError::from);
         results.push(match outcome {
             Ok(hash) => BatchItem::Accepted { hash },
             Err(error) => BatchItem::Refused {

@@ -236,7 +236,7 @@ macro_rules! by_id {
     ($(#[$doc:meta])* $name:ident, $path:literal, $id:ty, $value:ty, $key:expr, $what:literal, $code:ident) => {
         $(#[$doc])*
         #[utoipa::path(get, path = $path, tag = "state",
-            params(("id" = String, Path, description = "The id"), ProveQuery),
+            params(("id" = u64, Path, description = "The id (a subject's is its pseudonym)"), ProveQuery),
             responses((status = 200, description = "The entry; with `?prove=true`, its proof (an unknown id is then a proven absence)", body = Entry<$value>),
                 (status = 400, description = "Malformed id or query", body = ErrorBody),
                 (status = 404, description = "No entry has this id", body = ErrorBody),
@@ -537,7 +537,7 @@ where
 
 /// `GET /v1/loans/{id}/schedule`: the payoff today and the installments still to come.
 #[utoipa::path(get, path = "/v1/loans/{id}/schedule", tag = "state",
-    params(("id" = String, Path, description = "The loan's id")),
+    params(("id" = u64, Path, description = "The loan's id")),
     responses((status = 200, body = LoanSchedule),
         (status = 400, description = "Malformed id", body = ErrorBody),
         (status = 404, description = "No loan has this id", body = ErrorBody),
@@ -573,7 +573,7 @@ where
 
 /// `GET /v1/loans/{id}/history`: what happened to a loan, oldest first.
 #[utoipa::path(get, path = "/v1/loans/{id}/history", tag = "state",
-    params(("id" = String, Path, description = "The loan's id"), PageQuery),
+    params(("id" = u64, Path, description = "The loan's id"), PageQuery),
     responses((status = 200, body = Page<LoanEvent>),
         (status = 400, description = "Malformed id or query", body = ErrorBody),
         (status = 404, description = "No loan has this id", body = ErrorBody),
