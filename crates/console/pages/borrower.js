@@ -4,17 +4,45 @@
 // canonical bytes of a transaction to sign, and to take the signed transaction.
 
 import {
-  allPages, api, ApiError, fill, h, header, institutionName, link, loadInstitutions, lockBadge,
-  money, notify, percent, status, table, when,
+  allPages,
+  api,
+  ApiError,
+  fill,
+  h,
+  header,
+  institutionName,
+  link,
+  loadInstitutions,
+  lockBadge,
+  money,
+  notify,
+  options,
+  percent,
+  status,
+  table,
+  when,
 } from './common.js';
+import { INQUIRY_KINDS, PURPOSES } from './constants.js';
 import {
-  canonicalSecret, encryptionPublicKey, fromHex, generateEncryptionSecret, generateSigningSeed,
-  openPayload, reportKey, signTransaction, signedTransactionHex, signingPublicKey,
-  subjectIdFromKey, toHex, wrapKey,
+  canonicalSecret,
+  encryptionPublicKey,
+  fromHex,
+  generateEncryptionSecret,
+  generateSigningSeed,
+  openPayload,
+  reportKey,
+  signTransaction,
+  signedTransactionHex,
+  signingPublicKey,
+  subjectIdFromKey,
+  toHex,
+  wrapKey,
 } from './crypto.js';
 import { decodeRecord } from './record.js';
 
 header('/borrower');
+options('grant-purpose', PURPOSES, 'credit_application');
+options('grant-kind', INQUIRY_KINDS, 'hard');
 
 const STORE = 'credence.borrower.keys';
 let keys = null; // { seed, first, signer, subject } as bytes / hex
@@ -25,24 +53,34 @@ let chain = null;
 async function load(stored) {
   const seed = fromHex(stored.signing_seed);
   const first = canonicalSecret(fromHex(stored.encryption_secret));
-  if (seed.length !== 32 || first.length !== 32) throw new Error('a key file holds two 32-byte secrets');
+  if (seed.length !== 32 || first.length !== 32)
+    throw new Error('a key file holds two 32-byte secrets');
   const signer = await signingPublicKey(seed);
   if (stored.signing_public_key && stored.signing_public_key !== toHex(signer)) {
     throw new Error('signing_public_key does not match signing_seed');
   }
   keys = { seed, first, signer: toHex(signer), subject: toHex(await subjectIdFromKey(signer)) };
-  localStorage.setItem(STORE, JSON.stringify({
-    signing_seed: stored.signing_seed, encryption_secret: stored.encryption_secret,
-  }));
+  localStorage.setItem(
+    STORE,
+    JSON.stringify({
+      signing_seed: stored.signing_seed,
+      encryption_secret: stored.encryption_secret,
+    }),
+  );
   await show();
 }
 
 document.getElementById('create-keys').addEventListener('click', async () => {
   await load({
-    signing_seed: toHex(generateSigningSeed()), encryption_secret: toHex(generateEncryptionSecret()),
+    signing_seed: toHex(generateSigningSeed()),
+    encryption_secret: toHex(generateEncryptionSecret()),
   });
-  notify('keys-status', 'New keys created in this browser. Save a copy of your key file: ' +
-    'nobody else holds it, so nobody can restore it.', 'ok');
+  notify(
+    'keys-status',
+    'New keys created in this browser. Save a copy of your key file: ' +
+      'nobody else holds it, so nobody can restore it.',
+    'ok',
+  );
 });
 
 document.getElementById('import-form').addEventListener('submit', async (event) => {
@@ -66,7 +104,9 @@ document.getElementById('export-keys').addEventListener('click', async () => {
     ...stored,
   };
   // The file is made in the page and saved by the browser; nothing is uploaded.
-  const url = URL.createObjectURL(new Blob([JSON.stringify(file, null, 2)], { type: 'application/json' }));
+  const url = URL.createObjectURL(
+    new Blob([JSON.stringify(file, null, 2)], { type: 'application/json' }),
+  );
   const anchor = h('a', { href: url, download: 'credence-keys.json' });
   anchor.click();
   URL.revokeObjectURL(url);
@@ -83,7 +123,10 @@ document.getElementById('forget-keys').addEventListener('click', () => {
 
 // ---- signing ------------------------------------------------------------------------------
 
-const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+const sleep = (ms) =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms);
+  });
 
 /** Signs `payload` here, submits it, and waits for it to finalise; a rejection throws. */
 async function transact(payload) {
@@ -91,17 +134,25 @@ async function transact(payload) {
   // A subject not yet registered has signed nothing: its registration is its first nonce.
   const account = subject ? await api(`accounts/${keys.signer}`) : { nonce: 0 };
   const transaction = { chain_id: chain, signer: keys.signer, nonce: account.nonce + 1, payload };
-  const { signing_bytes: signingBytes } = await api('transactions/encode', { method: 'POST', body: transaction });
+  const { signing_bytes: signingBytes } = await api('transactions/encode', {
+    method: 'POST',
+    body: transaction,
+  });
   const bytes = fromHex(signingBytes);
   const signature = await signTransaction(keys.seed, bytes);
   const { hash } = await api('transactions', {
-    method: 'POST', body: { transaction: signedTransactionHex(bytes, signature) },
+    method: 'POST',
+    body: { transaction: signedTransactionHex(bytes, signature) },
   });
   for (let attempt = 0; attempt < 240; attempt += 1) {
     const state = await api(`transactions/${hash}`).catch(() => ({ status: 'pending' }));
     if (state.status === 'finalized') {
       if (state.outcome !== 'applied') {
-        throw new ApiError(422, state.outcome.rejected, `the ledger rejected it: ${state.outcome.rejected}`);
+        throw new ApiError(
+          422,
+          state.outcome.rejected,
+          `the ledger rejected it: ${state.outcome.rejected}`,
+        );
       }
       return state;
     }
@@ -133,7 +184,10 @@ async function show() {
   fill('pseudonym', keys.subject);
   const institutions = await loadInstitutions();
   const lenders = institutions.filter((i) => i.roles.includes('lender') && !i.suspended);
-  fill('grant-lender', lenders.map((i) => h('option', { value: i.id }, `${i.name} (${i.id})`)));
+  fill(
+    'grant-lender',
+    lenders.map((i) => h('option', { value: i.id }, `${i.name} (${i.id})`)),
+  );
   applyRequest();
   await refresh();
 }
@@ -145,8 +199,11 @@ function applyRequest() {
   if (lender) document.getElementById('grant-lender').value = lender;
   if (purpose) document.getElementById('grant-purpose').value = purpose;
   document.getElementById('grant-kind').value = purpose === 'account_review' ? 'soft' : 'hard';
-  notify('grant-status', `${institutionName(lender)} asks for your consent (${(purpose ?? '').replaceAll('_', ' ')}). ` +
-    'Review it below and grant it only if you agree.');
+  notify(
+    'grant-status',
+    `${institutionName(lender)} asks for your consent (${(purpose ?? '').replaceAll('_', ' ')}). ` +
+      'Review it below and grant it only if you agree.',
+  );
 }
 window.addEventListener('hashchange', () => keys && applyRequest());
 
@@ -154,36 +211,79 @@ async function refresh() {
   // With a proof, an unregistered pseudonym is a proven absence rather than a 404.
   subject = (await api(`subjects/${keys.subject}?prove=true`)).value;
   if (!subject) {
-    fill('registration', h('p', { class: 'notice' }, 'You are not on the ledger yet.'),
-      h('button', { id: 'register', type: 'button', onclick: register }, 'Register'));
+    fill(
+      'registration',
+      h('p', { class: 'notice' }, 'You are not on the ledger yet.'),
+      h('button', { id: 'register', type: 'button', onclick: register }, 'Register'),
+    );
     document.getElementById('file').classList.add('hidden');
     return;
   }
-  fill('registration', h('p', { class: 'muted' }, `Registered ${when(subject.registered_at)} · ` +
-    `report key epoch ${subject.report_key_epoch}.`));
+  fill(
+    'registration',
+    h(
+      'p',
+      { class: 'muted' },
+      `Registered ${when(subject.registered_at)} · ` +
+        `report key epoch ${subject.report_key_epoch}.`,
+    ),
+  );
   document.getElementById('file').classList.remove('hidden');
   const [consents, loans, assets, inquiries, records, disputes] = await Promise.all(
-    ['consents', 'loans', 'assets', 'inquiries', 'records', 'disputes']
-      .map((listing) => allPages(`subjects/${keys.subject}/${listing}`)));
+    ['consents', 'loans', 'assets', 'inquiries', 'records', 'disputes'].map((listing) =>
+      allPages(`subjects/${keys.subject}/${listing}`),
+    ),
+  );
   renderConsents(consents);
   renderLoans(loans);
-  fill('asset-list', table([
-    ['Asset', (a) => link('asset', a.id, String(a.id)), true], ['Class', (a) => a.class, true],
-    ['Valuation', (a) => money(a.valuation.value), true], ['Lock', lockBadge],
-  ], assets, 'You own no registered assets.'));
-  fill('inquiry-list', table([
-    ['When (UTC)', (q) => when(q.at)], ['Institution', (q) => institutionName(q.institution)],
-    ['Purpose', (q) => (q.basis.consent ? q.basis.consent.purpose.replaceAll('_', ' ') : Object.keys(q.basis)[0])],
-    ['Kind', (q) => q.basis.consent?.kind ?? '—'],
-  ], inquiries.slice().reverse(), 'Nobody has read your file.'));
+  fill(
+    'asset-list',
+    table(
+      [
+        ['Asset', (a) => link('asset', a.id, String(a.id)), true],
+        ['Class', (a) => a.class, true],
+        ['Valuation', (a) => money(a.valuation.value), true],
+        ['Lock', lockBadge],
+      ],
+      assets,
+      'You own no registered assets.',
+    ),
+  );
+  fill(
+    'inquiry-list',
+    table(
+      [
+        ['When (UTC)', (q) => when(q.at)],
+        ['Institution', (q) => institutionName(q.institution)],
+        [
+          'Purpose',
+          (q) =>
+            q.basis.consent
+              ? q.basis.consent.purpose.replaceAll('_', ' ')
+              : Object.keys(q.basis)[0],
+        ],
+        ['Kind', (q) => q.basis.consent?.kind ?? '—'],
+      ],
+      inquiries.slice().reverse(),
+      'Nobody has read your file.',
+    ),
+  );
   renderRecords(records);
-  fill('dispute-list', table([
-    ['Dispute', (d) => d.id, true], ['Record', (d) => d.record, true],
-    ['Reason', (d) => String(d.reason).replaceAll('_', ' ')], ['Answer due (UTC)', (d) => when(d.deadline)],
-    ['State', (d) => (d.resolution ? JSON.stringify(d.resolution) : 'open')],
-  ], disputes, 'You have opened no disputes.'));
+  fill(
+    'dispute-list',
+    table(
+      [
+        ['Dispute', (d) => d.id, true],
+        ['Record', (d) => d.record, true],
+        ['Reason', (d) => String(d.reason).replaceAll('_', ' ')],
+        ['Answer due (UTC)', (d) => when(d.deadline)],
+        ['State', (d) => (d.resolution ? JSON.stringify(d.resolution) : 'open')],
+      ],
+      disputes,
+      'You have opened no disputes.',
+    ),
+  );
 }
-
 
 async function register() {
   await act('keys-status', 'Registering…', async () => {
@@ -191,16 +291,20 @@ async function register() {
     const audit = fromHex(meta.audit_key);
     const subjectId = fromHex(keys.subject);
     const wrapped = await wrapKey(audit, keys.first, subjectId, 0);
-    await transact({ kind: 'register_subject', body: {
-      report_key: toHex(await encryptionPublicKey(keys.first)),
-      audit_key_wrap: sealedKey(wrapped),
-    } });
+    await transact({
+      kind: 'register_subject',
+      body: {
+        report_key: toHex(await encryptionPublicKey(keys.first)),
+        audit_key_wrap: sealedKey(wrapped),
+      },
+    });
     return 'Registered. Your pseudonym is what lenders and furnishers know you by.';
   });
 }
 
 const sealedKey = (wrapped) => ({
-  encapsulated_key: toHex(wrapped.encapsulated_key), ciphertext: toHex(wrapped.ciphertext),
+  encapsulated_key: toHex(wrapped.encapsulated_key),
+  ciphertext: toHex(wrapped.ciphertext),
 });
 
 // ---- consents -----------------------------------------------------------------------------
@@ -211,11 +315,16 @@ document.getElementById('grant-form').addEventListener('submit', async (event) =
   const purpose = document.getElementById('grant-purpose').value;
   const kind = document.getElementById('grant-kind').value;
   const days = Number(document.getElementById('grant-days').value);
-  if (!Number.isInteger(days) || days < 1 || days > 3650) {
-    notify('grant-status', 'Validity is a whole number of days, 1 to 3650.', 'error');
+  if (!Number.isInteger(days) || days < 1) {
+    notify('grant-status', 'Validity is a whole number of days, at least 1.', 'error');
     return;
   }
   await act('grant-status', 'Wrapping your report keys for the lender and signing…', async () => {
+    // The longest a consent may run is a network parameter, changed by governance.
+    const longest = (await api('meta')).value.parameters.consent_lifetime_days_max;
+    if (days > longest) {
+      throw new ApiError(422, 'consent_expiry_invalid', `a consent runs at most ${longest} days`);
+    }
     const reader = fromHex((await api(`institutions/${lender}`)).value.encryption_key);
     const subjectId = fromHex(keys.subject);
     // Every epoch of the report key, oldest first, so the lender opens the whole file.
@@ -225,23 +334,58 @@ document.getElementById('grant-form').addEventListener('submit', async (event) =
       reportKeys.push({ epoch, key: sealedKey(await wrapKey(reader, secret, subjectId, epoch)) });
     }
     const chainTime = (await api('status')).time;
-    await transact({ kind: 'grant_consent', body: {
-      lender, purpose, kind, expires_at: chainTime + days * 86_400_000, report_keys: reportKeys,
-    } });
+    await transact({
+      kind: 'grant_consent',
+      body: {
+        lender,
+        purpose,
+        kind,
+        expires_at: chainTime + days * 86_400_000,
+        report_keys: reportKeys,
+      },
+    });
     return `Consent granted to ${institutionName(lender)}.`;
   });
 });
 
 function renderConsents(consents) {
-  fill('consent-list', table([
-    ['Consent', (c) => c.id, true], ['Lender', (c) => institutionName(c.lender)],
-    ['Purpose', (c) => `${c.purpose.replaceAll('_', ' ')} (${c.kind})`],
-    ['Granted (UTC)', (c) => when(c.granted_at)], ['Expires (UTC)', (c) => when(c.expires_at)],
-    ['State', (c) => (c.ended ? h('span', { class: 'badge' }, c.revoked_at ? 'revoked' : 'ended')
-      : h('span', { class: 'badge good' }, 'active'))],
-    ['', (c) => (c.ended ? '' : h('button', { type: 'button', class: 'secondary revoke', 'data-consent': c.id,
-      onclick: () => revoke(c, consents) }, 'Revoke'))],
-  ], consents, 'You have granted no consents.'));
+  fill(
+    'consent-list',
+    table(
+      [
+        ['Consent', (c) => c.id, true],
+        ['Lender', (c) => institutionName(c.lender)],
+        ['Purpose', (c) => `${c.purpose.replaceAll('_', ' ')} (${c.kind})`],
+        ['Granted (UTC)', (c) => when(c.granted_at)],
+        ['Expires (UTC)', (c) => when(c.expires_at)],
+        [
+          'State',
+          (c) =>
+            c.ended
+              ? h('span', { class: 'badge' }, c.revoked_at ? 'revoked' : 'ended')
+              : h('span', { class: 'badge good' }, 'active'),
+        ],
+        [
+          '',
+          (c) =>
+            c.ended
+              ? ''
+              : h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'secondary revoke',
+                    'data-consent': c.id,
+                    onclick: () => revoke(c, consents),
+                  },
+                  'Revoke',
+                ),
+        ],
+      ],
+      consents,
+      'You have granted no consents.',
+    ),
+  );
 }
 
 /**
@@ -258,16 +402,22 @@ async function revoke(consent, consents) {
     const rewraps = [];
     for (const kept of consents.filter((c) => !c.ended && c.id !== consent.id)) {
       const reader = fromHex((await api(`institutions/${kept.lender}`)).value.encryption_key);
-      rewraps.push({ consent: kept.id, key: sealedKey(await wrapKey(reader, next, subjectId, epoch)) });
+      rewraps.push({
+        consent: kept.id,
+        key: sealedKey(await wrapKey(reader, next, subjectId, epoch)),
+      });
     }
-    await transact({ kind: 'revoke_consent', body: {
-      consent: consent.id,
-      rotation: {
-        report_key: toHex(await encryptionPublicKey(next)),
-        audit_key_wrap: sealedKey(await wrapKey(audit, next, subjectId, epoch)),
-        rewraps,
+    await transact({
+      kind: 'revoke_consent',
+      body: {
+        consent: consent.id,
+        rotation: {
+          report_key: toHex(await encryptionPublicKey(next)),
+          audit_key_wrap: sealedKey(await wrapKey(audit, next, subjectId, epoch)),
+          rewraps,
+        },
       },
-    } });
+    });
     return `Consent ${consent.id} revoked; your report key moved to epoch ${epoch}.`;
   });
 }
@@ -275,67 +425,158 @@ async function revoke(consent, consents) {
 // ---- loans --------------------------------------------------------------------------------
 
 function renderLoans(loans) {
-  fill('loan-list', table([
-    ['Loan', (l) => link('loan', l.id, String(l.id)), true], ['Lender', (l) => institutionName(l.lender)],
-    ['Principal', (l) => money(l.terms.principal), true], ['Rate', (l) => percent(l.terms.rate), true],
-    ['Collateral', (l) => l.terms.collateral.map((c) => (c.asset !== undefined ? `asset ${c.asset}` : 'funds')).join(', ')],
-    ['Owed', (l) => money(l.principal + l.interest + l.fees), true],
-    ['Status', (l) => h('span', { class: 'loan-status' }, l.status)],
-    ['', (l) => loanAction(l)],
-  ], loans, 'No loans or offers.'));
+  fill(
+    'loan-list',
+    table(
+      [
+        ['Loan', (l) => link('loan', l.id, String(l.id)), true],
+        ['Lender', (l) => institutionName(l.lender)],
+        ['Principal', (l) => money(l.terms.principal), true],
+        ['Rate', (l) => percent(l.terms.rate), true],
+        [
+          'Collateral',
+          (l) =>
+            l.terms.collateral
+              .map((c) => (c.asset !== undefined ? `asset ${c.asset}` : 'funds'))
+              .join(', '),
+        ],
+        ['Owed', (l) => money(l.principal + l.interest + l.fees), true],
+        ['Status', (l) => h('span', { class: 'loan-status' }, l.status)],
+        ['', (l) => loanAction(l)],
+      ],
+      loans,
+      'No loans or offers.',
+    ),
+  );
 }
 
 function loanAction(loan) {
   if (loan.status === 'offered') {
-    return h('button', { type: 'button', class: 'accept', 'data-loan': loan.id, onclick: () => act('loan-status',
-      'Signing your acceptance…', async () => {
-        await transact({ kind: 'accept_loan', body: loan.id });
-        return `Loan ${loan.id} accepted: the collateral is locked to it and the principal is yours.`;
-      }) }, 'Accept offer');
+    return h(
+      'button',
+      {
+        type: 'button',
+        class: 'accept',
+        'data-loan': loan.id,
+        onclick: () =>
+          act('loan-status', 'Signing your acceptance…', async () => {
+            await transact({ kind: 'accept_loan', body: loan.id });
+            return `Loan ${loan.id} accepted: the collateral is locked to it and the principal is yours.`;
+          }),
+      },
+      'Accept offer',
+    );
   }
   if (loan.status === 'active' || loan.status === 'delinquent') {
-    return h('button', { type: 'button', class: 'repay', 'data-loan': loan.id, onclick: () => act('loan-status',
-      'Signing the repayment…', async () => {
-        const { payoff } = await api(`loans/${loan.id}/schedule`);
-        await transact({ kind: 'repay_loan', body: { loan: loan.id, amount: payoff } });
-        return `Repaid ${money(payoff)} on loan ${loan.id}.`;
-      }) }, 'Repay in full');
+    return h(
+      'button',
+      {
+        type: 'button',
+        class: 'repay',
+        'data-loan': loan.id,
+        onclick: () =>
+          act('loan-status', 'Signing the repayment…', async () => {
+            const { payoff } = await api(`loans/${loan.id}/schedule`);
+            await transact({ kind: 'repay_loan', body: { loan: loan.id, amount: payoff } });
+            return `Repaid ${money(payoff)} on loan ${loan.id}.`;
+          }),
+      },
+      'Repay in full',
+    );
   }
   return '';
 }
 
 // ---- records and disputes -----------------------------------------------------------------
 
-const REASONS = ['not_mine', 'inaccurate_amount', 'inaccurate_status', 'already_paid',
-  'identity_theft', 'obsolete'];
+const REASONS = [
+  'not_mine',
+  'inaccurate_amount',
+  'inaccurate_status',
+  'already_paid',
+  'identity_theft',
+  'obsolete',
+];
 
 function renderRecords(records) {
-  fill('record-list', table([
-    ['Record', (r) => r.id, true], ['Furnisher', (r) => institutionName(r.furnisher)],
-    ['Status', (r) => status(r.status)], ['As of', (r) => r.as_of],
-    ['Contents', (r) => h('div', { id: `record-${r.id}` }, h('button', { type: 'button', class: 'secondary open-record',
-      onclick: () => openRecord(r) }, 'Open'))],
-    ['Dispute', (r) => h('form', { class: 'inline', onsubmit: (event) => dispute(event, r) },
-      h('label', {}, h('span', { class: 'hidden' }, 'Reason'),
-        h('select', { name: 'reason', 'aria-label': `Dispute reason for record ${r.id}` },
-          REASONS.map((reason) => h('option', { value: reason }, reason.replaceAll('_', ' '))))),
-      h('button', { type: 'submit', class: 'secondary' }, 'Dispute'))],
-  ], records, 'Nothing has been furnished about you.'));
+  fill(
+    'record-list',
+    table(
+      [
+        ['Record', (r) => r.id, true],
+        ['Furnisher', (r) => institutionName(r.furnisher)],
+        ['Status', (r) => status(r.status)],
+        ['As of', (r) => r.as_of],
+        [
+          'Contents',
+          (r) =>
+            h(
+              'div',
+              { id: `record-${r.id}` },
+              h(
+                'button',
+                { type: 'button', class: 'secondary open-record', onclick: () => openRecord(r) },
+                'Open',
+              ),
+            ),
+        ],
+        [
+          'Dispute',
+          (r) =>
+            h(
+              'form',
+              { class: 'inline', onsubmit: (event) => dispute(event, r) },
+              h(
+                'label',
+                {},
+                h('span', { class: 'hidden' }, 'Reason'),
+                h(
+                  'select',
+                  { name: 'reason', 'aria-label': `Dispute reason for record ${r.id}` },
+                  REASONS.map((reason) =>
+                    h('option', { value: reason }, reason.replaceAll('_', ' ')),
+                  ),
+                ),
+              ),
+              h('button', { type: 'submit', class: 'secondary' }, 'Dispute'),
+            ),
+        ],
+      ],
+      records,
+      'Nothing has been furnished about you.',
+    ),
+  );
 }
 
 /** Opens a record here, with the report key of its epoch. */
 async function openRecord(record) {
   try {
     const secret = await reportKey(keys.first, record.report_key_epoch);
-    const plaintext = await openPayload(secret, fromHex(record.payload.encapsulated_key),
-      fromHex(record.payload.ciphertext), fromHex(keys.subject), record.report_key_epoch);
+    const plaintext = await openPayload(
+      secret,
+      fromHex(record.payload.encapsulated_key),
+      fromHex(record.payload.ciphertext),
+      fromHex(keys.subject),
+      record.report_key_epoch,
+    );
     const line = decodeRecord(plaintext);
-    fill(`record-${record.id}`, h('dl', {}, [
-      ['Account', line.account_number], ['Type', `${line.portfolio_type} (${line.account_type})`],
-      ['Balance', money(line.current_balance)], ['Limit', money(line.credit_limit)],
-      ['Past due', money(line.amount_past_due)], ['Opened', line.date_opened],
-      ['Payment history', line.payment_history.join(' ') || '—'], ['Name', line.consumer.name],
-    ].map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)])));
+    fill(
+      `record-${record.id}`,
+      h(
+        'dl',
+        {},
+        [
+          ['Account', line.account_number],
+          ['Type', `${line.portfolio_type} (${line.account_type})`],
+          ['Balance', money(line.current_balance)],
+          ['Limit', money(line.credit_limit)],
+          ['Past due', money(line.amount_past_due)],
+          ['Opened', line.date_opened],
+          ['Payment history', line.payment_history.join(' ') || '—'],
+          ['Name', line.consumer.name],
+        ].map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]),
+      ),
+    );
   } catch (error) {
     fill(`record-${record.id}`, h('span', { class: 'badge bad' }, `cannot open: ${error.message}`));
   }

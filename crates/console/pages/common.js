@@ -1,6 +1,9 @@
 // What every console page shares: reading the node's public API, following its event
 // stream without a gap, building elements safely (text is never parsed as HTML), and the
-// formats of amounts, times and Metro 2 statuses.
+// formats of amounts, times and Metro 2 statuses. Codes, labels and limits come from
+// constants.js, which is generated from the Rust that defines them.
+
+import { ACCOUNT_STATUSES, EVENT_KINDS, PAGE_LIMIT_MAX } from './constants.js';
 
 /** A refusal from the node: its HTTP status and the API's stable code. */
 export class ApiError extends Error {
@@ -21,11 +24,18 @@ export async function api(path, { method = 'GET', body, headers = {} } = {}) {
   }
   const response = await fetch(url, init);
   const text = await response.text();
-  let parsed = null;
-  try { parsed = text ? JSON.parse(text) : null; } catch { parsed = null; }
+  let parsed;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
   if (!response.ok) {
-    throw new ApiError(response.status, parsed?.code ?? 'http_error',
-      parsed?.message ?? `the node answered ${response.status}`);
+    throw new ApiError(
+      response.status,
+      parsed?.code ?? 'http_error',
+      parsed?.message ?? `the node answered ${response.status}`,
+    );
   }
   return parsed;
 }
@@ -36,7 +46,7 @@ export async function allPages(path, max = 1000) {
   let from = 0;
   while (from !== null && items.length < max) {
     const sep = path.includes('?') ? '&' : '?';
-    const page = await api(`${path}${sep}from=${from}&limit=100`);
+    const page = await api(`${path}${sep}from=${from}&limit=${PAGE_LIMIT_MAX}`);
     items.push(...page.items);
     from = page.next;
   }
@@ -74,7 +84,8 @@ export function follow(query, onEvent, { start = null, onState = () => {} } = {}
   };
   const open = () => {
     const params = new URLSearchParams(
-      Object.entries(query).filter(([, value]) => value !== undefined && value !== null));
+      Object.entries(query).filter(([, value]) => value !== undefined && value !== null),
+    );
     if (last) params.set('after', last);
     else if (fromHeight !== null) params.set('from', String(fromHeight));
     source = new EventSource(`/v1/events?${params}`);
@@ -94,10 +105,13 @@ export function follow(query, onEvent, { start = null, onState = () => {} } = {}
   if (last === null && fromHeight === null) {
     // "From the next block" must become a height now: if the first connection drops before
     // any event arrives, the retry must still start where this one did.
-    api('status').then((now) => {
-      fromHeight = now.height + 1;
-      if (!stopped) open();
-    }, () => setTimeout(() => !stopped && open(), 1000));
+    api('status').then(
+      (now) => {
+        fromHeight = now.height + 1;
+        if (!stopped) open();
+      },
+      () => setTimeout(() => !stopped && open(), 1000),
+    );
   } else {
     open();
   }
@@ -106,18 +120,6 @@ export function follow(query, onEvent, { start = null, onState = () => {} } = {}
     source?.close();
   };
 }
-
-/** Every kind of event the ledger emits. */
-export const EVENT_KINDS = [
-  'subject_registered', 'kyc_attested', 'report_key_rotated', 'record_furnished', 'adverse',
-  'consent_granted', 'consent_revoked', 'consent_expired', 'inquiry_recorded',
-  'audit_access_recorded', 'dispute_opened', 'dispute_resolved', 'record_purged',
-  'proposal_submitted', 'proposal_approved', 'proposal_enacted', 'proposal_expired',
-  'asset_class_defined', 'asset_registered', 'asset_revalued', 'asset_transferred',
-  'currency_issued', 'funds_minted', 'funds_burned', 'funds_transferred', 'loan_offered',
-  'offer_closed', 'loan_accepted', 'loan_paid', 'loan_band', 'loan_repaid', 'loan_defaulted',
-  'liquidation_completed',
-];
 
 /**
  * Builds an element: `h('a', { href: '#x', class: 'c' }, 'text', child)`. Strings become
@@ -155,17 +157,46 @@ export function fill(id, ...children) {
 /** A table: `columns` are [heading, cell(row, index), numeric?]. */
 export function table(columns, rows, empty = 'Nothing yet.') {
   if (!rows.length) return h('p', { class: 'muted' }, empty);
-  return h('div', { class: 'table-wrap' }, h('table', {},
-    h('thead', {}, h('tr', {}, columns.map(([title, , num]) =>
-      h('th', { scope: 'col', class: num ? 'num' : null }, title)))),
-    h('tbody', {}, rows.map((row, index) => h('tr', {}, columns.map(([, cell, num]) =>
-      h('td', { class: num ? 'num' : null }, cell(row, index))))))));
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      {},
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          columns.map(([title, , num]) =>
+            h('th', { scope: 'col', class: num ? 'num' : null }, title),
+          ),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        rows.map((row, index) =>
+          h(
+            'tr',
+            {},
+            columns.map(([, cell, num]) =>
+              h('td', { class: num ? 'num' : null }, cell(row, index)),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 /** A notice in the element `id`: kind is '', 'ok' or 'error'. */
 export function notify(id, message, kind = '') {
-  fill(id, h('p', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status' },
-    message));
+  fill(
+    id,
+    h('p', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, message),
+  );
 }
 
 /** Minor units as a decimal amount with two places (the devnet's currencies have cents). */
@@ -193,8 +224,11 @@ export const when = (ms) => (ms ? new Date(ms).toISOString().replace('T', ' ').s
 /** The first and last hex digits of a hash or key, in full on hover. */
 export function short(hex) {
   const text = String(hex);
-  return h('span', { class: 'mono', title: text }, text.length > 16
-    ? `${text.slice(0, 8)}…${text.slice(-6)}` : text);
+  return h(
+    'span',
+    { class: 'mono', title: text },
+    text.length > 16 ? `${text.slice(0, 8)}…${text.slice(-6)}` : text,
+  );
 }
 
 /** A link to the explorer's page for a block, transaction, subject, asset or loan. */
@@ -208,40 +242,63 @@ export function owner(value) {
   return `institution ${value.institution}`;
 }
 
-/** Metro 2 account status codes with their meaning and severity. */
-export const STATUS = {
-  '05': ['transferred', ''], '11': ['current', 'good'], '13': ['paid or closed', 'good'],
-  '61': ['paid, was voluntary surrender', 'warn'], '62': ['paid, was collection', 'warn'],
-  '63': ['paid, was repossession', 'warn'], '64': ['paid, was charge-off', 'warn'],
-  '65': ['paid, was foreclosure', 'warn'], '71': ['30–59 days past due', 'warn'],
-  '78': ['60–89 days past due', 'bad'], '80': ['90–119 days past due', 'bad'],
-  '82': ['120–149 days past due', 'bad'], '83': ['150–179 days past due', 'bad'],
-  '84': ['180+ days past due', 'bad'], '88': ['government claim', 'bad'],
-  '89': ['deed in lieu', 'bad'], '93': ['collections', 'bad'],
-  '94': ['foreclosure completed', 'bad'], '95': ['voluntary surrender', 'bad'],
-  '96': ['repossession', 'bad'], '97': ['charge-off', 'bad'],
-  DA: ['delete account', ''], DF: ['delete (fraud)', ''],
-};
-
-/** A status badge. */
+/** A Metro 2 account status as a badge: its code and meaning, coloured by severity. */
 export function status(code) {
-  const [meaning, severity] = STATUS[code] ?? [code, ''];
+  const { meaning, severity } = Object.hasOwn(ACCOUNT_STATUSES, code)
+    ? ACCOUNT_STATUSES[code]
+    : { meaning: code, severity: '' };
   return h('span', { class: `badge ${severity}`, title: meaning }, `${code} ${meaning}`);
 }
 
 /** The page's header: the console's sections, the current one marked. */
 export function header(current) {
-  const pages = [['/', 'Explorer'], ['/lender', 'Lender'], ['/borrower', 'Borrower'],
-    ['/regulator', 'Regulator']];
-  const top = h('header', { class: 'top' }, h('strong', {}, 'Credence'),
-    h('nav', { 'aria-label': 'Console sections' }, pages.map(([href, title]) =>
-      h('a', { href, 'aria-current': href === current ? 'page' : null }, title))),
-    h('span', { class: 'muted', id: 'chain' }, ''));
+  const pages = [
+    ['/', 'Explorer'],
+    ['/lender', 'Lender'],
+    ['/borrower', 'Borrower'],
+    ['/regulator', 'Regulator'],
+  ];
+  const top = h(
+    'header',
+    { class: 'top' },
+    h('strong', {}, 'Credence'),
+    h(
+      'nav',
+      { 'aria-label': 'Console sections' },
+      pages.map(([href, title]) =>
+        h('a', { href, 'aria-current': href === current ? 'page' : null }, title),
+      ),
+    ),
+    h('span', { class: 'muted', id: 'chain' }, ''),
+  );
   document.body.prepend(top);
-  const show = () => api('status').then((s) => fill('chain', `${s.chain_id} · height ${s.height}`))
-    .catch(() => fill('chain', 'node unreachable'));
+  const show = () =>
+    api('status')
+      .then((s) => fill('chain', `${s.chain_id} · height ${s.height}`))
+      .catch(() => fill('chain', 'node unreachable'));
   show();
   setInterval(show, 5000);
+}
+
+/**
+ * Replaces the options of the `<select>` with id `id`: each item is a `{ value, label }` or a
+ * plain value shown as itself. `selected` is the value chosen until the person picks another.
+ */
+export function options(id, items, selected = null) {
+  const select = fill(
+    id,
+    items.map((item) =>
+      typeof item === 'object'
+        ? h('option', { value: item.value }, item.label)
+        : h('option', { value: item }, item),
+    ),
+  );
+  if (selected !== null) {
+    select.value = selected;
+    // A default that is no longer among the options would silently become the first one.
+    if (select.value !== String(selected)) throw new Error(`#${id} has no option ${selected}`);
+  }
+  return select;
 }
 
 /** Today's date at the chain, as YYYY-MM-DD. */
@@ -250,6 +307,11 @@ export const isoDate = (ms) => new Date(ms).toISOString().slice(0, 10);
 /** Whether an asset is locked to a loan, as a badge (loan 0 is a loan: compare with null). */
 export function lockBadge(asset) {
   return asset.lock !== null && asset.lock !== undefined
-    ? h('span', { class: 'badge warn' }, 'locked to loan ', link('loan', asset.lock, String(asset.lock)))
+    ? h(
+        'span',
+        { class: 'badge warn' },
+        'locked to loan ',
+        link('loan', asset.lock, String(asset.lock)),
+      )
     : h('span', { class: 'badge good' }, 'free');
 }

@@ -47,98 +47,144 @@ export const EVENT_KINDS = Object.freeze([
   "liquidation_completed"
 ]);
 
-/** Metro 2 account status codes: meaning and how to show them. */
+/** Metro 2 account status codes: meaning, how to show them, and what the ledger asks of them. */
 export const ACCOUNT_STATUSES = Object.freeze({
   "05": {
+    "adverse": false,
     "meaning": "transferred",
+    "requires_first_delinquency": false,
     "severity": ""
   },
   "11": {
+    "adverse": false,
     "meaning": "current",
+    "requires_first_delinquency": false,
     "severity": "good"
   },
   "13": {
+    "adverse": false,
     "meaning": "paid or closed",
+    "requires_first_delinquency": false,
     "severity": "good"
   },
   "61": {
+    "adverse": false,
     "meaning": "paid, was voluntary surrender",
+    "requires_first_delinquency": true,
     "severity": "warn"
   },
   "62": {
+    "adverse": false,
     "meaning": "paid, was collection",
+    "requires_first_delinquency": true,
     "severity": "warn"
   },
   "63": {
+    "adverse": false,
     "meaning": "paid, was repossession",
+    "requires_first_delinquency": true,
     "severity": "warn"
   },
   "64": {
+    "adverse": false,
     "meaning": "paid, was charge-off",
+    "requires_first_delinquency": true,
     "severity": "warn"
   },
   "65": {
+    "adverse": false,
     "meaning": "paid, was foreclosure",
+    "requires_first_delinquency": true,
     "severity": "warn"
   },
   "71": {
+    "adverse": true,
     "meaning": "30–59 days past due",
+    "requires_first_delinquency": true,
     "severity": "warn"
   },
   "78": {
+    "adverse": true,
     "meaning": "60–89 days past due",
+    "requires_first_delinquency": true,
     "severity": "bad"
   },
   "80": {
+    "adverse": true,
     "meaning": "90–119 days past due",
+    "requires_first_delinquency": true,
     "severity": "bad"
   },
   "82": {
+    "adverse": true,
     "meaning": "120–149 days past due",
+    "requires_first_delinquency": true,
     "severity": "bad"
   },
   "83": {
+    "adverse": true,
     "meaning": "150–179 days past due",
+    "requires_first_delinquency": true,
     "severity": "bad"
   },
   "84": {
+    "adverse": true,
     "meaning": "180+ days past due",
+    "requires_first_delinquency": true,
     "severity": "bad"
   },
   "88": {
+    "adverse": true,
     "meaning": "government claim",
+    "requires_first_delinquency": true,
     "severity": "bad"
   },
   "89": {
+    "adverse": true,
     "meaning": "deed in lieu",
+    "requires_first_delinquency": true,
     "severity": "bad"
   },
   "93": {
+    "adverse": true,
     "meaning": "collections",
+    "requires_first_delinquency": true,
     "severity": "bad"
   },
   "94": {
+    "adverse": true,
     "meaning": "foreclosure completed",
+    "requires_first_delinquency": true,
     "severity": "bad"
   },
   "95": {
+    "adverse": true,
     "meaning": "voluntary surrender",
+    "requires_first_delinquency": true,
     "severity": "bad"
   },
   "96": {
+    "adverse": true,
     "meaning": "repossession",
+    "requires_first_delinquency": true,
     "severity": "bad"
   },
   "97": {
+    "adverse": true,
     "meaning": "charge-off",
+    "requires_first_delinquency": true,
     "severity": "bad"
   },
   "DA": {
+    "adverse": false,
     "meaning": "delete account",
+    "requires_first_delinquency": false,
     "severity": ""
   },
   "DF": {
+    "adverse": false,
     "meaning": "delete (fraud)",
+    "requires_first_delinquency": false,
     "severity": ""
   }
 });

@@ -48,19 +48,19 @@ function i2osp(value, length) {
 
 /** The bytes of a base64url string without padding, as a JWK carries them. */
 function fromBase64Url(text) {
-  const base64 = text.replace(/-/g, "+").replace(/_/g, "/");
+  const base64 = text.replace(/-/g, '+').replace(/_/g, '/');
   return Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
 }
 
 /** `bytes` as lowercase hexadecimal. */
 export function toHex(bytes) {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
 /** The bytes written in hexadecimal `text`; throws unless it is an even number of hex digits. */
 export function fromHex(text) {
   if (text.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(text)) {
-    throw new SyntaxError("not an even number of hexadecimal digits");
+    throw new SyntaxError('not an even number of hexadecimal digits');
   }
   return Uint8Array.from(text.match(/../g) ?? [], (pair) => parseInt(pair, 16));
 }
@@ -77,15 +77,15 @@ export function fromHex(text) {
 export async function digestOf(domain, parts) {
   const name = utf8(domain);
   if (name.length > 255) {
-    throw new RangeError("a digest domain is at most 255 bytes");
+    throw new RangeError('a digest domain is at most 255 bytes');
   }
-  const digest = await subtle.digest("SHA-256", concat(Uint8Array.of(name.length), name, ...parts));
+  const digest = await subtle.digest('SHA-256', concat(Uint8Array.of(name.length), name, ...parts));
   return new Uint8Array(digest);
 }
 
 /** The subject id (pseudonym) of the subject who registered with `signingPublicKey`. */
 export function subjectIdFromKey(signingPublicKey) {
-  return digestOf("credence/subject", [signingPublicKey]);
+  return digestOf('credence/subject', [signingPublicKey]);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -93,13 +93,13 @@ export function subjectIdFromKey(signingPublicKey) {
 // ---------------------------------------------------------------------------------------
 
 /** The DER prefix that makes a 32-byte Ed25519 seed a PKCS#8 private key (RFC 8410). */
-const ED25519_PKCS8_PREFIX = fromHex("302e020100300506032b657004220420");
+const ED25519_PKCS8_PREFIX = fromHex('302e020100300506032b657004220420');
 
 /**
  * What precedes a transaction's signing bytes under signature: the `credence/tx` namespace
  * behind its length as a varint — one byte, the namespace being shorter than 128 bytes.
  */
-const TRANSACTION_NAMESPACE = utf8("credence/tx");
+const TRANSACTION_NAMESPACE = utf8('credence/tx');
 const TRANSACTION_PREFIX = Uint8Array.of(TRANSACTION_NAMESPACE.length, ...TRANSACTION_NAMESPACE);
 
 /** A fresh Ed25519 seed (RFC 8032 private key): 32 random bytes. */
@@ -110,17 +110,17 @@ export function generateSigningSeed() {
 /** The Ed25519 private key of `seed`, usable to sign. */
 function importSigningKey(seed, extractable) {
   return subtle.importKey(
-    "pkcs8",
+    'pkcs8',
     concat(ED25519_PKCS8_PREFIX, seed),
-    { name: "Ed25519" },
+    { name: 'Ed25519' },
     extractable,
-    ["sign"],
+    ['sign'],
   );
 }
 
 /** The 32-byte Ed25519 public key of `seed`. */
 export async function signingPublicKey(seed) {
-  const jwk = await subtle.exportKey("jwk", await importSigningKey(seed, true));
+  const jwk = await subtle.exportKey('jwk', await importSigningKey(seed, true));
   return fromBase64Url(jwk.x);
 }
 
@@ -128,7 +128,7 @@ export async function signingPublicKey(seed) {
 export async function signTransaction(seed, signingBytes) {
   const key = await importSigningKey(seed, false);
   const signature = await subtle.sign(
-    { name: "Ed25519" },
+    { name: 'Ed25519' },
     key,
     concat(TRANSACTION_PREFIX, signingBytes),
   );
@@ -145,7 +145,7 @@ export function signedTransactionHex(signingBytes, signature) {
 // ---------------------------------------------------------------------------------------
 
 /** The DER prefix that makes a 32-byte X25519 secret a PKCS#8 private key (RFC 8410). */
-const X25519_PKCS8_PREFIX = fromHex("302e020100300506032b656e04220420");
+const X25519_PKCS8_PREFIX = fromHex('302e020100300506032b656e04220420');
 
 /**
  * The canonical bytes of an X25519 secret: the scalar clamped as RFC 7748 decodes it. Using a
@@ -169,25 +169,25 @@ export function generateEncryptionSecret() {
 /** The X25519 private key of `secret`, usable for Diffie-Hellman. */
 function importEncryptionSecret(secret, extractable) {
   return subtle.importKey(
-    "pkcs8",
+    'pkcs8',
     concat(X25519_PKCS8_PREFIX, secret),
-    { name: "X25519" },
+    { name: 'X25519' },
     extractable,
-    ["deriveBits"],
+    ['deriveBits'],
   );
 }
 
 /** The 32-byte X25519 public key of `secret`. */
 export async function encryptionPublicKey(secret) {
-  const jwk = await subtle.exportKey("jwk", await importEncryptionSecret(secret, true));
+  const jwk = await subtle.exportKey('jwk', await importEncryptionSecret(secret, true));
   return fromBase64Url(jwk.x);
 }
 
 /** The X25519 shared secret of `secret` and `publicKey`; throws if it is all zeros. */
 async function diffieHellman(secret, publicKey) {
   const ours = await importEncryptionSecret(secret, false);
-  const theirs = await subtle.importKey("raw", publicKey, { name: "X25519" }, false, []);
-  return new Uint8Array(await subtle.deriveBits({ name: "X25519", public: theirs }, ours, 256));
+  const theirs = await subtle.importKey('raw', publicKey, { name: 'X25519' }, false, []);
+  return new Uint8Array(await subtle.deriveBits({ name: 'X25519', public: theirs }, ours, 256));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -198,10 +198,10 @@ const HASH_LENGTH = 32;
 
 /** HMAC-SHA256 of `data` under `key`. */
 async function hmac(key, data) {
-  const hmacKey = await subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
+  const hmacKey = await subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
   ]);
-  return new Uint8Array(await subtle.sign("HMAC", hmacKey, data));
+  return new Uint8Array(await subtle.sign('HMAC', hmacKey, data));
 }
 
 /** HKDF-Extract: a pseudorandom key from `ikm`, with an empty `salt` read as 32 zero bytes. */
@@ -212,7 +212,7 @@ function extract(salt, ikm) {
 /** HKDF-Expand: `length` bytes of output keying material from `prk` and `info`. */
 async function expand(prk, info, length) {
   if (length > 255 * HASH_LENGTH) {
-    throw new RangeError("HKDF-Expand yields at most 8160 bytes");
+    throw new RangeError('HKDF-Expand yields at most 8160 bytes');
   }
   const blocks = [];
   let previous = new Uint8Array(0);
@@ -223,14 +223,14 @@ async function expand(prk, info, length) {
   return concat(...blocks).slice(0, length);
 }
 
-const HPKE_VERSION = utf8("HPKE-v1");
+const HPKE_VERSION = utf8('HPKE-v1');
 const KEM_ID = 0x0020;
 const KDF_ID = 0x0001;
 const AEAD_ID = 0x0001;
 /** The suite id of the KEM's own derivations. */
-const KEM_SUITE = concat(utf8("KEM"), i2osp(KEM_ID, 2));
+const KEM_SUITE = concat(utf8('KEM'), i2osp(KEM_ID, 2));
 /** The suite id of the key schedule. */
-const HPKE_SUITE = concat(utf8("HPKE"), i2osp(KEM_ID, 2), i2osp(KDF_ID, 2), i2osp(AEAD_ID, 2));
+const HPKE_SUITE = concat(utf8('HPKE'), i2osp(KEM_ID, 2), i2osp(KDF_ID, 2), i2osp(AEAD_ID, 2));
 
 /** RFC 9180 LabeledExtract under `suite`. */
 function labeledExtract(suite, salt, label, ikm) {
@@ -257,30 +257,30 @@ const NONCE_LENGTH = 12;
  * (§7.1.3); its public key is `encryptionPublicKey` of it.
  */
 export async function deriveEncryptionSecret(ikm) {
-  const dkpPrk = await labeledExtract(KEM_SUITE, EMPTY, "dkp_prk", ikm);
-  return labeledExpand(KEM_SUITE, dkpPrk, "sk", EMPTY, 32);
+  const dkpPrk = await labeledExtract(KEM_SUITE, EMPTY, 'dkp_prk', ikm);
+  return labeledExpand(KEM_SUITE, dkpPrk, 'sk', EMPTY, 32);
 }
 
 /** The KEM shared secret of a Diffie-Hellman value and its context (`ExtractAndExpand`). */
 async function extractAndExpand(dh, kemContext) {
-  const eaePrk = await labeledExtract(KEM_SUITE, EMPTY, "eae_prk", dh);
-  return labeledExpand(KEM_SUITE, eaePrk, "shared_secret", kemContext, HASH_LENGTH);
+  const eaePrk = await labeledExtract(KEM_SUITE, EMPTY, 'eae_prk', dh);
+  return labeledExpand(KEM_SUITE, eaePrk, 'shared_secret', kemContext, HASH_LENGTH);
 }
 
 /** The AEAD key and base nonce of a base-mode context (`KeySchedule`, no PSK). */
 async function keySchedule(sharedSecret, info) {
-  const pskIdHash = await labeledExtract(HPKE_SUITE, EMPTY, "psk_id_hash", EMPTY);
-  const infoHash = await labeledExtract(HPKE_SUITE, EMPTY, "info_hash", info);
+  const pskIdHash = await labeledExtract(HPKE_SUITE, EMPTY, 'psk_id_hash', EMPTY);
+  const infoHash = await labeledExtract(HPKE_SUITE, EMPTY, 'info_hash', info);
   const context = concat(Uint8Array.of(MODE_BASE), pskIdHash, infoHash);
-  const secret = await labeledExtract(HPKE_SUITE, sharedSecret, "secret", EMPTY);
-  const key = await labeledExpand(HPKE_SUITE, secret, "key", context, KEY_LENGTH);
-  const baseNonce = await labeledExpand(HPKE_SUITE, secret, "base_nonce", context, NONCE_LENGTH);
+  const secret = await labeledExtract(HPKE_SUITE, sharedSecret, 'secret', EMPTY);
+  const key = await labeledExpand(HPKE_SUITE, secret, 'key', context, KEY_LENGTH);
+  const baseNonce = await labeledExpand(HPKE_SUITE, secret, 'base_nonce', context, NONCE_LENGTH);
   return { key, baseNonce };
 }
 
 /** The AES-128-GCM key for `usage` ("encrypt" or "decrypt") of a context. */
 function aeadKey(key, usage) {
-  return subtle.importKey("raw", key, { name: "AES-GCM" }, false, [usage]);
+  return subtle.importKey('raw', key, { name: 'AES-GCM' }, false, [usage]);
 }
 
 /**
@@ -296,8 +296,8 @@ export async function hpkeSeal(recipientPublic, info, plaintext, aad, { ephemera
   const sharedSecret = await extractAndExpand(dh, concat(enc, recipientPublic));
   const { key, baseNonce } = await keySchedule(sharedSecret, info);
   const ciphertext = await subtle.encrypt(
-    { name: "AES-GCM", iv: baseNonce, additionalData: aad },
-    await aeadKey(key, "encrypt"),
+    { name: 'AES-GCM', iv: baseNonce, additionalData: aad },
+    await aeadKey(key, 'encrypt'),
     plaintext,
   );
   return { enc, ciphertext: new Uint8Array(ciphertext) };
@@ -315,13 +315,13 @@ export async function hpkeOpen(recipientSecret, enc, info, ciphertext, aad) {
     const sharedSecret = await extractAndExpand(dh, concat(enc, recipientPublic));
     const { key, baseNonce } = await keySchedule(sharedSecret, info);
     const plaintext = await subtle.decrypt(
-      { name: "AES-GCM", iv: baseNonce, additionalData: aad },
-      await aeadKey(key, "decrypt"),
+      { name: 'AES-GCM', iv: baseNonce, additionalData: aad },
+      await aeadKey(key, 'decrypt'),
       ciphertext,
     );
     return new Uint8Array(plaintext);
   } catch (cause) {
-    throw new Error("the ciphertext does not open with this key", { cause });
+    throw new Error('the ciphertext does not open with this key', { cause });
   }
 }
 
@@ -329,8 +329,8 @@ export async function hpkeOpen(recipientSecret, enc, info, ciphertext, aad) {
 // Credence report keys
 // ---------------------------------------------------------------------------------------
 
-const INFO_PAYLOAD = utf8("credence/payload/v1");
-const INFO_REPORT_KEY = utf8("credence/report-key/v1");
+const INFO_PAYLOAD = utf8('credence/payload/v1');
+const INFO_REPORT_KEY = utf8('credence/report-key/v1');
 
 /**
  * The associated data binding a sealed payload or wrapped report key to its subject and
@@ -338,7 +338,7 @@ const INFO_REPORT_KEY = utf8("credence/report-key/v1");
  */
 export function reportKeyContext(subjectId, epoch) {
   if (subjectId.length !== 32) {
-    throw new RangeError("a subject id is 32 bytes");
+    throw new RangeError('a subject id is 32 bytes');
   }
   return concat(subjectId, i2osp(epoch, 4));
 }
@@ -353,7 +353,7 @@ export async function reportKey(firstSecret, epoch) {
   if (epoch === 0) {
     return first;
   }
-  const ikm = await digestOf("credence/report-key-epoch", [first, i2osp(epoch, 4)]);
+  const ikm = await digestOf('credence/report-key-epoch', [first, i2osp(epoch, 4)]);
   return canonicalSecret(await deriveEncryptionSecret(ikm));
 }
 

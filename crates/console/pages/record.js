@@ -5,10 +5,18 @@
 //
 // The encoding: integers big-endian at fixed width; lengths as unsigned LEB128; options as
 // one byte 0/1 then the value; enums as one tag byte; dates as days since 1970-01-01.
+// The tag tables below are wire tags, pinned by record.test.mjs against bytes Rust wrote.
 
-const PORTFOLIO = { 1: 'line_of_credit', 2: 'installment', 3: 'mortgage', 4: 'open', 5: 'revolving' };
+import { ACCOUNT_STATUSES, PAYMENT_HISTORY_MONTHS } from './constants.js';
+
+const PORTFOLIO = {
+  1: 'line_of_credit',
+  2: 'installment',
+  3: 'mortgage',
+  4: 'open',
+  5: 'revolving',
+};
 const MONTHS = ['0', '1', '2', '3', '4', '5', '6', 'B', 'D', 'E', 'G', 'H', 'J', 'K', 'L'];
-const HISTORY_MAX = 24;
 
 class Reader {
   constructor(bytes) {
@@ -24,16 +32,29 @@ class Reader {
     return slice;
   }
 
-  u8() { return this.take(1)[0]; }
+  u8() {
+    return this.take(1)[0];
+  }
 
-  u16() { const value = this.view.getUint16(this.at); this.take(2); return value; }
+  // Each read takes its bytes before looking at them, so a short record always fails as
+  // "ends early" rather than with a DataView range error.
+  u16() {
+    const at = this.at;
+    this.take(2);
+    return this.view.getUint16(at);
+  }
 
-  u32() { const value = this.view.getUint32(this.at); this.take(4); return value; }
+  u32() {
+    const at = this.at;
+    this.take(4);
+    return this.view.getUint32(at);
+  }
 
   /** An amount in minor units; exact up to 2^53, which bounds every amount a page shows. */
   u64() {
-    const value = this.view.getBigUint64(this.at);
+    const at = this.at;
     this.take(8);
+    const value = this.view.getBigUint64(at);
     if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error('an amount is too large to show');
     return Number(value);
   }
@@ -42,6 +63,8 @@ class Reader {
     let value = 0;
     for (let shift = 0; shift < 35; shift += 7) {
       const byte = this.u8();
+      // As in Rust, every length has one encoding: no empty trailing group.
+      if (byte === 0 && shift > 0) throw new Error('a length is not minimally encoded');
       value += (byte & 0x7f) * 2 ** shift;
       if (!(byte & 0x80)) {
         if (value > max) throw new Error('a length is beyond its limit');
@@ -51,9 +74,13 @@ class Reader {
     throw new Error('a length is malformed');
   }
 
-  text(max) { return new TextDecoder('utf-8', { fatal: true }).decode(this.take(this.length(max))); }
+  text(max) {
+    return new TextDecoder('utf-8', { fatal: true }).decode(this.take(this.length(max)));
+  }
 
-  date() { return new Date(this.u32() * 86_400_000).toISOString().slice(0, 10); }
+  date() {
+    return new Date(this.u32() * 86_400_000).toISOString().slice(0, 10);
+  }
 
   option(read) {
     const tag = this.u8();
@@ -70,9 +97,9 @@ class Reader {
 
 /** The Metro 2 status code of its encoded byte (numeric codes as numbers; DA, DF). */
 function statusCode(byte) {
-  if (byte === 0xda) return 'DA';
-  if (byte === 0xdf) return 'DF';
-  return String(byte).padStart(2, '0');
+  const code = byte === 0xda ? 'DA' : byte === 0xdf ? 'DF' : String(byte).padStart(2, '0');
+  if (!Object.hasOwn(ACCOUNT_STATUSES, code)) throw new Error(`unknown account status ${code}`);
+  return code;
 }
 
 /** Decodes an opened record into a tradeline; throws on anything malformed. */
@@ -90,7 +117,9 @@ export function decodeRecord(bytes) {
     scheduled_monthly_payment: r.u64(),
     actual_payment: r.u64(),
     account_status: statusCode(r.u8()),
-    payment_history: Array.from({ length: r.length(HISTORY_MAX) }, () => r.tagged(MONTHS)),
+    payment_history: Array.from({ length: r.length(PAYMENT_HISTORY_MONTHS) }, () =>
+      r.tagged(MONTHS),
+    ),
     current_balance: r.u64(),
     amount_past_due: r.u64(),
     original_charge_off: r.u64(),

@@ -3,9 +3,21 @@
 // deadlines, valuations); no credit payload is opened.
 
 import {
-  api, fill, h, header, institutionName, link, loadInstitutions, lockBadge, money, owner, status,
-  table, when,
+  api,
+  fill,
+  h,
+  header,
+  institutionName,
+  link,
+  loadInstitutions,
+  lockBadge,
+  money,
+  owner,
+  status,
+  table,
+  when,
 } from './common.js';
+import { ACCOUNT_STATUSES } from './constants.js';
 
 header('/regulator');
 
@@ -18,8 +30,14 @@ async function latest(kind, count) {
   const ids = Array.from({ length: count - first }, (_, i) => first + i);
   const entries = [];
   for (let at = 0; at < ids.length; at += 25) {
-    const batch = await Promise.all(ids.slice(at, at + 25).map((id) =>
-      api(`${kind}/${id}`).then((entry) => entry.value, () => null)));
+    const batch = await Promise.all(
+      ids.slice(at, at + 25).map((id) =>
+        api(`${kind}/${id}`).then(
+          (entry) => entry.value,
+          () => null,
+        ),
+      ),
+    );
     entries.push(...batch.filter(Boolean));
   }
   return { entries, partial: first > 0 };
@@ -37,24 +55,53 @@ function groups(items, key) {
 
 /** A button that shows `rows` under `title` in the drill-down section. */
 function drill(label, title, columns, rows) {
-  return h('button', { type: 'button', class: 'secondary drill', onclick: () => {
-    fill('drill', h('h2', {}, title), table(columns, rows));
-    document.getElementById('drill').scrollIntoView({ behavior: 'smooth' });
-  } }, label);
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary drill',
+      onclick: () => {
+        fill('drill', h('h2', {}, title), table(columns, rows));
+        document.getElementById('drill').scrollIntoView({ behavior: 'smooth' });
+      },
+    },
+    label,
+  );
 }
 
-const INQUIRY_COLUMNS = [['Inquiry', (q) => q.id, true], ['Subject', (q) => link('subject', q.subject)],
-  ['Institution', (q) => institutionName(q.institution)], ['At (UTC)', (q) => when(q.at)]];
-const RECORD_COLUMNS = [['Record', (r) => r.id, true], ['Subject', (r) => link('subject', r.subject)],
-  ['Status', (r) => status(r.status)], ['As of', (r) => r.as_of]];
-const DISPUTE_COLUMNS = [['Dispute', (d) => d.id, true], ['Subject', (d) => link('subject', d.subject)],
-  ['Record', (d) => d.record, true], ['Furnisher', (d) => institutionName(d.furnisher)],
-  ['Reason', (d) => String(d.reason).replaceAll('_', ' ')], ['Answer due (UTC)', (d) => when(d.deadline)]];
-const LOAN_COLUMNS = [['Loan', (l) => link('loan', l.id, String(l.id)), true], ['Lender', (l) => institutionName(l.lender)],
-  ['Borrower', (l) => owner(l.terms.borrower)], ['Principal', (l) => money(l.terms.principal), true],
-  ['Owed', (l) => money(l.principal + l.interest + l.fees), true]];
-const ASSET_COLUMNS = [['Asset', (a) => link('asset', a.id, String(a.id)), true], ['Owner', (a) => owner(a.owner)],
-  ['Valuation', (a) => money(a.valuation.value), true], ['Lock', lockBadge]];
+const INQUIRY_COLUMNS = [
+  ['Inquiry', (q) => q.id, true],
+  ['Subject', (q) => link('subject', q.subject)],
+  ['Institution', (q) => institutionName(q.institution)],
+  ['At (UTC)', (q) => when(q.at)],
+];
+const RECORD_COLUMNS = [
+  ['Record', (r) => r.id, true],
+  ['Subject', (r) => link('subject', r.subject)],
+  ['Status', (r) => status(r.status)],
+  ['As of', (r) => r.as_of],
+];
+const DISPUTE_COLUMNS = [
+  ['Dispute', (d) => d.id, true],
+  ['Subject', (d) => link('subject', d.subject)],
+  ['Record', (d) => d.record, true],
+  ['Furnisher', (d) => institutionName(d.furnisher)],
+  ['Reason', (d) => String(d.reason).replaceAll('_', ' ')],
+  ['Answer due (UTC)', (d) => when(d.deadline)],
+];
+const LOAN_COLUMNS = [
+  ['Loan', (l) => link('loan', l.id, String(l.id)), true],
+  ['Lender', (l) => institutionName(l.lender)],
+  ['Borrower', (l) => owner(l.terms.borrower)],
+  ['Principal', (l) => money(l.terms.principal), true],
+  ['Owed', (l) => money(l.principal + l.interest + l.fees), true],
+];
+const ASSET_COLUMNS = [
+  ['Asset', (a) => link('asset', a.id, String(a.id)), true],
+  ['Owner', (a) => owner(a.owner)],
+  ['Valuation', (a) => money(a.valuation.value), true],
+  ['Lock', lockBadge],
+];
 
 async function load() {
   const [meta, now] = await Promise.all([api('meta'), api('status')]);
@@ -62,56 +109,149 @@ async function load() {
   const counters = meta.value.counters;
   fill('as-of', `Figures at height ${now.height} (${when(now.time)} UTC).`);
   const [inquiries, records, disputes, loans, assets] = await Promise.all([
-    latest('inquiries', counters.inquiry), latest('records', counters.record),
-    latest('disputes', counters.dispute), latest('loans', counters.loan), latest('assets', counters.asset),
+    latest('inquiries', counters.inquiry),
+    latest('records', counters.record),
+    latest('disputes', counters.dispute),
+    latest('loans', counters.loan),
+    latest('assets', counters.asset),
   ]);
-  const note = (read) => (read.partial ? h('p', { class: 'muted' }, `The latest ${READ_MAX} only.`) : null);
+  const note = (read) =>
+    read.partial ? h('p', { class: 'muted' }, `The latest ${READ_MAX} only.`) : null;
   const open = disputes.entries.filter((d) => !d.resolution);
   const overdue = open.filter((d) => d.deadline < now.time);
   const locked = assets.entries.filter((a) => a.lock !== null);
 
-  fill('totals',
+  fill(
+    'totals',
     figure('Subjects', counters.subject),
-    figure('Records furnished', counters.record, drill('List', 'Records furnished', RECORD_COLUMNS, records.entries)),
-    figure('Inquiries', counters.inquiry, drill('List', 'Inquiries', INQUIRY_COLUMNS, inquiries.entries)),
+    figure(
+      'Records furnished',
+      counters.record,
+      drill('List', 'Records furnished', RECORD_COLUMNS, records.entries),
+    ),
+    figure(
+      'Inquiries',
+      counters.inquiry,
+      drill('List', 'Inquiries', INQUIRY_COLUMNS, inquiries.entries),
+    ),
     figure('Open disputes', open.length, drill('List', 'Open disputes', DISPUTE_COLUMNS, open)),
-    figure('Overdue answers', overdue.length, drill('List', 'Disputes past their answer deadline', DISPUTE_COLUMNS, overdue)),
+    figure(
+      'Overdue answers',
+      overdue.length,
+      drill('List', 'Disputes past their answer deadline', DISPUTE_COLUMNS, overdue),
+    ),
     figure('Loans', counters.loan, drill('List', 'Loans', LOAN_COLUMNS, loans.entries)),
-    figure('Assets locked', locked.length, drill('List', 'Assets locked as collateral', ASSET_COLUMNS, locked)));
+    figure(
+      'Assets locked',
+      locked.length,
+      drill('List', 'Assets locked as collateral', ASSET_COLUMNS, locked),
+    ),
+  );
 
   const purpose = (q) => (q.basis.consent ? q.basis.consent.purpose : Object.keys(q.basis)[0]);
-  fill('inquiries', note(inquiries), table([
-    ['Purpose', ([p]) => String(p).replaceAll('_', ' ')], ['Inquiries', ([, qs]) => qs.length, true],
-    ['', ([p, qs]) => drill('Show', `Inquiries for ${String(p).replaceAll('_', ' ')}`, INQUIRY_COLUMNS, qs)],
-  ], groups(inquiries.entries, purpose)));
-  fill('records', note(records), table([
-    ['Furnisher', ([f]) => institutionName(f)], ['Records', ([, rs]) => rs.length, true],
-    ['Adverse', ([, rs]) => rs.filter((r) => /^(7|8|9)/.test(r.status)).length, true],
-    ['', ([f, rs]) => drill('Show', `Records furnished by ${institutionName(f)}`, RECORD_COLUMNS, rs)],
-  ], groups(records.entries, (r) => r.furnisher)));
-  fill('disputes', note(disputes), table([
-    ['Furnisher', ([f]) => institutionName(f)], ['Open', ([, ds]) => ds.filter((d) => !d.resolution).length, true],
-    ['Overdue', ([, ds]) => ds.filter((d) => !d.resolution && d.deadline < now.time).length, true],
-    ['Resolved', ([, ds]) => ds.filter((d) => d.resolution).length, true],
-    ['', ([f, ds]) => drill('Show', `Disputes about ${institutionName(f)}'s records`, DISPUTE_COLUMNS, ds)],
-  ], groups(disputes.entries, (d) => d.furnisher), 'No disputes.'));
-  fill('loans', note(loans), table([
-    ['Status', ([s]) => s], ['Loans', ([, ls]) => ls.length, true],
-    ['Principal', ([, ls]) => money(ls.reduce((sum, l) => sum + l.terms.principal, 0)), true],
-    ['', ([s, ls]) => drill('Show', `Loans ${s}`, LOAN_COLUMNS, ls)],
-  ], groups(loans.entries, (l) => l.status), 'No loans.'));
-  fill('collateral', note(assets), table([
-    ['Asset class', ([c]) => `class ${c}`], ['Assets locked', ([, as]) => as.length, true],
-    ['Valuation locked', ([, as]) => money(as.reduce((sum, a) => sum + a.valuation.value, 0)), true],
-    ['', ([c, as]) => drill('Show', `Class ${c} assets locked`, ASSET_COLUMNS, as)],
-  ], groups(locked, (a) => a.class), 'No collateral is locked.'));
+  fill(
+    'inquiries',
+    note(inquiries),
+    table(
+      [
+        ['Purpose', ([p]) => String(p).replaceAll('_', ' ')],
+        ['Inquiries', ([, qs]) => qs.length, true],
+        [
+          '',
+          ([p, qs]) =>
+            drill('Show', `Inquiries for ${String(p).replaceAll('_', ' ')}`, INQUIRY_COLUMNS, qs),
+        ],
+      ],
+      groups(inquiries.entries, purpose),
+    ),
+  );
+  fill(
+    'records',
+    note(records),
+    table(
+      [
+        ['Furnisher', ([f]) => institutionName(f)],
+        ['Records', ([, rs]) => rs.length, true],
+        ['Adverse', ([, rs]) => rs.filter((r) => ACCOUNT_STATUSES[r.status]?.adverse).length, true],
+        [
+          '',
+          ([f, rs]) =>
+            drill('Show', `Records furnished by ${institutionName(f)}`, RECORD_COLUMNS, rs),
+        ],
+      ],
+      groups(records.entries, (r) => r.furnisher),
+    ),
+  );
+  fill(
+    'disputes',
+    note(disputes),
+    table(
+      [
+        ['Furnisher', ([f]) => institutionName(f)],
+        ['Open', ([, ds]) => ds.filter((d) => !d.resolution).length, true],
+        [
+          'Overdue',
+          ([, ds]) => ds.filter((d) => !d.resolution && d.deadline < now.time).length,
+          true,
+        ],
+        ['Resolved', ([, ds]) => ds.filter((d) => d.resolution).length, true],
+        [
+          '',
+          ([f, ds]) =>
+            drill('Show', `Disputes about ${institutionName(f)}'s records`, DISPUTE_COLUMNS, ds),
+        ],
+      ],
+      groups(disputes.entries, (d) => d.furnisher),
+      'No disputes.',
+    ),
+  );
+  fill(
+    'loans',
+    note(loans),
+    table(
+      [
+        ['Status', ([s]) => s],
+        ['Loans', ([, ls]) => ls.length, true],
+        ['Principal', ([, ls]) => money(ls.reduce((sum, l) => sum + l.terms.principal, 0)), true],
+        ['', ([s, ls]) => drill('Show', `Loans ${s}`, LOAN_COLUMNS, ls)],
+      ],
+      groups(loans.entries, (l) => l.status),
+      'No loans.',
+    ),
+  );
+  fill(
+    'collateral',
+    note(assets),
+    table(
+      [
+        ['Asset class', ([c]) => `class ${c}`],
+        ['Assets locked', ([, as]) => as.length, true],
+        [
+          'Valuation locked',
+          ([, as]) => money(as.reduce((sum, a) => sum + a.valuation.value, 0)),
+          true,
+        ],
+        ['', ([c, as]) => drill('Show', `Class ${c} assets locked`, ASSET_COLUMNS, as)],
+      ],
+      groups(locked, (a) => a.class),
+      'No collateral is locked.',
+    ),
+  );
 }
 
 function figure(title, value, action = null) {
-  return h('div', { class: 'card' }, h('div', { class: 'muted' }, title),
-    h('div', { class: 'figure' }, String(value)), action);
+  return h(
+    'div',
+    { class: 'card' },
+    h('div', { class: 'muted' }, title),
+    h('div', { class: 'figure' }, String(value)),
+    action,
+  );
 }
 
-load().catch((error) => fill('totals', h('p', { class: 'notice error', role: 'alert' },
-  `${error.code ?? 'error'}: ${error.message}`)));
-
+load().catch((error) =>
+  fill(
+    'totals',
+    h('p', { class: 'notice error', role: 'alert' }, `${error.code ?? 'error'}: ${error.message}`),
+  ),
+);

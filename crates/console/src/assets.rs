@@ -47,6 +47,11 @@ static ASSETS: &[Asset] = assets![
     "record.js" => SCRIPT,
     "explorer.js" => SCRIPT,
     "lender.js" => SCRIPT,
+    "lender-session.js" => SCRIPT,
+    "lender-applicant.js" => SCRIPT,
+    "lender-book.js" => SCRIPT,
+    "lender-alerts.js" => SCRIPT,
+    "lender-furnish.js" => SCRIPT,
     "borrower.js" => SCRIPT,
     "regulator.js" => SCRIPT,
 ];

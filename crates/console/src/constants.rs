@@ -64,7 +64,12 @@ fn constants() -> Vec<(&'static str, &'static str, Value)> {
         .map(|status| {
             (
                 status.code().to_string(),
-                json!({ "meaning": status.meaning(), "severity": severity(status) }),
+                json!({
+                    "meaning": status.meaning(),
+                    "severity": severity(status),
+                    "adverse": status.is_adverse(),
+                    "requires_first_delinquency": status.requires_first_delinquency(),
+                }),
             )
         })
         .collect();
@@ -111,7 +116,7 @@ fn constants() -> Vec<(&'static str, &'static str, Value)> {
         ),
         (
             "ACCOUNT_STATUSES",
-            "Metro 2 account status codes: meaning and how to show them.",
+            "Metro 2 account status codes: meaning, how to show them, and what the ledger asks of them.",
             Value::Object(statuses),
         ),
         (

@@ -21,14 +21,19 @@ mkdirSync(shots, { recursive: true });
 
 const LENDER = nodes[1];
 const PORTAL = nodes[2];
-const token = (node) => readFileSync(join(networkDir, `node-${node}`, 'operator-token'), 'utf8').trim();
+const token = (node) =>
+  readFileSync(join(networkDir, `node-${node}`, 'operator-token'), 'utf8').trim();
 const step = (what) => console.log(`— ${what}`);
 
 /** Runs the credence command line against node 0, as an institution's back office would. */
 function credence(...args) {
   return execFileSync(bin, args, {
     cwd: join(networkDir, '..'),
-    env: { ...process.env, CREDENCE_NODE: nodes[0], CREDENCE_NETWORK: join(networkDir, 'network.json') },
+    env: {
+      ...process.env,
+      CREDENCE_NODE: nodes[0],
+      CREDENCE_NETWORK: join(networkDir, 'network.json'),
+    },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -36,28 +41,57 @@ function credence(...args) {
 
 /** Submits a payload signed with one of the devnet's institution keys. */
 function submit(keyName, payload) {
-  const file = join(networkDir, '..', `payload-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
+  const file = join(
+    networkDir,
+    '..',
+    `payload-${Date.now()}-${Math.random().toString(16).slice(2)}.json`,
+  );
   writeFileSync(file, JSON.stringify(payload));
   credence('submit', '--key', join(networkDir, 'keys', `${keyName}.json`), '--file', file);
 }
 
 function tradeline(accountNumber, status, history, extra = {}) {
   return {
-    account_number: accountNumber, portfolio_type: 'revolving', account_type: '18', currency: 'usd',
-    date_opened: '2020-01-15', credit_limit: 500000, highest_credit: 200000, terms_months: 0,
-    scheduled_monthly_payment: 2500, actual_payment: 2500, account_status: status,
-    payment_history: history, current_balance: 120000, amount_past_due: 0, original_charge_off: 0,
-    date_of_account_information: new Date().toISOString().slice(0, 10), first_delinquency: null,
-    date_closed: null, date_of_last_payment: null,
-    consumer: { name: 'Browser Test', national_id: '000-00-0042', date_of_birth: null, address: '2 Test Lane' },
+    account_number: accountNumber,
+    portfolio_type: 'revolving',
+    account_type: '18',
+    currency: 'usd',
+    date_opened: '2020-01-15',
+    credit_limit: 500000,
+    highest_credit: 200000,
+    terms_months: 0,
+    scheduled_monthly_payment: 2500,
+    actual_payment: 2500,
+    account_status: status,
+    payment_history: history,
+    current_balance: 120000,
+    amount_past_due: 0,
+    original_charge_off: 0,
+    date_of_account_information: new Date().toISOString().slice(0, 10),
+    first_delinquency: null,
+    date_closed: null,
+    date_of_last_payment: null,
+    consumer: {
+      name: 'Browser Test',
+      national_id: '000-00-0042',
+      date_of_birth: null,
+      address: '2 Test Lane',
+    },
     ...extra,
   };
 }
 
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 
 // Every console error and uncaught exception of every page, with the page it came from.
@@ -79,7 +113,11 @@ function watch(name, page) {
       expectedUnauthorized -= 1;
       return;
     }
-    if (outage && /ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|Failed to load resource/.test(message.text())) return;
+    if (
+      outage &&
+      /ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|Failed to load resource/.test(message.text())
+    )
+      return;
     errors.push(`${name} ${page.url()}: ${message.text()}`);
   });
   page.on('pageerror', (error) => errors.push(`${name} ${page.url()}: ${error.message}`));
@@ -98,7 +136,9 @@ try {
 
   // Everything the borrower's page sends, to prove its keys never leave it.
   const sent = [];
-  borrower.on('request', (request) => sent.push(`${request.method()} ${request.url()}\n${request.postData() ?? ''}`));
+  borrower.on('request', (request) =>
+    sent.push(`${request.method()} ${request.url()}\n${request.postData() ?? ''}`),
+  );
 
   step('the borrower creates keys in the browser and registers');
   await borrower.goto(`${PORTAL}/borrower`);
@@ -108,15 +148,34 @@ try {
   await borrower.waitForSelector('#file:not(.hidden)', { timeout: 30_000 });
   const pseudonym = (await borrower.textContent('#pseudonym')).trim();
   assert.match(pseudonym, /^[0-9a-f]{64}$/);
-  const secrets = JSON.parse(await borrower.evaluate(() => localStorage.getItem('credence.borrower.keys')));
+  const secrets = JSON.parse(
+    await borrower.evaluate(() => localStorage.getItem('credence.borrower.keys')),
+  );
 
   step('money and a car on the ledger for her');
   submit('bank-a', { kind: 'issue_currency', body: { symbol: 'usd' } });
-  submit('bank-a', { kind: 'mint_funds', body: { currency: 0, account: { institution: 1 }, amount: 100000000 } });
-  submit('bank-a', { kind: 'mint_funds', body: { currency: 0, account: { subject: pseudonym }, amount: 50000 } });
-  submit('registry', { kind: 'define_asset_class', body: { name: 'vehicle', schema: 'ab'.repeat(32) } });
-  submit('registry', { kind: 'register_asset', body: { class: 0, owner: { subject: pseudonym },
-    metadata: 'cd'.repeat(32), value: 2000000, denomination: { on_ledger: 0 } } });
+  submit('bank-a', {
+    kind: 'mint_funds',
+    body: { currency: 0, account: { institution: 1 }, amount: 100000000 },
+  });
+  submit('bank-a', {
+    kind: 'mint_funds',
+    body: { currency: 0, account: { subject: pseudonym }, amount: 50000 },
+  });
+  submit('registry', {
+    kind: 'define_asset_class',
+    body: { name: 'vehicle', schema: 'ab'.repeat(32) },
+  });
+  submit('registry', {
+    kind: 'register_asset',
+    body: {
+      class: 0,
+      owner: { subject: pseudonym },
+      metadata: 'cd'.repeat(32),
+      value: 2000000,
+      denomination: { on_ledger: 0 },
+    },
+  });
 
   step('a wrong operator token is refused');
   await lender.goto(`${LENDER}/lender`);
@@ -148,8 +207,21 @@ try {
 
   step('two furnishers report her accounts: bank-a from its back office, bank-c from its console');
   const card = join(networkDir, '..', 'card.json');
-  writeFileSync(card, JSON.stringify(tradeline('4111-0042', '11', ['0', '0', '0', '1', '0', '0', '0', '0', '0', '0', '0', '0'])));
-  credence('furnish', '--key', join(networkDir, 'keys', 'bank-a.json'), '--subject', pseudonym, '--file', card);
+  writeFileSync(
+    card,
+    JSON.stringify(
+      tradeline('4111-0042', '11', ['0', '0', '0', '1', '0', '0', '0', '0', '0', '0', '0', '0']),
+    ),
+  );
+  credence(
+    'furnish',
+    '--key',
+    join(networkDir, 'keys', 'bank-a.json'),
+    '--subject',
+    pseudonym,
+    '--file',
+    card,
+  );
   const furnisher = await lenderContext.newPage();
   await furnisher.goto(`${nodes[2]}/lender#furnish`);
   await furnisher.fill('#token', token(2));
@@ -183,7 +255,10 @@ try {
   await lender.click('#pull-report');
   await lender.waitForSelector('#score-value', { timeout: 30_000 });
   const report = await lender.textContent('#report');
-  assert.ok(report.includes('bank-a') && report.includes('bank-c'), 'the report shows both furnishers');
+  assert.ok(
+    report.includes('bank-a') && report.includes('bank-c'),
+    'the report shows both furnishers',
+  );
   const score = Number(await lender.textContent('#score-value'));
   assert.ok(score >= 300 && score <= 850, `score ${score}`);
   assert.ok((await lender.$$('#reasons li')).length >= 1, 'the score has reason codes');
@@ -197,7 +272,11 @@ try {
   await lender.fill('#offer-principal', '10000.00');
   await lender.click('#offer-check');
   await lender.waitForSelector('#collateral-check');
-  assert.equal((await lender.$$('#collateral-check .badge.good')).length, 4, 'every collateral check passes');
+  assert.equal(
+    (await lender.$$('#collateral-check .badge.good')).length,
+    4,
+    'every collateral check passes',
+  );
   await lender.click('#offer-send');
   await lender.waitForSelector('#offer-status .notice.ok', { timeout: 30_000 });
 
@@ -232,8 +311,15 @@ try {
   step('an adverse record from another lender reaches the risk alerts within two seconds');
   await lender.goto(`${LENDER}/lender#alerts`);
   await lender.waitForSelector('#alerts-state:text("live")');
-  const late = tradeline('AUTO-42', '71', ['1', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0'],
-    { first_delinquency: new Date(Date.now() - 35 * 86_400_000).toISOString().slice(0, 10), amount_past_due: 34000 });
+  const late = tradeline(
+    'AUTO-42',
+    '71',
+    ['1', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0'],
+    {
+      first_delinquency: new Date(Date.now() - 35 * 86_400_000).toISOString().slice(0, 10),
+      amount_past_due: 34000,
+    },
+  );
   const started = Date.now();
   const furnished = await fetch(`${nodes[2]}/console/api/records`, {
     method: 'POST',
@@ -244,8 +330,10 @@ try {
   const finalised = Date.now();
   await lender.waitForSelector(`li.alert[data-subject="${pseudonym}"]`, { timeout: 10_000 });
   const shown = Date.now();
-  console.log(`  alert shown ${shown - finalised} ms after the record finalised, ` +
-    `${shown - started} ms after it was submitted`);
+  console.log(
+    `  alert shown ${shown - finalised} ms after the record finalised, ` +
+      `${shown - started} ms after it was submitted`,
+  );
   assert.ok(shown - finalised <= 2000, `alert took ${shown - finalised} ms after finality`);
   await shot(lender, 'alerts.png');
 
@@ -254,8 +342,15 @@ try {
   outage = true;
   execFileSync('pkill', ['-KILL', '-f', nodeConfig]);
   await lender.waitForSelector('#alerts-state:text("reconnecting")', { timeout: 10_000 });
-  const later = tradeline('AUTO-42', '78', ['2', '1', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0'],
-    { first_delinquency: new Date(Date.now() - 65 * 86_400_000).toISOString().slice(0, 10), amount_past_due: 68000 });
+  const later = tradeline(
+    'AUTO-42',
+    '78',
+    ['2', '1', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0'],
+    {
+      first_delinquency: new Date(Date.now() - 65 * 86_400_000).toISOString().slice(0, 10),
+      amount_past_due: 68000,
+    },
+  );
   const whileDown = await fetch(`${nodes[2]}/console/api/records`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token(2)}`, 'content-type': 'application/json' },
@@ -264,10 +359,16 @@ try {
   assert.equal(whileDown.status, 200, await whileDown.text());
   restarted = spawn(bin, ['node', '--config', nodeConfig], { stdio: 'ignore' });
   await lender.waitForSelector('#alerts-state:text("live")', { timeout: 60_000 });
-  await lender.waitForFunction(() => document.querySelectorAll('li.alert').length === 2, null, { timeout: 60_000 });
+  await lender.waitForFunction(() => document.querySelectorAll('li.alert').length === 2, null, {
+    timeout: 60_000,
+  });
   outage = false;
   await lender.waitForTimeout(2000);
-  assert.equal((await lender.$$('li.alert')).length, 2, 'the missed alert arrived once, none repeated');
+  assert.equal(
+    (await lender.$$('li.alert')).length,
+    2,
+    'the missed alert arrived once, none repeated',
+  );
   assert.match(await lender.textContent('li.alert >> nth=0'), /78/);
 
   step('the borrower disputes a record and revokes the consent');
@@ -318,11 +419,13 @@ try {
     assert.ok(width <= 390, `${page.url()} is ${width} px wide on a 390 px phone`);
   }
 
-  step('the borrower\'s secrets were never sent');
+  step("the borrower's secrets were never sent");
   assert.ok(sent.length > 10, 'the borrower page talked to the node');
   for (const secret of [secrets.signing_seed, secrets.encryption_secret]) {
-    assert.ok(!sent.some((r) => r.toLowerCase().includes(secret.toLowerCase())),
-      'a borrower secret appeared in a request');
+    assert.ok(
+      !sent.some((r) => r.toLowerCase().includes(secret.toLowerCase())),
+      'a borrower secret appeared in a request',
+    );
   }
 
   step('no page logged an error');

@@ -1,0 +1,143 @@
+// The lender console's furnish tab. Owns the form that reports a Metro 2 tradeline about a
+// subject: its codes and bounds come from the ledger, it is checked here before anything is
+// sent, and the node's operator endpoint seals it to the subject and signs it.
+
+import { fill, h, isoDate, notify, options, parseMoney } from './common.js';
+import {
+  ACCOUNT_STATUSES,
+  PAYMENT_HISTORY_MONTHS,
+  PAYMENT_MONTHS,
+  PORTFOLIO_TYPES,
+} from './constants.js';
+import { operator } from './lender-session.js';
+
+const MONTH_CODES = Object.keys(PAYMENT_MONTHS);
+const HISTORY_CODES = `up to ${PAYMENT_HISTORY_MONTHS} codes: ${MONTH_CODES.join(' ')}`;
+
+/** Whether a record with this status must carry a date of first delinquency, as the ledger asks. */
+const needsFirstDelinquency = (code) =>
+  Object.hasOwn(ACCOUNT_STATUSES, code) && ACCOUNT_STATUSES[code].requires_first_delinquency;
+
+/** Wires the furnish form: its portfolio types and account statuses come from the ledger. */
+export function setUpFurnish() {
+  options('f-portfolio', PORTFOLIO_TYPES, 'revolving');
+  const statuses = Object.keys(ACCOUNT_STATUSES).sort();
+  options(
+    'f-status',
+    statuses.map((code) => ({ value: code, label: `${code} — ${ACCOUNT_STATUSES[code].meaning}` })),
+    '11',
+  );
+  fill('f-history-help', `most recent first, ${HISTORY_CODES}`);
+  document.getElementById('f-as-of').value = isoDate(Date.now());
+  document.getElementById('furnish-form').addEventListener('submit', furnish);
+}
+
+/** The form as a Metro 2 tradeline, or the list of what is wrong with it. */
+function tradeline() {
+  const value = (id) => document.getElementById(`f-${id}`).value.trim();
+  const problems = [];
+  const mark = (id, ok, problem) => {
+    document.getElementById(`f-${id}`).setAttribute('aria-invalid', ok ? 'false' : 'true');
+    if (!ok) problems.push(problem);
+  };
+  const amount = (id, label) => {
+    const parsed = parseMoney(value(id) || '0');
+    mark(id, parsed !== null, `${label} must be an amount like 1234.56`);
+    return parsed ?? 0;
+  };
+  const date = (id, label, required) => {
+    const text = value(id);
+    const ok = required
+      ? /^\d{4}-\d{2}-\d{2}$/.test(text)
+      : text === '' || /^\d{4}-\d{2}-\d{2}$/.test(text);
+    mark(id, ok, `${label} ${required ? 'is required' : 'must be a date'}`);
+    return text || null;
+  };
+  const text = (id, label, max) => {
+    const t = value(id);
+    mark(
+      id,
+      t.length > 0 && new TextEncoder().encode(t).length <= max,
+      `${label} is required (at most ${max} bytes)`,
+    );
+    return t;
+  };
+  const subject = value('subject').toLowerCase();
+  mark('subject', /^[0-9a-f]{64}$/.test(subject), 'The subject pseudonym is 64 hex digits');
+  const history = value('history')
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((c) => c.toUpperCase());
+  mark(
+    'history',
+    history.length <= PAYMENT_HISTORY_MONTHS && history.every((c) => MONTH_CODES.includes(c)),
+    `Payment history takes ${HISTORY_CODES}`,
+  );
+  const accountStatus = value('status');
+  const firstDelinquency = date(
+    'first-delinquency',
+    'First delinquency',
+    needsFirstDelinquency(accountStatus),
+  );
+  const terms = Number(value('terms') || '0');
+  mark('terms', Number.isInteger(terms) && terms >= 0 && terms <= 65535, 'Terms are whole months');
+  const line = {
+    account_number: text('account-number', 'Account number', 64),
+    portfolio_type: value('portfolio'),
+    account_type: text('account-type', 'Account type', 4),
+    currency: text('currency', 'Currency', 8).toLowerCase(),
+    date_opened: date('opened', 'Date opened', true),
+    credit_limit: amount('limit', 'Credit limit'),
+    highest_credit: amount('highest', 'Highest credit'),
+    terms_months: terms,
+    scheduled_monthly_payment: amount('scheduled', 'Scheduled payment'),
+    actual_payment: amount('actual', 'Actual payment'),
+    account_status: accountStatus,
+    payment_history: history,
+    current_balance: amount('balance', 'Current balance'),
+    amount_past_due: amount('past-due', 'Amount past due'),
+    original_charge_off: amount('charge-off', 'Original charge-off'),
+    date_of_account_information: date('as-of', 'Date of account information', true),
+    first_delinquency: firstDelinquency,
+    date_closed: null,
+    date_of_last_payment: date('last-payment', 'Date of last payment', false),
+    consumer: {
+      name: text('name', 'Name', 64),
+      national_id: text('national-id', 'National id', 64),
+      date_of_birth: date('birth', 'Date of birth', false),
+      address: text('address', 'Address', 64),
+    },
+  };
+  return { subject, line, problems };
+}
+
+/** Seals the record to the subject, signs and sends it through the operator endpoint. */
+async function furnish(event) {
+  event.preventDefault();
+  const { subject, line, problems } = tradeline();
+  if (problems.length) {
+    fill(
+      'furnish-errors',
+      h(
+        'div',
+        { class: 'notice error', role: 'alert' },
+        h('p', {}, 'Not sent; correct these first:'),
+        h(
+          'ul',
+          {},
+          problems.map((p) => h('li', {}, p)),
+        ),
+      ),
+    );
+    return;
+  }
+  fill('furnish-errors');
+  notify('furnish-status', 'Sealing to the subject, signing and waiting for finality…');
+  try {
+    const done = await operator('records', { method: 'POST', body: { subject, tradeline: line } });
+    const furnished = done.events.find((e) => e.kind === 'record_furnished');
+    notify('furnish-status', `Furnished: record ${furnished?.record}.`, 'ok');
+  } catch (error) {
+    notify('furnish-status', `${error.code}: ${error.message}`, 'error');
+  }
+}
