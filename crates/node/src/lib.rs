@@ -1,6 +1,6 @@
 //! A Credence validator node.
 //!
-//! Transactions arrive through the API ([`api`]) or from peers, are checked ([`ingress`]) and
+//! Transactions arrive through the API ([`api`]) or from peers, are checked ([`service`]) and
 //! wait in the [`mempool`]. Consensus — Commonware's simplex with marshal, reached only
 //! through the [`consensus`] adapter — asks this node to propose and to verify blocks; both
 //! execute the block against the [`chain`] (committed state plus blocks not finalised yet).

@@ -1,5 +1,5 @@
 //! Ciphertexts as the ledger stores them. The ledger orders and keeps these bytes; it cannot
-//! open them (see DESIGN.md §4 and the `crypto` crate, which seals and opens).
+//! open them (see docs/DESIGN.md §4 and the `crypto` crate, which seals and opens).
 
 use crate::{codec::BoundedBytes, limits::SEALED_PAYLOAD_BYTES_MAX};
 
