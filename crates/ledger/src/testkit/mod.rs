@@ -1,0 +1,31 @@
+//! Fixtures for tests and benchmarks: a small consortium with deterministic keys, subjects
+//! that seal and wrap with real HPKE, and an in-memory chain to apply blocks to.
+//!
+//! Compiled only with the `testkit` feature; nothing in a node uses it.
+//!
+//! - `members`: the consortium's members and their deterministic keys.
+//! - `chain`: the in-memory [`Chain`] and its driver (blocks, time, reads, state digests).
+//! - `subjects`: [`Borrower`]s and the payloads that seal and wrap to their report keys.
+//! - `loans`: loan-term builders.
+//! - `payloads`: one fixed payload of every kind.
+//! - `workload`: a seeded, realistic [`Workload`].
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod chain;
+mod loans;
+mod members;
+mod payloads;
+mod subjects;
+mod workload;
+
+pub use chain::{Chain, changed_tables, rejection_footprint};
+pub use loans::loan_terms;
+pub use members::{BANK_A, BANK_B, LENDER_C, Member, REGISTRAR, REGULATOR, Signer};
+pub use payloads::fixed_payloads;
+pub use subjects::{Borrower, tradeline};
+pub use workload::{RecordedBlock, Rng, Workload, record};
+
+use credence_types::TimestampMs;
+
+/// 2026-01-01T00:00:00Z.
+pub const GENESIS_TIME: TimestampMs = TimestampMs(1_767_225_600_000);
