@@ -58,6 +58,52 @@ pub async fn show(session: &Session, path: &str, prove: bool) -> anyhow::Result<
     Ok(())
 }
 
+/// `credence consent list`: every consent the subject gave, and how far into its file each
+/// lender can see.
+pub async fn consents(session: &Session, key: &credence_crypto::KeyFile) -> anyhow::Result<()> {
+    let subject = session
+        .subject(&credence_types::SubjectId::from_key(
+            &key.signing.public_key(),
+        ))
+        .await?;
+    let now = session.node.status().await?.time;
+    let consents = session.consents(key).await?;
+    println!("report key epoch {}", subject.report_key_epoch);
+    println!(
+        "{:<8} {:<8} {:<20} {:<5} {:<8} {:<24} opens epochs",
+        "consent", "lender", "purpose", "kind", "state", "expires"
+    );
+    for consent in &consents {
+        let state = if consent.is_active_at(now) {
+            "active"
+        } else if consent.revoked_at.is_some() {
+            "revoked"
+        } else {
+            "expired"
+        };
+        let opens = consent
+            .newest_epoch()
+            .map_or_else(|| "none".to_string(), |newest| format!("0–{newest}"));
+        println!(
+            "{:<8} {:<8} {:<20} {:<5} {:<8} {:<24} {opens}",
+            consent.id.to_string(),
+            consent.lender.to_string(),
+            serde_json::to_value(consent.purpose)?
+                .as_str()
+                .unwrap_or_default(),
+            serde_json::to_value(consent.kind)?
+                .as_str()
+                .unwrap_or_default(),
+            state,
+            consent.expires_at.to_string(),
+        );
+    }
+    if credence_client::session::needs_rotation(&consents, subject.report_key_epoch, now) {
+        say("an ended consent still holds the current epoch: your next action rotates the key");
+    }
+    Ok(())
+}
+
 /// `credence events follow`: tails the stream, reconnecting after the last event seen, so
 /// nothing is missed or repeated.
 pub async fn follow(session: &Session, query: EventsQuery) -> anyhow::Result<()> {

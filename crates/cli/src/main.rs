@@ -189,6 +189,17 @@ enum SubjectCommand {
 
 #[derive(Subcommand)]
 enum ConsentCommand {
+    /// List the consents the subject gave, with the newest report-key epoch each lender
+    /// holds: what it can open (records sealed to that epoch and earlier), and no more.
+    ///
+    /// Example: `credence consent list --key alice.json`
+    List {
+        #[command(flatten)]
+        connect: Connect,
+        /// The subject's key file.
+        #[arg(long)]
+        key: PathBuf,
+    },
     /// Grant a lender access to the subject's file; prints the consent id.
     ///
     /// Example: `credence consent grant --key alice.json --lender 1 --purpose credit-application`
@@ -352,6 +363,9 @@ fn main() -> anyhow::Result<()> {
             println!("{consent}");
             Ok(())
         }),
+        Command::Consent(ConsentCommand::List { connect, key }) => {
+            client(async { commands::consents(&connect.session()?, &key_file(&key)?).await })
+        }
         Command::Consent(ConsentCommand::Revoke {
             connect,
             key,

@@ -22,6 +22,11 @@ pub fn report(report: &CreditReport, colour: bool) -> String {
     let _ = writeln!(out, "{}", paint(BOLD, "CREDIT REPORT"));
     let _ = writeln!(out, "subject   {}", report.subject);
     let _ = writeln!(out, "as of     {}", report.as_of);
+    let _ = writeln!(
+        out,
+        "proven    every entry against the validators' block {}",
+        report.height.0
+    );
     let _ = writeln!(out);
 
     match (&report.score, &report.unscorable) {
@@ -102,6 +107,16 @@ pub fn report(report: &CreditReport, colour: bool) -> String {
             history,
             disputed
         );
+        for discrepancy in &account.discrepancies {
+            let _ = writeln!(
+                out,
+                "  {} {}: the ledger says {}, the sealed record {} (shown)",
+                paint(RED, "!"),
+                discrepancy.field,
+                discrepancy.ledger,
+                discrepancy.sealed
+            );
+        }
     }
     let _ = writeln!(out);
 
@@ -201,13 +216,14 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn record(id: u64, furnisher: u64, status: AccountStatus, as_of: Date) -> Record {
+        let first_delinquency = status.requires_first_delinquency().then_some(as_of);
         Record {
             id: RecordId(id),
             furnisher: InstitutionId(furnisher),
             subject: SubjectId([7; 32]),
             account: Digest([u8::try_from(furnisher).unwrap(); 32]),
             status,
-            first_delinquency: None,
+            first_delinquency,
             as_of,
             report_key_epoch: 0,
             payload: None,

@@ -104,8 +104,11 @@ async fn the_readme_walkthrough_works_verbatim() {
         "{locks:?}"
     );
     assert!(stdout.contains("\"status\": \"repaid\""), "{stdout}");
-    // The consent ended, revoked.
-    assert!(stdout.contains("\"ended\": true"), "{stdout}");
+    // The consent ended, revoked, at a height.
+    assert!(
+        stdout.contains("\"ended_height\": ") && !stdout.contains("\"ended_height\": null"),
+        "{stdout}"
+    );
     // While it ran, the schedule showed twelve installments and the payoff.
     assert!(stdout.contains("\"payoff\": "), "{stdout}");
     assert_eq!(stdout.matches("\"due\":").count(), 12, "{stdout}");

@@ -26,25 +26,24 @@ pub enum BuildError {
     TooMany(&'static str),
 }
 
-/// A subject's report key of `epoch`, derived from the secret it registered with: epoch 0 is
-/// that secret; each rotation moves to the next epoch's key, derived (RFC 9180
-/// `DeriveKeyPair`) from the first secret and the epoch under a domain of its own. A subject
-/// keeps one key file and can still open, and re-wrap, every epoch of its file.
-pub fn report_key(first: &EncryptionSecret, epoch: u32) -> EncryptionSecret {
-    if epoch == 0 {
-        return first.clone();
-    }
-    let secret = first.to_bytes();
+/// A subject's report key of `epoch`, derived from its master secret: RFC 9180
+/// `DeriveKeyPair` over a domain-separated hash of the master secret and the epoch. Every
+/// epoch, 0 included, is derived the same way, and the master secret itself is never wrapped
+/// for anyone: a reader handed any set of epoch keys learns nothing of the master, so it can
+/// derive no other epoch's key — in particular none after a revocation or an expiry's
+/// rotation. The subject keeps one key file (the master) and opens, and re-wraps, every epoch.
+pub fn report_key(master: &EncryptionSecret, epoch: u32) -> EncryptionSecret {
+    let secret = master.to_bytes();
     let ikm = Digest::of(
-        "credence/report-key-epoch",
+        "credence/report-key",
         &[secret.as_ref(), &epoch.to_be_bytes()],
     );
     EncryptionSecret::derive(&ikm.0)
 }
 
 /// Every report key of a subject up to and including `epoch`, oldest first.
-pub fn report_keys(first: &EncryptionSecret, epoch: u32) -> Vec<EncryptionSecret> {
-    (0..=epoch).map(|e| report_key(first, e)).collect()
+pub fn report_keys(master: &EncryptionSecret, epoch: u32) -> Vec<EncryptionSecret> {
+    (0..=epoch).map(|e| report_key(master, e)).collect()
 }
 
 /// A revocation of `consent`: the subject's report key moves to the next epoch (so records
@@ -52,7 +51,7 @@ pub fn report_keys(first: &EncryptionSecret, epoch: u32) -> Vec<EncryptionSecret
 /// for every consent that stays active (`keep`: each with its lender's encryption key).
 pub fn revoke_consent(
     subject: &SubjectId,
-    first: &EncryptionSecret,
+    master: &EncryptionSecret,
     current_epoch: u32,
     consent: ConsentId,
     keep: &[(ConsentId, EncryptionKey)],
@@ -60,7 +59,7 @@ pub fn revoke_consent(
 ) -> Result<Payload, BuildError> {
     Ok(Payload::RevokeConsent(RevokeConsent {
         consent,
-        rotation: rotation(subject, first, current_epoch, keep, audit_key)?,
+        rotation: rotation(subject, master, current_epoch, keep, audit_key)?,
     }))
 }
 
@@ -68,7 +67,7 @@ pub fn revoke_consent(
 /// for every consent in `keep` (each with its lender's encryption key).
 pub fn rotation(
     subject: &SubjectId,
-    first: &EncryptionSecret,
+    master: &EncryptionSecret,
     current_epoch: u32,
     keep: &[(ConsentId, EncryptionKey)],
     audit_key: &EncryptionKey,
@@ -76,7 +75,7 @@ pub fn rotation(
     let epoch = current_epoch
         .checked_add(1)
         .ok_or(BuildError::TooMany("report key epochs"))?;
-    let next = report_key(first, epoch);
+    let next = report_key(master, epoch);
     let context = report_key_context(subject, epoch);
     let mut rewraps = Vec::with_capacity(keep.len());
     for (kept, lender_key) in keep {
@@ -92,15 +91,17 @@ pub fn rotation(
     })
 }
 
-/// A subject's registration: its first report key, wrapped for the audit key.
+/// A subject's registration: its report key of epoch 0 (derived from its master secret),
+/// wrapped for the audit key.
 pub fn register_subject(
     subject: &SubjectId,
-    report_key: &EncryptionSecret,
+    master: &EncryptionSecret,
     audit_key: &EncryptionKey,
 ) -> Result<Payload, BuildError> {
+    let first = report_key(master, 0);
     Ok(Payload::RegisterSubject(RegisterSubject {
-        report_key: report_key.public_key(),
-        audit_key_wrap: wrap_key(audit_key, report_key, &report_key_context(subject, 0))?,
+        report_key: first.public_key(),
+        audit_key_wrap: wrap_key(audit_key, &first, &report_key_context(subject, 0))?,
     }))
 }
 
@@ -188,14 +189,18 @@ mod tests {
     /// signing key's pseudonym and on every epoch of a report key.
     #[test]
     fn browser_and_client_derive_the_same_keys() {
-        let first = EncryptionSecret::from_bytes(&[7; 32]).unwrap();
+        let master = EncryptionSecret::from_bytes(&[7; 32]).unwrap();
         assert_eq!(
-            first.public_key().to_string(),
+            master.public_key().to_string(),
             "13be4feaeaf204c7fd3358fc9c00721881d174278128227ec674f37f7fe97b6d"
         );
         assert_eq!(
-            report_key(&first, 1).public_key().to_string(),
-            "883eb77147278f1100e08715fd26eea7b03504e9d679e8d6e05e4f44dd27a035"
+            report_key(&master, 0).public_key().to_string(),
+            "4e30ee66fa1cb87da4aac87b5e5a2f75ca64e19989db60569cab0349681def3f"
+        );
+        assert_eq!(
+            report_key(&master, 1).public_key().to_string(),
+            "56fa784b9bdb2648a6435a29525170f618ab55ad36b347d09e2cd27206f1c951"
         );
         let signing = credence_crypto::SigningKey::from_seed(&[9; 32]).public_key();
         assert_eq!(
@@ -209,25 +214,41 @@ mod tests {
     }
 
     #[test]
-    fn report_keys_chain_from_the_first_and_rewraps_open_for_kept_lenders() {
-        let first = EncryptionSecret::derive(b"alice");
-        assert_eq!(report_key(&first, 0).public_key(), first.public_key());
-        let one = report_key(&first, 1);
-        let two = report_key(&first, 2);
-        assert_ne!(one.public_key(), first.public_key());
+    fn every_epoch_derives_from_the_master_and_rewraps_open_for_kept_lenders() {
+        let master = EncryptionSecret::derive(b"alice");
+        let zero = report_key(&master, 0);
+        let one = report_key(&master, 1);
+        let two = report_key(&master, 2);
+        assert_ne!(
+            zero.public_key(),
+            master.public_key(),
+            "the master is no epoch's key"
+        );
+        assert_ne!(one.public_key(), zero.public_key());
         assert_ne!(one.public_key(), two.public_key());
         assert_eq!(
-            report_key(&first, 1).public_key(),
+            report_key(&master, 1).public_key(),
             one.public_key(),
             "deterministic"
         );
+        // An epoch key is not a master: deriving from it gives no epoch of the subject's.
+        for epoch in 0..4 {
+            for held in [&zero, &one] {
+                let derived = report_key(held, epoch).public_key();
+                assert!(
+                    ![&zero, &one, &two]
+                        .iter()
+                        .any(|k| k.public_key() == derived)
+                );
+            }
+        }
 
         let subject = SubjectId([3; 32]);
         let lender = EncryptionSecret::derive(b"bank-a");
         let audit = EncryptionSecret::derive(b"audit");
         let payload = revoke_consent(
             &subject,
-            &first,
+            &master,
             0,
             ConsentId(1),
             &[(ConsentId(0), lender.public_key())],

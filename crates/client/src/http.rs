@@ -290,6 +290,18 @@ impl NodeClient {
         self.get(path).await
     }
 
+    /// A subject's credit file with every entry proven (the reading lender's `consent`
+    /// included), as this node answers it: check it with
+    /// [`Validators::verify_file`](crate::light::Validators::verify_file).
+    pub async fn file(
+        &self,
+        subject: &credence_types::SubjectId,
+        consent: Option<credence_types::ConsentId>,
+    ) -> Result<credence_types::api::ProvenFile, ClientError> {
+        let query = consent.map_or_else(String::new, |c| format!("?consent={}", c.0));
+        self.get(&format!("subjects/{subject}/file{query}")).await
+    }
+
     /// A page of a listing (e.g. `subjects/{pseudonym}/records`) from `from`.
     pub async fn page<T: serde::de::DeserializeOwned>(
         &self,

@@ -1,44 +1,48 @@
-//! The credit report: a subject's file as a consenting lender reads it.
+//! The credit report: a subject's file as a consenting lender reads it, believing no node.
 //!
-//! [`fetch`] reads the file from a node — records, inquiries, disputes, pledged collateral
-//! and loans — unwraps the subject's report keys from the lender's consent, opens every
-//! sealed record and checks it against the commitment the ledger holds, then [`assemble`]s
-//! the report: the latest state of each account across all furnishers, the inquiries, the
-//! disputes, and the score with its reasons. Assembly is pure, so it is tested without a
-//! network.
+//! [`fetch`] asks a node for the subject's file (`GET /v1/subjects/{id}/file`): every entry
+//! with a state proof, all against one header the validators finalised. It checks the header
+//! and every proof, refuses a header older than one already seen (or than a maximum age, or
+//! than the lender's own inquiry), and walks the file with the ledger's own walk
+//! ([`credence_ledger::file`]) over the proven values alone — so a node that leaves out a
+//! record, an inquiry, a dispute or a loan is caught by the walk, and one that alters or
+//! invents one is caught by its proof. It then unwraps the subject's report keys from the
+//! consent, opens every sealed record and checks it against its commitment, and
+//! [`assemble`]s the report. Assembly is pure, so it is tested without a network.
 //!
-//! [`fetch_verified`] reads the same file but believes no single node for what the report
-//! rests on: the consent and every record come with state proofs, each checked against a
-//! header finalised by a quorum of the genesis validators.
+//! The sealed payload is the truth: where a record's cleartext metadata on the ledger (its
+//! status, date of first delinquency, as-of date) disagrees with the furnisher's own sealed
+//! fields, the report uses the sealed ones and lists the disagreement on the account.
 
 use crate::{
     http::{ClientError, NodeClient},
-    light::Validators,
+    light::{LightError, Validators},
     score::{Score, ScoreInput, ScoredAccount, Unscorable, score},
 };
 use credence_crypto::{
     EncryptionSecret,
     sealing::{payload_context, report_key_context},
 };
+use credence_ledger::{
+    StateError, StateRead,
+    file::{KnownState, credit_file},
+};
 use credence_types::{
-    ConsentId, Date, Digest, InstitutionId, RecordId, SubjectId,
+    ConsentId, Date, Digest, Height, InstitutionId, LoanId, RecordId, SubjectId,
+    api::ProvenFile,
     codec::decode,
     lending::{Asset, Loan},
-    metro2::{AccountStatus, Tradeline},
-    state::{Consent, Dispute, Inquiry, InquiryBasis, Institution, Record, StateKey},
-    transaction::{InquiryKind, RecordPlaintext},
+    metro2::{AccountStatus, PortfolioType, Tradeline},
+    money::Amount,
+    state::{Dispute, Inquiry, Record, StateKey},
+    transaction::RecordPlaintext,
 };
-use std::collections::BTreeMap;
-
-/// Most records, inquiries or disputes read for one report.
-const LISTING_MAX: u32 = 10_000;
-/// Items per page while reading a listing.
-const PAGE: u32 = 100;
+use std::{collections::BTreeMap, time::Duration};
 
 /// One account on the report: its latest record, opened.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Account {
-    /// Who furnished it.
+    /// Who furnished it (for a loan contract's records, the loan's lender).
     pub furnisher: InstitutionId,
     /// The furnisher's name.
     pub furnisher_name: String,
@@ -46,13 +50,29 @@ pub struct Account {
     pub record: RecordId,
     /// The account's reference (a salted hash of its number).
     pub account: Digest,
-    /// Its latest status.
+    /// Its latest status: the sealed payload's when the record opened, else the ledger's.
     pub status: AccountStatus,
     /// The Metro 2 fields, opened; `None` when the payload was purged or the account was
     /// reported by a loan contract (which furnishes metadata only).
     pub tradeline: Option<Tradeline>,
+    /// The loan on the ledger this account is, when a loan contract reported it.
+    pub loan: Option<LoanId>,
     /// Whether a dispute about it is open.
     pub disputed: bool,
+    /// Where the ledger's cleartext metadata disagrees with the sealed payload.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub discrepancies: Vec<Discrepancy>,
+}
+
+/// A field whose cleartext on the ledger disagrees with the furnisher's sealed record.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Discrepancy {
+    /// The field.
+    pub field: &'static str,
+    /// What the ledger's metadata says.
+    pub ledger: String,
+    /// What the sealed payload says (the report uses this).
+    pub sealed: String,
 }
 
 /// The credit report.
@@ -62,9 +82,12 @@ pub struct CreditReport {
     pub subject: SubjectId,
     /// The date it was assembled for.
     pub as_of: Date,
+    /// The height of the finalised block every entry of it was proven at.
+    pub height: Height,
     /// Every account, latest state, ordered by furnisher and account.
     pub accounts: Vec<Account>,
-    /// Every read of the file, oldest first.
+    /// Every hard inquiry on the file, oldest first (soft and supervisory ones are the
+    /// subject's and the regulator's alone, and never reach a lender's report).
     pub inquiries: Vec<Inquiry>,
     /// Every dispute the subject opened.
     pub disputes: Vec<Dispute>,
@@ -81,11 +104,13 @@ pub struct CreditReport {
 /// What [`assemble`] reads.
 #[derive(Clone, Debug, Default)]
 pub struct File {
+    /// The height the file was read at.
+    pub height: Height,
     /// Every record about the subject.
     pub records: Vec<Record>,
     /// The opened payloads, by record.
     pub opened: BTreeMap<RecordId, Tradeline>,
-    /// Every inquiry.
+    /// Every hard inquiry.
     pub inquiries: Vec<Inquiry>,
     /// Every dispute.
     pub disputes: Vec<Dispute>,
@@ -95,6 +120,57 @@ pub struct File {
     pub pledged: Vec<Asset>,
     /// Loans.
     pub loans: Vec<Loan>,
+}
+
+/// Where the record's metadata and its opened payload disagree.
+fn discrepancies(record: &Record, tradeline: &Tradeline) -> Vec<Discrepancy> {
+    let mut found = Vec::new();
+    let mut compare = |field, ledger: String, sealed: String| {
+        if ledger != sealed {
+            found.push(Discrepancy {
+                field,
+                ledger,
+                sealed,
+            });
+        }
+    };
+    compare(
+        "account_status",
+        record.status.to_string(),
+        tradeline.account_status.to_string(),
+    );
+    let date = |d: Option<Date>| d.map_or_else(|| "none".to_string(), |d| d.to_string());
+    compare(
+        "first_delinquency",
+        date(record.first_delinquency),
+        date(tradeline.first_delinquency),
+    );
+    compare(
+        "date_of_account_information",
+        record.as_of.to_string(),
+        tradeline.date_of_account_information.to_string(),
+    );
+    found
+}
+
+/// A loan on the ledger as the score reads an account: an installment account opened when
+/// it was accepted, its outstanding principal the balance, its overdue installments past
+/// due, its status the contract's latest record. The contract keeps no month-by-month
+/// history, so the history is empty and the status carries the delinquency.
+fn contract_account(loan: &Loan, status: AccountStatus) -> Option<ScoredAccount> {
+    let opened = loan.accepted_at?.date();
+    let past_due = loan.overdue.iter().fold(Amount::ZERO, |sum, item| {
+        sum.checked_add(item.amount).unwrap_or(Amount(u64::MAX))
+    });
+    Some(ScoredAccount {
+        portfolio: PortfolioType::Installment,
+        status,
+        opened,
+        credit_limit: Amount::ZERO,
+        balance: loan.principal,
+        past_due,
+        history: Vec::new(),
+    })
 }
 
 /// Assembles the report of `subject` as of `as_of`: for each account (furnisher and
@@ -115,27 +191,37 @@ pub fn assemble(subject: SubjectId, as_of: Date, file: File) -> CreditReport {
     }
     let accounts: Vec<Account> = latest
         .into_values()
-        .map(|record| Account {
-            furnisher: record.furnisher,
-            furnisher_name: file
-                .names
-                .get(&record.furnisher)
-                .cloned()
-                .unwrap_or_else(|| record.furnisher.to_string()),
-            record: record.id,
-            account: record.account,
-            status: record.status,
-            tradeline: file.opened.get(&record.id).cloned(),
-            disputed: record.open_dispute.is_some(),
+        .map(|record| {
+            let tradeline = file.opened.get(&record.id).cloned();
+            Account {
+                furnisher: record.furnisher,
+                furnisher_name: file
+                    .names
+                    .get(&record.furnisher)
+                    .cloned()
+                    .unwrap_or_else(|| record.furnisher.to_string()),
+                record: record.id,
+                account: record.account,
+                status: tradeline
+                    .as_ref()
+                    .map_or(record.status, |t| t.account_status),
+                discrepancies: tradeline
+                    .as_ref()
+                    .map(|t| discrepancies(record, t))
+                    .unwrap_or_default(),
+                tradeline,
+                loan: record.loan,
+                disputed: record.open_dispute.is_some(),
+            }
         })
         .collect();
+    let loans: BTreeMap<LoanId, &Loan> = file.loans.iter().map(|l| (l.id, l)).collect();
     let input = ScoreInput {
         as_of,
         accounts: accounts
             .iter()
-            .filter_map(|account| {
-                let t = account.tradeline.as_ref()?;
-                Some(ScoredAccount {
+            .filter_map(|account| match (&account.tradeline, account.loan) {
+                (Some(t), _) => Some(ScoredAccount {
                     portfolio: t.portfolio_type,
                     status: account.status,
                     opened: t.date_opened,
@@ -143,18 +229,15 @@ pub fn assemble(subject: SubjectId, as_of: Date, file: File) -> CreditReport {
                     balance: t.current_balance,
                     past_due: t.amount_past_due,
                     history: t.payment_history.as_slice().to_vec(),
-                })
+                }),
+                (None, Some(loan)) => contract_account(loans.get(&loan)?, account.status),
+                (None, None) => None,
             })
             .collect(),
         hard_inquiries: file
             .inquiries
             .iter()
-            .filter(|inquiry| {
-                matches!(
-                    &inquiry.basis,
-                    InquiryBasis::Consent(c) if c.kind == InquiryKind::Hard
-                )
-            })
+            .filter(|inquiry| inquiry.basis.is_hard())
             .map(|inquiry| inquiry.at.date())
             .collect(),
     };
@@ -162,6 +245,7 @@ pub fn assemble(subject: SubjectId, as_of: Date, file: File) -> CreditReport {
     CreditReport {
         subject,
         as_of,
+        height: file.height,
         accounts,
         inquiries: file.inquiries,
         disputes: file.disputes,
@@ -178,9 +262,30 @@ pub enum ReportError {
     /// Talking to the node failed.
     #[error(transparent)]
     Client(#[from] ClientError),
+    /// The answer did not verify against the validators (a header, certificate or proof).
+    #[error("the file did not verify: {0}")]
+    Unverified(#[from] LightError),
+    /// No subject has this pseudonym (proven absent).
+    #[error("no subject has this pseudonym")]
+    SubjectUnknown,
     /// The lender holds no active consent on the subject.
     #[error("institution {0} holds no active consent on this subject")]
     NoConsent(InstitutionId),
+    /// The node left out an entry the file needs: an omission.
+    #[error("the node's answer leaves out the file's entry {0}")]
+    Incomplete(StateKey),
+    /// A listing's proven entries contradict each other (an index entry the counters promise
+    /// is absent, or a value that does not decode).
+    #[error("the file's entry {0} contradicts the rest of it")]
+    Inconsistent(StateKey),
+    /// The file is older than the lender's own inquiry, which it must show.
+    #[error("the file is at height {got}, before the inquiry at height {inquiry}")]
+    BeforeInquiry {
+        /// The inquiry's height.
+        inquiry: u64,
+        /// The file's height.
+        got: u64,
+    },
     /// A report key or payload did not open with the lender's key.
     #[error("record {0}: the payload does not open with the consented report key")]
     Sealed(RecordId),
@@ -189,45 +294,35 @@ pub enum ReportError {
     Tampered(RecordId),
 }
 
-/// Every item of a subject's listing.
-async fn all<T: serde::de::DeserializeOwned>(
-    node: &NodeClient,
-    subject: &SubjectId,
-    listing: &str,
-) -> Result<Vec<T>, ClientError> {
-    let mut items = Vec::new();
-    let mut from = 0;
-    loop {
-        let page = node
-            .page::<T>(&format!("subjects/{subject}/{listing}"), from, PAGE)
-            .await?;
-        items.extend(page.items);
-        match page.next {
-            Some(next) if next < LISTING_MAX => from = next,
-            _ => return Ok(items),
+impl From<StateError> for ReportError {
+    fn from(error: StateError) -> Self {
+        match error {
+            StateError::NotLoaded(key) => Self::Incomplete(key),
+            StateError::Corrupt { key } => Self::Inconsistent(key),
+            StateError::RangeNotLoaded { start, .. } => Self::Incomplete(start),
+            StateError::Read(_) | StateError::Invariant(_) => {
+                Self::Inconsistent(StateKey([0; credence_types::state::KEY_LEN]))
+            }
         }
     }
 }
 
-/// Reads and opens `subject`'s file as `lender` (holding `lender_key`, its encryption
-/// secret) under `consent`, and assembles the report as of `as_of`, trusting `node`'s
-/// answers.
-pub async fn fetch(
-    node: &NodeClient,
-    subject: &SubjectId,
-    lender: InstitutionId,
-    lender_key: &EncryptionSecret,
-    consent: ConsentId,
-    as_of: Date,
-) -> Result<CreditReport, ReportError> {
-    read(node, None, subject, lender, lender_key, consent, as_of).await
+/// How recent the file must be.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Freshness {
+    /// The file must be at this height or later: the lender's inquiry's, which it must show.
+    pub at_least: Height,
+    /// The file's block must be at most this old by this machine's clock.
+    pub max_age: Option<Duration>,
+    /// This machine's time, milliseconds since 1970.
+    pub now_ms: u64,
 }
 
-/// As [`fetch`], but the consent and every record are read with state proofs and checked
-/// against headers finalised by a quorum of `validators`, so a node that alters, invents or
-/// drops the content of a record it lists is caught. (Which records a subject has is still
-/// the node's listing; a node can omit one, and the report then shows one fewer account.)
-pub async fn fetch_verified(
+/// Reads, verifies and opens `subject`'s file as `lender` (holding `lender_key`, its
+/// encryption secret) under `consent`, and assembles the report as of `as_of`. Believes
+/// nothing `node` says that is not proven against a header `validators` finalised.
+#[allow(clippy::too_many_arguments)]
+pub async fn fetch(
     node: &NodeClient,
     validators: &Validators,
     subject: &SubjectId,
@@ -235,54 +330,51 @@ pub async fn fetch_verified(
     lender_key: &EncryptionSecret,
     consent: ConsentId,
     as_of: Date,
+    freshness: Freshness,
 ) -> Result<CreditReport, ReportError> {
-    read(
-        node,
-        Some(validators),
+    let file: ProvenFile = node.file(subject, Some(consent)).await?;
+    let proven = validators.verify_file(&file)?;
+    let header = &file.header.header;
+    if let Some(max_age) = freshness.max_age {
+        Validators::check_age(&file.header, freshness.now_ms, max_age)?;
+    }
+    if header.height < freshness.at_least {
+        return Err(ReportError::BeforeInquiry {
+            inquiry: freshness.at_least.0,
+            got: header.height.0,
+        });
+    }
+    let mut state = KnownState::default();
+    for (key, value) in proven {
+        state.insert(key, value);
+    }
+    open(
+        &state,
+        header.height,
         subject,
         lender,
         lender_key,
         consent,
         as_of,
     )
-    .await
 }
 
-/// The entry at `path` (under `key`): proven against `validators` when given, else as the
-/// node says.
-async fn entry<T>(
-    node: &NodeClient,
-    validators: Option<&Validators>,
-    path: &str,
-    key: &StateKey,
-) -> Result<Option<T>, ClientError>
-where
-    T: serde::de::DeserializeOwned + credence_types::codec::Read<Cfg = ()>,
-{
-    match validators {
-        Some(validators) => node.proven::<T>(path, key, validators).await,
-        None => Ok(node.entry::<T>(path).await?.value),
-    }
-}
-
-async fn read(
-    node: &NodeClient,
-    validators: Option<&Validators>,
+/// Walks the proven state of a file and opens it: what [`fetch`] does once the proofs are
+/// checked (and what a test does over a chain's state).
+pub fn open<S: StateRead + ?Sized>(
+    state: &S,
+    height: Height,
     subject: &SubjectId,
     lender: InstitutionId,
     lender_key: &EncryptionSecret,
     consent: ConsentId,
     as_of: Date,
 ) -> Result<CreditReport, ReportError> {
-    let consent: Consent = entry::<Consent>(
-        node,
-        validators,
-        &format!("consents/{}", consent.0),
-        &StateKey::consent(consent),
-    )
-    .await?
-    .filter(|c| c.lender == lender && c.subject == *subject && !c.ended)
-    .ok_or(ReportError::NoConsent(lender))?;
+    let file = credit_file(state, subject, Some(consent))?.ok_or(ReportError::SubjectUnknown)?;
+    let consent = file
+        .consent
+        .filter(|c| c.lender == lender && c.subject == *subject && !c.ended())
+        .ok_or(ReportError::NoConsent(lender))?;
     let mut keys = BTreeMap::new();
     for wrapped in consent.report_keys.as_slice() {
         let key = lender_key
@@ -290,36 +382,8 @@ async fn read(
             .map_err(|_| ReportError::NoConsent(lender))?;
         keys.insert(wrapped.epoch, key);
     }
-    let mut records: Vec<Record> = all(node, subject, "records").await?;
-    if let Some(validators) = validators {
-        // Every listed record again, proven; all at once, as a lender's client would.
-        let proven = futures::future::try_join_all(records.iter().map(|listed| {
-            let id = listed.id;
-            async move {
-                node.proven::<Record>(
-                    &format!("records/{}", id.0),
-                    &StateKey::record(id),
-                    validators,
-                )
-                .await?
-                .ok_or(ReportError::Tampered(id))
-            }
-        }))
-        .await?;
-        records = proven;
-    }
     let mut opened = BTreeMap::new();
-    let mut names = BTreeMap::new();
-    for record in &records {
-        if let std::collections::btree_map::Entry::Vacant(slot) = names.entry(record.furnisher) {
-            let name = node
-                .entry::<Institution>(&format!("institutions/{}", record.furnisher.0))
-                .await?
-                .value
-                .map(|i| i.name.as_str().to_string())
-                .unwrap_or_default();
-            slot.insert(name);
-        }
+    for record in &file.records {
         let (Some(payload), Some(key)) = (&record.payload, keys.get(&record.report_key_epoch))
         else {
             continue;
@@ -334,31 +398,28 @@ async fn read(
         }
         opened.insert(record.id, plaintext.tradeline);
     }
-    let inquiries = all(node, subject, "inquiries").await?;
-    let disputes = all(node, subject, "disputes").await?;
-    let loans: Vec<Loan> = all(node, subject, "loans").await?;
-    let mut pledged = Vec::new();
-    for loan in &loans {
-        for collateral in loan.terms.collateral.as_slice() {
-            if let credence_types::lending::Collateral::Asset(id) = collateral {
-                let asset = node.entry::<Asset>(&format!("assets/{}", id.0)).await?;
-                if let Some(asset) = asset.value.filter(|a| a.lock.is_some()) {
-                    pledged.push(asset);
-                }
-            }
-        }
-    }
+    let names = file
+        .furnishers
+        .iter()
+        .map(|(id, institution)| (*id, institution.name.as_str().to_string()))
+        .collect();
+    let pledged = file
+        .collateral
+        .into_iter()
+        .filter(|asset| asset.lock.is_some())
+        .collect();
     Ok(assemble(
         *subject,
         as_of,
         File {
-            records,
+            height,
+            records: file.records,
             opened,
-            inquiries,
-            disputes,
+            inquiries: file.inquiries,
+            disputes: file.disputes,
             names,
             pledged,
-            loans,
+            loans: file.loans,
         },
     ))
 }

@@ -129,7 +129,14 @@ pub struct Session {
     pub network: NetworkFile,
     /// The validators answers are checked against.
     pub validators: Validators,
+    /// The oldest block a credit report may be read at, by this machine's clock (`None`:
+    /// only the freshness the validators' ordering gives).
+    pub max_report_age: Option<Duration>,
 }
+
+/// How old a report's block may be by default: a devnet finalises a block every second
+/// when idle, so a minute is generous for a node that keeps up and short for a replay.
+pub const MAX_REPORT_AGE: Duration = Duration::from_secs(60);
 
 impl Session {
     /// A session with the node at `node`, trusting `network`.
@@ -139,6 +146,7 @@ impl Session {
             node,
             network,
             validators,
+            max_report_age: Some(MAX_REPORT_AGE),
         }
     }
 
@@ -160,28 +168,45 @@ impl Session {
         Ok(Self::new(NodeClient::new(node), network))
     }
 
-    /// The signer of `key`, at its next nonce.
-    async fn account(&self, key: &KeyFile) -> Result<Account, SessionError> {
-        let nonce = self
-            .node
-            .account(&key.signing.public_key())
-            .await?
-            .map_or(0, |view| view.nonce);
-        Ok(Account::new(
+    /// The signer of `key`, at its next nonce, and whose key it is (none yet: `None`).
+    async fn account(&self, key: &KeyFile) -> Result<(Account, Option<Principal>), SessionError> {
+        let view = self.node.account(&key.signing.public_key()).await?;
+        let account = Account::new(
             key.signing.clone(),
             self.network.genesis.chain_id.clone(),
-            nonce,
-        ))
+            view.as_ref().map_or(0, |view| view.nonce),
+        );
+        Ok((account, view.map(|view| view.principal)))
     }
 
     /// Signs `payload` with `key`, submits it and waits until it is final; returns what it
     /// caused, or the rule it broke.
+    ///
+    /// A subject that acts first closes its file to any consent that has ended but still
+    /// holds its current report key (an expiry: a revocation rotates at once), by rotating
+    /// the key, so that nothing furnished afterwards opens for that lender.
     pub async fn transact(
         &self,
         key: &KeyFile,
         payload: Payload,
     ) -> Result<Finalised, SessionError> {
-        let mut account = self.account(key).await?;
+        let rotates = matches!(
+            payload,
+            Payload::RotateReportKey(_) | Payload::RevokeConsent(_) | Payload::RegisterSubject(_)
+        );
+        if !rotates && let (_, Some(Principal::Subject(_))) = self.account(key).await? {
+            self.close_ended_consents(key).await?;
+        }
+        self.submit_and_wait(key, payload).await
+    }
+
+    /// Signs, submits and follows `payload` to finality, as it is.
+    async fn submit_and_wait(
+        &self,
+        key: &KeyFile,
+        payload: Payload,
+    ) -> Result<Finalised, SessionError> {
+        let (mut account, _) = self.account(key).await?;
         let transaction = account.sign(payload);
         let hash = self.node.submit(&transaction).await?;
         let status = self
@@ -326,6 +351,9 @@ impl Session {
         subject: &Subject,
         except: Option<ConsentId>,
     ) -> Result<Vec<(ConsentId, EncryptionKey)>, SessionError> {
+        // The chain's time: a consent past its expiry that the chain has not yet ended is
+        // not re-wrapped (the ledger asks for exactly those in force at the block's time).
+        let now = self.node.status().await?.time;
         let mut keep = Vec::new();
         for other in subject.active_consents.as_slice() {
             if Some(*other) == except {
@@ -337,6 +365,9 @@ impl Session {
                 .await?
                 .value
                 .ok_or(SessionError::ConsentMissing(*other))?;
+            if !kept.is_active_at(now) {
+                continue;
+            }
             let lender = self.institution(kept.lender).await?;
             keep.push((*other, lender.encryption_key));
         }
@@ -362,6 +393,52 @@ impl Session {
             &self.network.genesis.audit_key,
         )?;
         self.transact(key, payload).await
+    }
+
+    /// Every consent the subject of `key` has granted, oldest first.
+    pub async fn consents(&self, key: &KeyFile) -> Result<Vec<Consent>, SessionError> {
+        let id = SubjectId::from_key(&key.signing.public_key());
+        let mut consents = Vec::new();
+        let mut from = 0;
+        loop {
+            let page = self
+                .node
+                .page::<Consent>(&format!("subjects/{id}/consents"), from, 100)
+                .await?;
+            consents.extend(page.items);
+            match page.next {
+                Some(next) => from = next,
+                None => return Ok(consents),
+            }
+        }
+    }
+
+    /// Rotates the subject's report key if a consent that is no longer in force still holds
+    /// the current epoch: an expired one (a revoked one was rotated past when it was
+    /// revoked). Returns the rotation, if one was needed.
+    pub async fn close_ended_consents(
+        &self,
+        key: &KeyFile,
+    ) -> Result<Option<Finalised>, SessionError> {
+        let id = SubjectId::from_key(&key.signing.public_key());
+        let subject = self.subject(&id).await?;
+        // The chain's time, not this machine's: consents expire by block time.
+        let now = self.node.status().await?.time;
+        if !needs_rotation(&self.consents(key).await?, subject.report_key_epoch, now) {
+            return Ok(None);
+        }
+        let keep = self.kept_consents(&subject, None).await?;
+        let rotation = build::rotation(
+            &id,
+            &key.encryption,
+            subject.report_key_epoch,
+            &keep,
+            &self.network.genesis.audit_key,
+        )?;
+        let done = self
+            .submit_and_wait(key, Payload::RotateReportKey(rotation))
+            .await?;
+        Ok(Some(done))
     }
 
     /// Moves the subject's report key to the next epoch, every active consent keeping access.
@@ -413,7 +490,10 @@ impl Session {
         let mut consent = None;
         for id in state.active_consents.as_slice() {
             let entry: Entry<Consent> = self.node.entry(&format!("consents/{}", id.0)).await?;
-            if entry.value.is_some_and(|c| c.lender == lender && !c.ended) {
+            if entry
+                .value
+                .is_some_and(|c| c.lender == lender && !c.ended())
+            {
                 consent = Some(*id);
             }
         }
@@ -421,10 +501,25 @@ impl Session {
             lender,
             subject: *subject,
         })?;
-        self.transact(key, Payload::RecordInquiry(RecordInquiry { consent }))
+        let inquiry = self
+            .transact(key, Payload::RecordInquiry(RecordInquiry { consent }))
             .await?;
-        let today = TimestampMs(now_ms()?).date();
-        Ok(report::fetch(&self.node, subject, lender, &key.encryption, consent, today).await?)
+        let now = now_ms()?;
+        Ok(report::fetch(
+            &self.node,
+            &self.validators,
+            subject,
+            lender,
+            &key.encryption,
+            consent,
+            TimestampMs(now).date(),
+            report::Freshness {
+                at_least: credence_types::Height(inquiry.height),
+                max_age: self.max_report_age,
+                now_ms: now,
+            },
+        )
+        .await?)
     }
 
     /// Pays `amount` on `loan`, or by default its payoff as of the chain's date.
@@ -456,6 +551,15 @@ impl Session {
         let today: Date = self.node.status().await?.time.date();
         credence_ledger::queries::payoff(&state, today).ok_or(SessionError::LoanNotRunning(loan))
     }
+}
+
+/// Whether a subject whose report key is at `epoch` must rotate it before acting: some
+/// consent no longer in force at `now` (expired; a revoked one was rotated past at once) was
+/// handed that very epoch, so its lender would open whatever is furnished next.
+pub fn needs_rotation(consents: &[Consent], epoch: u32, now: TimestampMs) -> bool {
+    consents
+        .iter()
+        .any(|consent| !consent.is_active_at(now) && consent.newest_epoch() == Some(epoch))
 }
 
 /// The secret a furnisher salts its account references with: derived from its own

@@ -45,21 +45,21 @@ options('grant-purpose', PURPOSES, 'credit_application');
 options('grant-kind', INQUIRY_KINDS, 'hard');
 
 const STORE = 'credence.borrower.keys';
-let keys = null; // { seed, first, signer, subject } as bytes / hex
+let keys = null; // { seed, master, signer, subject } as bytes / hex: master is the report keys' secret
 let chain = null;
 
 // ---- keys ---------------------------------------------------------------------------------
 
 async function load(stored) {
   const seed = fromHex(stored.signing_seed);
-  const first = canonicalSecret(fromHex(stored.encryption_secret));
-  if (seed.length !== 32 || first.length !== 32)
+  const master = canonicalSecret(fromHex(stored.encryption_secret));
+  if (seed.length !== 32 || master.length !== 32)
     throw new Error('a key file holds two 32-byte secrets');
   const signer = await signingPublicKey(seed);
   if (stored.signing_public_key && stored.signing_public_key !== toHex(signer)) {
     throw new Error('signing_public_key does not match signing_seed');
   }
-  keys = { seed, first, signer: toHex(signer), subject: toHex(await subjectIdFromKey(signer)) };
+  keys = { seed, master, signer: toHex(signer), subject: toHex(await subjectIdFromKey(signer)) };
   localStorage.setItem(
     STORE,
     JSON.stringify({
@@ -100,7 +100,7 @@ document.getElementById('export-keys').addEventListener('click', async () => {
   const stored = JSON.parse(localStorage.getItem(STORE));
   const file = {
     signing_public_key: keys.signer,
-    encryption_public_key: toHex(await encryptionPublicKey(keys.first)),
+    encryption_public_key: toHex(await encryptionPublicKey(keys.master)),
     ...stored,
   };
   // The file is made in the page and saved by the browser; nothing is uploaded.
@@ -161,10 +161,65 @@ async function transact(payload) {
   throw new ApiError(504, 'not_finalised', `transaction ${hash} did not finalise in a minute`);
 }
 
-/** Runs `action`, reporting progress and its outcome in the element `id`. */
+/** Whether a consent is in force at `time` (ms): not ended, and not past its expiry. */
+const inForce = (consent, time) => consent.ended_height === null && time < consent.expires_at;
+
+/** The newest report-key epoch sealed to a consent's lender: it opens that and earlier. */
+const newestEpoch = (consent) => Math.max(...consent.report_keys.map((k) => k.epoch));
+
+/**
+ * The next report-key epoch's rotation, wrapped for the audit key and re-wrapped for the
+ * consents in `kept` (those in force: the ledger asks for exactly those).
+ */
+async function rotation(kept) {
+  const epoch = subject.report_key_epoch + 1;
+  const next = await reportKey(keys.master, epoch);
+  const subjectId = fromHex(keys.subject);
+  const audit = fromHex((await api('meta')).value.audit_key);
+  const rewraps = [];
+  for (const consent of kept) {
+    const reader = fromHex((await api(`institutions/${consent.lender}`)).value.encryption_key);
+    rewraps.push({
+      consent: consent.id,
+      key: sealedKey(await wrapKey(reader, next, subjectId, epoch)),
+    });
+  }
+  return {
+    epoch,
+    body: {
+      report_key: toHex(await encryptionPublicKey(next)),
+      audit_key_wrap: sealedKey(await wrapKey(audit, next, subjectId, epoch)),
+      rewraps,
+    },
+  };
+}
+
+/**
+ * Before the subject acts: if a consent no longer in force still holds the current epoch (it
+ * expired; a revoked one was rotated past at once), the report key rotates first, so nothing
+ * furnished afterwards opens for that lender. The Rust client's `needs_rotation` is the same
+ * rule.
+ */
+async function closeEndedConsents() {
+  const { time } = await api('status');
+  const consents = await allPages(`subjects/${keys.subject}/consents`);
+  const exposed = consents.some(
+    (c) => !inForce(c, time) && newestEpoch(c) === subject.report_key_epoch,
+  );
+  if (!exposed) return;
+  const { body } = await rotation(consents.filter((c) => inForce(c, time)));
+  await transact({ kind: 'rotate_report_key', body });
+  subject = (await api(`subjects/${keys.subject}`)).value;
+}
+
+/**
+ * Runs `action`, reporting progress and its outcome in the element `id`. A registered subject
+ * first closes its file to any consent that ended but still holds its current key.
+ */
 async function act(id, progress, action) {
   notify(id, progress);
   try {
+    if (subject) await closeEndedConsents();
     const message = await action();
     // Show the file as it now is before saying it is done.
     await refresh();
@@ -229,11 +284,14 @@ async function refresh() {
     ),
   );
   document.getElementById('file').classList.remove('hidden');
-  const [consents, loans, assets, inquiries, records, disputes] = await Promise.all(
-    ['consents', 'loans', 'assets', 'inquiries', 'records', 'disputes'].map((listing) =>
-      allPages(`subjects/${keys.subject}/${listing}`),
+  const [consents, loans, assets, hard, soft, records, disputes] = await Promise.all(
+    ['consents', 'loans', 'assets', 'inquiries', 'private-inquiries', 'records', 'disputes'].map(
+      (listing) => allPages(`subjects/${keys.subject}/${listing}`),
     ),
   );
+  // The subject sees every read of its file: the hard ones lenders see, and the soft and
+  // supervisory ones no lender's report shows.
+  const inquiries = [...hard, ...soft].sort((a, b) => a.id - b.id);
   renderConsents(consents);
   renderLoans(loans);
   fill(
@@ -290,11 +348,14 @@ async function register() {
     const meta = (await api('meta')).value;
     const audit = fromHex(meta.audit_key);
     const subjectId = fromHex(keys.subject);
-    const wrapped = await wrapKey(audit, keys.first, subjectId, 0);
+    // Epoch 0's key is derived from the master like every later one; the master is never
+    // wrapped for anyone.
+    const first = await reportKey(keys.master, 0);
+    const wrapped = await wrapKey(audit, first, subjectId, 0);
     await transact({
       kind: 'register_subject',
       body: {
-        report_key: toHex(await encryptionPublicKey(keys.first)),
+        report_key: toHex(await encryptionPublicKey(first)),
         audit_key_wrap: sealedKey(wrapped),
       },
     });
@@ -330,7 +391,7 @@ document.getElementById('grant-form').addEventListener('submit', async (event) =
     // Every epoch of the report key, oldest first, so the lender opens the whole file.
     const reportKeys = [];
     for (let epoch = 0; epoch <= subject.report_key_epoch; epoch += 1) {
-      const secret = await reportKey(keys.first, epoch);
+      const secret = await reportKey(keys.master, epoch);
       reportKeys.push({ epoch, key: sealedKey(await wrapKey(reader, secret, subjectId, epoch)) });
     }
     const chainTime = (await api('status')).time;
@@ -361,14 +422,23 @@ function renderConsents(consents) {
         [
           'State',
           (c) =>
-            c.ended
-              ? h('span', { class: 'badge' }, c.revoked_at ? 'revoked' : 'ended')
+            c.ended_height !== null
+              ? h('span', { class: 'badge' }, c.revoked_at ? 'revoked' : 'expired')
               : h('span', { class: 'badge good' }, 'active'),
+        ],
+        [
+          'Can open',
+          (c) =>
+            h(
+              'span',
+              { title: 'records sealed to these report-key epochs, and none later' },
+              `epochs 0–${newestEpoch(c)}`,
+            ),
         ],
         [
           '',
           (c) =>
-            c.ended
+            c.ended_height !== null
               ? ''
               : h(
                   'button',
@@ -376,7 +446,7 @@ function renderConsents(consents) {
                     type: 'button',
                     class: 'secondary revoke',
                     'data-consent': c.id,
-                    onclick: () => revoke(c, consents),
+                    onclick: () => revoke(c),
                   },
                   'Revoke',
                 ),
@@ -393,31 +463,13 @@ function renderConsents(consents) {
  * re-wrapped for every consent that stays active, so what is furnished from now on stays
  * closed to the revoked lender.
  */
-async function revoke(consent, consents) {
+async function revoke(consent) {
   await act('grant-status', 'Rotating your report key and signing the revocation…', async () => {
-    const epoch = subject.report_key_epoch + 1;
-    const next = await reportKey(keys.first, epoch);
-    const subjectId = fromHex(keys.subject);
-    const audit = fromHex((await api('meta')).value.audit_key);
-    const rewraps = [];
-    for (const kept of consents.filter((c) => !c.ended && c.id !== consent.id)) {
-      const reader = fromHex((await api(`institutions/${kept.lender}`)).value.encryption_key);
-      rewraps.push({
-        consent: kept.id,
-        key: sealedKey(await wrapKey(reader, next, subjectId, epoch)),
-      });
-    }
-    await transact({
-      kind: 'revoke_consent',
-      body: {
-        consent: consent.id,
-        rotation: {
-          report_key: toHex(await encryptionPublicKey(next)),
-          audit_key_wrap: sealedKey(await wrapKey(audit, next, subjectId, epoch)),
-          rewraps,
-        },
-      },
-    });
+    const { time } = await api('status');
+    const consents = await allPages(`subjects/${keys.subject}/consents`);
+    const kept = consents.filter((c) => inForce(c, time) && c.id !== consent.id);
+    const { epoch, body } = await rotation(kept);
+    await transact({ kind: 'revoke_consent', body: { consent: consent.id, rotation: body } });
     return `Consent ${consent.id} revoked; your report key moved to epoch ${epoch}.`;
   });
 }
@@ -551,7 +603,7 @@ function renderRecords(records) {
 /** Opens a record here, with the report key of its epoch. */
 async function openRecord(record) {
   try {
-    const secret = await reportKey(keys.first, record.report_key_epoch);
+    const secret = await reportKey(keys.master, record.report_key_epoch);
     const plaintext = await openPayload(
       secret,
       fromHex(record.payload.encapsulated_key),

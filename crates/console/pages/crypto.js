@@ -344,16 +344,14 @@ export function reportKeyContext(subjectId, epoch) {
 }
 
 /**
- * The subject's report-key secret of `epoch`, from the secret it registered with: epoch 0 is
- * `firstSecret` itself (canonical); each later epoch's is derived from it, so one key file opens every
- * epoch of the subject's file.
+ * The subject's report-key secret of `epoch`, derived from its master secret: every epoch, 0
+ * included, is `DeriveKeyPair` of a hash of the master and the epoch. The master itself is never
+ * wrapped for anyone, so a lender handed any epochs' keys derives no other epoch's: one key file
+ * opens every epoch for the subject alone.
  */
-export async function reportKey(firstSecret, epoch) {
-  const first = canonicalSecret(firstSecret);
-  if (epoch === 0) {
-    return first;
-  }
-  const ikm = await digestOf('credence/report-key-epoch', [first, i2osp(epoch, 4)]);
+export async function reportKey(masterSecret, epoch) {
+  const master = canonicalSecret(masterSecret);
+  const ikm = await digestOf('credence/report-key', [master, i2osp(epoch, 4)]);
   return canonicalSecret(await deriveEncryptionSecret(ikm));
 }
 

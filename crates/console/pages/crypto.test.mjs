@@ -272,36 +272,44 @@ test('openPayload opens a payload sealed to its report key, subject and epoch on
   await assertFails(openPayload(generateEncryptionSecret(), enc, ciphertext, SUBJECT, 1));
 });
 
-test('reportKey: epoch 0 is the first secret, later epochs are distinct and reproducible', async () => {
-  const first = generateEncryptionSecret();
-  assert.deepEqual(await reportKey(first, 0), first);
-  const epochs = await Promise.all([1, 2, 3].map((epoch) => reportKey(first, epoch)));
-  const distinct = new Set([first, ...epochs].map(toHex));
-  assert.equal(distinct.size, 4);
-  assert.deepEqual(await reportKey(first, 2), epochs[1]);
+test('reportKey: every epoch, 0 included, derives from the master; none is the master', async () => {
+  const master = generateEncryptionSecret();
+  const epochs = await Promise.all([0, 1, 2, 3].map((epoch) => reportKey(master, epoch)));
+  const distinct = new Set([master, ...epochs].map(toHex));
+  assert.equal(distinct.size, 5);
+  assert.deepEqual(await reportKey(master, 2), epochs[2]);
   // Epoch n's key is DeriveKeyPair of the epoch digest, whose two parts are checked above,
   // in canonical (clamped) form as the Rust client holds it.
-  const ikm = referenceDigest('credence/report-key-epoch', [first, Uint8Array.of(0, 0, 0, 1)]);
-  assert.deepEqual(epochs[0], canonicalSecret(await deriveEncryptionSecret(ikm)));
+  const ikm = referenceDigest('credence/report-key', [master, Uint8Array.of(0, 0, 0, 1)]);
+  assert.deepEqual(epochs[1], canonicalSecret(await deriveEncryptionSecret(ikm)));
   // A secret given unclamped derives what its canonical form derives.
   const raw = crypto.getRandomValues(new Uint8Array(32));
   assert.deepEqual(await reportKey(raw, 1), await reportKey(canonicalSecret(raw), 1));
-  // Another first secret gives other keys at the same epoch.
-  assert.notDeepEqual(await reportKey(generateEncryptionSecret(), 1), epochs[0]);
+  // An epoch key is no master: what it derives is no epoch of the subject's.
+  for (const held of epochs.slice(0, 2)) {
+    for (const epoch of [0, 1, 2, 3]) {
+      const derived = toHex(await reportKey(held, epoch));
+      assert.ok(!epochs.map(toHex).includes(derived));
+    }
+  }
 });
 
 // The same values are pinned on the Rust side (crates/client/src/build.rs, test
 // `browser_and_client_derive_the_same_keys`): the portal and the client must agree on the
 // subject pseudonym of a signing key and on every epoch of a report key.
 test('keys derive exactly as the Rust client derives them', async () => {
-  const first = new Uint8Array(32).fill(7);
+  const master = new Uint8Array(32).fill(7);
   assert.equal(
-    toHex(await encryptionPublicKey(first)),
+    toHex(await encryptionPublicKey(master)),
     '13be4feaeaf204c7fd3358fc9c00721881d174278128227ec674f37f7fe97b6d',
   );
   assert.equal(
-    toHex(await encryptionPublicKey(await reportKey(first, 1))),
-    '883eb77147278f1100e08715fd26eea7b03504e9d679e8d6e05e4f44dd27a035',
+    toHex(await encryptionPublicKey(await reportKey(master, 0))),
+    '4e30ee66fa1cb87da4aac87b5e5a2f75ca64e19989db60569cab0349681def3f',
+  );
+  assert.equal(
+    toHex(await encryptionPublicKey(await reportKey(master, 1))),
+    '56fa784b9bdb2648a6435a29525170f618ab55ad36b347d09e2cd27206f1c951',
   );
   const signing = await signingPublicKey(new Uint8Array(32).fill(9));
   assert.equal(toHex(signing), 'fd1724385aa0c75b64fb78cd602fa1d991fdebf76b13c58ed702eac835e9f618');

@@ -334,7 +334,7 @@ async function subjectPage(id) {
         ['Lender', (c) => c.lender, true],
         ['Purpose', (c) => c.purpose],
         ['Granted', (c) => when(c.granted_at)],
-        ['State', (c) => (c.ended ? 'ended' : 'active')],
+        ['State', (c) => (c.ended_height !== null ? 'ended' : 'active')],
       ],
       consents,
     ),

@@ -62,7 +62,7 @@ async function lookUp(subject) {
     );
     return;
   }
-  const active = consents.filter((c) => !c.ended && c.expires_at > Date.now());
+  const active = consents.filter((c) => c.ended_height === null && c.expires_at > Date.now());
   const request = `${location.origin}/borrower#grant/${session().institution}/${purpose}`;
   fill(
     'consent',
@@ -97,7 +97,7 @@ async function lookUp(subject) {
         ['Id', (c) => c.id, true],
         ['Purpose', (c) => c.purpose.replaceAll('_', ' ')],
         ['Granted (UTC)', (c) => when(c.granted_at)],
-        ['State', (c) => (c.ended ? 'ended' : 'active')],
+        ['State', (c) => (c.ended_height !== null ? 'ended' : 'active')],
       ],
       consents,
       'This applicant has granted this institution no consent.',

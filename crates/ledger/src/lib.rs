@@ -17,6 +17,7 @@
 pub mod auth;
 pub mod checks;
 mod exec;
+pub mod file;
 pub mod genesis;
 pub mod interest;
 pub mod queries;

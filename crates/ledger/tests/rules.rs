@@ -463,7 +463,7 @@ fn revocation_rotates_the_key_and_closes_new_records_to_the_revoked_lender() {
 
     // ...is closed to the revoked lender, whatever keys it was given...
     let revoked: Consent = chain.get(&StateKey::consent(ConsentId(0))).unwrap();
-    assert!(revoked.ended);
+    assert!(revoked.ended());
     for wrapped in revoked.report_keys.iter() {
         let key = chain.members[LENDER_C]
             .encryption
@@ -512,10 +512,21 @@ fn the_regulators_reads_are_logged_on_the_subjects_file() {
         events(&outcome)[0],
         Event::AuditAccessRecorded { .. }
     ));
-    assert!(chain.state.contains_key(&StateKey::subject_inquiry(
-        chain.subject(&borrower).number,
-        0
-    )));
+    // Supervisory reads are on the subject's private listing, which only the subject and the
+    // regulator read; lenders' reports never see them.
+    let number = chain.subject(&borrower).number;
+    assert!(
+        chain
+            .state
+            .contains_key(&StateKey::subject_private_inquiry(number, 0))
+    );
+    assert!(
+        !chain
+            .state
+            .contains_key(&StateKey::subject_inquiry(number, 0))
+    );
+    assert_eq!(chain.subject(&borrower).listings.private_inquiries, 1);
+    assert_eq!(chain.subject(&borrower).listings.inquiries, 0);
 }
 
 // ----- Disputes -----

@@ -163,6 +163,41 @@ pub struct Entry<T> {
     pub proof: Option<EntryProof>,
 }
 
+/// One proven entry of a [`ProvenFile`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProvenEntry {
+    /// The state key, hex.
+    pub key: String,
+    /// The encoded state proof of the key's value (or of its absence), hex.
+    pub proof: String,
+}
+
+/// A subject's credit file, every entry of it proven against one certified header: the
+/// subject, the consent asked for, each listing's index entries and objects, the furnishers.
+/// A client re-walks the file over these values alone, so an entry left out is noticed.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProvenFile {
+    /// The header every proof leads to, with the validators' certificate.
+    pub header: CertifiedHeader,
+    /// Every entry the file's walk read, in key order.
+    pub entries: Vec<ProvenEntry>,
+}
+
+/// `?consent=`: the consent to include in a subject's file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct FileQuery {
+    /// The reading lender's consent.
+    pub consent: Option<crate::ConsentId>,
+}
+
+/// Most entries one proven file holds; a larger file is refused rather than proven in part.
+pub const FILE_ENTRIES_MAX: usize = 16_384;
+
 /// `?prove=true`: ask for a proof with a read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -276,7 +311,7 @@ pub struct EventsQuery {
     /// Keep only events about this subject (its pseudonym).
     pub subject: Option<crate::SubjectId>,
     /// A lender's risk feed: only adverse events about subjects on which this institution
-    /// holds an account-review consent active at the node's latest block.
+    /// held an account-review consent in force in the event's own block.
     pub watcher: Option<crate::InstitutionId>,
 }
 

@@ -85,6 +85,7 @@ api_errors! {
     49 AssetUnknown 404 "asset_unknown" "No asset has this id.",
     50 LoanUnknown 404 "loan_unknown" "No loan has this id.",
     51 CertificateUnavailable 503 "certificate_unavailable" "The node holds no finalisation certificate for its latest block yet; retry.",
+    52 FileTooLarge 422 "file_too_large" "The subject's file holds more entries than one proven answer carries (`api::FILE_ENTRIES_MAX`).",
     // The node.
     60 NodeUnavailable 503 "node_unavailable" "The node cannot answer now (it is busy writing state, or has halted); retry.",
     // The lender console's operator endpoints.

@@ -66,17 +66,17 @@ impl Network {
         self.file.genesis.audit_key
     }
 
-    /// The validator set a light client trusts.
-    pub fn trusted(&self) -> Validators {
-        Validators::of(&self.file)
-    }
-
     /// The key file of validator `index`'s institution.
     pub fn institution_key(&self, index: usize) -> PathBuf {
         self.dir.path().join(format!(
             "devnet/keys/{}.json",
             layout::validator_name(index)
         ))
+    }
+
+    /// The validator set a light client trusts.
+    pub fn trusted(&self) -> Validators {
+        Validators::of(&self.file)
     }
 
     /// `count` new subjects' registrations, each signed by the new subject.

@@ -42,9 +42,10 @@ pub(crate) fn grant<S: StateRead + ?Sized>(
             purpose: g.purpose,
             kind: g.kind,
             granted_at: now,
+            granted_height: exec.height(),
             expires_at: g.expires_at,
             revoked_at: None,
-            ended: false,
+            ended_height: None,
             report_keys: g.report_keys.clone(),
         },
     );
@@ -90,7 +91,7 @@ pub(crate) fn end<S: StateRead + ?Sized>(
     consent: &mut Consent,
     subject: &mut Subject,
 ) {
-    consent.ended = true;
+    consent.ended_height = Some(exec.height());
     exec.remove(StateKey::consent_expiry(consent.expires_at, consent.id));
     let remaining: Vec<ConsentId> = subject
         .active_consents
@@ -125,6 +126,9 @@ pub(crate) fn revoke<S: StateRead + ?Sized>(
     subjects::rotate(exec, subject, &r.rotation)
 }
 
+/// Records a read of `subject`'s file. A hard inquiry goes on the listing every consenting
+/// lender reads; a soft or supervisory one on the private listing only the subject and the
+/// regulator read, so no other lender, report or score ever sees it.
 fn record_inquiry<S: StateRead + ?Sized>(
     exec: &mut Exec<'_, S>,
     subject: credence_types::SubjectId,
@@ -134,6 +138,7 @@ fn record_inquiry<S: StateRead + ?Sized>(
     let mut subject: Subject = expect_object(exec, StateKey::subject(&subject))?;
     let id = exec.next_id(|c| &mut c.inquiry, InquiryId::next)?;
     let at = exec.now();
+    let public = basis.is_hard();
     exec.store(
         StateKey::inquiry(id),
         &Inquiry {
@@ -144,15 +149,20 @@ fn record_inquiry<S: StateRead + ?Sized>(
             at,
         },
     );
-    exec.store(
-        StateKey::subject_inquiry(subject.number, subject.listings.inquiries),
-        &id,
-    );
-    subject.listings.inquiries = subject
-        .listings
-        .inquiries
-        .checked_add(1)
-        .ok_or(Rejection::IdsExhausted)?;
+    let listings = &mut subject.listings;
+    let (key, count) = if public {
+        (
+            StateKey::subject_inquiry(subject.number, listings.inquiries),
+            &mut listings.inquiries,
+        )
+    } else {
+        (
+            StateKey::subject_private_inquiry(subject.number, listings.private_inquiries),
+            &mut listings.private_inquiries,
+        )
+    };
+    exec.store(key, &id);
+    *count = count.checked_add(1).ok_or(Rejection::IdsExhausted)?;
     exec.store(StateKey::subject(&subject.id), &subject);
     Ok(id)
 }
@@ -213,7 +223,7 @@ pub(crate) fn audit<S: StateRead + ?Sized>(
 /// Expires a consent whose time has come (begin-block).
 pub(crate) fn expire<S: StateRead + ?Sized>(exec: &mut Exec<'_, S>, id: ConsentId) -> RuleResult {
     let mut consent: Consent = expect_object(exec, StateKey::consent(id))?;
-    if consent.ended {
+    if consent.ended() {
         return Ok(());
     }
     let mut subject: Subject = expect_object(exec, StateKey::subject(&consent.subject))?;

@@ -13,7 +13,7 @@ use axum::{
     response::sse::{Event as SseEvent, KeepAlive, Sse},
 };
 use credence_types::{
-    ApiErrorCode, Height, InstitutionId, SubjectId,
+    ApiErrorCode, ConsentId, Height, InstitutionId, SubjectId,
     api::{EventId, EventsQuery, StreamedEvent},
     codec::decode,
     receipt::Event,
@@ -234,7 +234,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Streaming<E> 
         }
         for (height, index, sourced) in found {
             if let Some(watcher) = self.filter.watcher
-                && !watching(store, watcher, &sourced.event, tip.header.time).await?
+                && !watching(store, watcher, &sourced.event, Height(height)).await?
             {
                 continue;
             }
@@ -252,12 +252,15 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Streaming<E> 
     }
 }
 
-/// Whether `watcher` holds an active account-review consent on the subject of `event`.
+/// Whether `watcher` held an account-review consent on the subject of `event` that was in
+/// force in the block at `height`, the event's own. The answer depends only on that height,
+/// never on the node's tip, so a stream replayed from any node, at any time, delivers the
+/// same events.
 async fn watching<E>(
     store: &credence_store::Store<E>,
     watcher: InstitutionId,
     event: &Event,
-    now: credence_types::TimestampMs,
+    height: Height,
 ) -> Result<bool, ApiError>
 where
     E: commonware_storage::Context + commonware_runtime::Spawner,
@@ -273,12 +276,17 @@ where
         return Ok(false);
     };
     let subject: Subject = decode(&bytes).map_err(unavailable)?;
-    let keys: Vec<StateKey> = subject
-        .active_consents
-        .as_slice()
-        .iter()
-        .map(|id| StateKey::consent(*id))
+    // Every consent the subject ever granted, ended ones too: one may have been in force
+    // at this height.
+    let index: Vec<StateKey> = (0..subject.listings.consents)
+        .map(|sequence| StateKey::subject_consent(subject.number, sequence))
         .collect();
+    let ids = store.get_many(&index).await.map_err(unavailable)?;
+    let mut keys = Vec::with_capacity(ids.len());
+    for bytes in ids.into_iter().flatten() {
+        let id: ConsentId = decode(&bytes).map_err(unavailable)?;
+        keys.push(StateKey::consent(id));
+    }
     for bytes in store
         .get_many(&keys)
         .await
@@ -289,7 +297,7 @@ where
         let consent: Consent = decode(&bytes).map_err(unavailable)?;
         if consent.lender == watcher
             && consent.purpose == Purpose::AccountReview
-            && consent.is_active_at(now)
+            && consent.was_active_in(height)
         {
             return Ok(true);
         }

@@ -17,6 +17,7 @@
 //! - `GET /metrics`: Prometheus exposition.
 
 mod events;
+mod file;
 pub mod openapi;
 mod reads;
 
@@ -145,6 +146,7 @@ fn query_rejected(rejection: QueryRejection) -> ApiError {
         reads::latest_header, reads::raw, reads::institution, reads::subject, reads::record,
         reads::consent, reads::inquiry, reads::dispute, reads::asset, reads::loan,
         reads::subject_records, reads::subject_consents, reads::subject_inquiries,
+        reads::subject_private_inquiries, file::subject_file,
         reads::subject_disputes, reads::subject_loans, reads::subject_assets, reads::loan_schedule,
         reads::loan_history, reads::institutions, reads::institution_loans,
         reads::institution_consents, reads::meta, reads::block_events, encode, events::stream,
@@ -213,6 +215,11 @@ where
         .route(
             "/v1/subjects/{id}/inquiries",
             get(reads::subject_inquiries::<E>),
+        )
+        .route("/v1/subjects/{id}/file", get(file::subject_file::<E>))
+        .route(
+            "/v1/subjects/{id}/private-inquiries",
+            get(reads::subject_private_inquiries::<E>),
         )
         .route(
             "/v1/subjects/{id}/disputes",

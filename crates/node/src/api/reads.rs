@@ -66,7 +66,7 @@ where
 }
 
 /// The certified header of the block at `tip`.
-async fn certified(
+pub(super) async fn certified(
     finality: &Finality,
     tip: &crate::chain::Tip,
 ) -> Result<CertifiedHeader, ApiError> {
@@ -496,8 +496,15 @@ subject_listing!(
     subject_consents, "/v1/subjects/{id}/consents", ConsentId, Consent, consents, StateKey::subject_consent, StateKey::consent
 );
 subject_listing!(
-    /// `GET /v1/subjects/{pseudonym}/inquiries`: every read of a subject's file.
+    /// `GET /v1/subjects/{pseudonym}/inquiries`: the hard inquiries on a subject's file,
+    /// which every consenting lender sees.
     subject_inquiries, "/v1/subjects/{id}/inquiries", InquiryId, Inquiry, inquiries, StateKey::subject_inquiry, StateKey::inquiry
+);
+subject_listing!(
+    /// `GET /v1/subjects/{pseudonym}/private-inquiries`: the soft and supervisory inquiries on
+    /// a subject's file, for the subject and the regulator only (no lender's report reads
+    /// them).
+    subject_private_inquiries, "/v1/subjects/{id}/private-inquiries", InquiryId, Inquiry, private_inquiries, StateKey::subject_private_inquiry, StateKey::inquiry
 );
 subject_listing!(
     /// `GET /v1/subjects/{pseudonym}/disputes`: the disputes a subject opened.

@@ -73,8 +73,10 @@ pub enum Table {
     ConsentExpiryQueue = 0x24,
     /// [`Inquiry`](super::Inquiry) by id.
     Inquiry = 0x30,
-    /// Listing: a subject's inquiries.
+    /// Listing: a subject's hard inquiries.
     SubjectInquiry = 0x31,
+    /// Listing: a subject's soft and supervisory inquiries.
+    SubjectPrivateInquiry = 0x32,
     /// [`Dispute`](super::Dispute) by id.
     Dispute = 0x40,
     /// Listing: a subject's disputes.
@@ -278,9 +280,19 @@ impl StateKey {
         KeyBuilder::new(Table::Inquiry).u64(id.0).build()
     }
 
-    /// The key of the `sequence`th inquiry on the subject with this number.
+    /// The key of the `sequence`th hard inquiry on the subject with this number.
     pub fn subject_inquiry(subject_number: u32, sequence: u32) -> Self {
         listing_key(Table::SubjectInquiry, u64::from(subject_number), sequence)
+    }
+
+    /// The key of the `sequence`th soft or supervisory inquiry on the subject with this
+    /// number.
+    pub fn subject_private_inquiry(subject_number: u32, sequence: u32) -> Self {
+        listing_key(
+            Table::SubjectPrivateInquiry,
+            u64::from(subject_number),
+            sequence,
+        )
     }
 
     /// The key of a [`Dispute`](super::Dispute).

@@ -191,7 +191,8 @@ pub struct ListingCounts {
     pub records: u32,
     /// Consents it granted.
     pub consents: u32,
-    /// Inquiries on its file.
+    /// Hard inquiries on its file (lenders' reads under hard consents), which other lenders
+    /// see.
     pub inquiries: u32,
     /// Disputes it opened.
     pub disputes: u32,
@@ -199,6 +200,9 @@ pub struct ListingCounts {
     pub assets: u32,
     /// Loans it borrowed.
     pub loans: u32,
+    /// Soft and supervisory inquiries on its file, which only the subject and the regulator
+    /// see.
+    pub private_inquiries: u32,
 }
 crate::codec_struct!(ListingCounts {
     records,
@@ -206,7 +210,8 @@ crate::codec_struct!(ListingCounts {
     inquiries,
     disputes,
     assets,
-    loans
+    loans,
+    private_inquiries
 });
 
 /// A subject (borrower): a pseudonym with keys, and nothing that identifies a person.
@@ -348,12 +353,15 @@ pub struct Consent {
     pub kind: InquiryKind,
     /// When granted.
     pub granted_at: TimestampMs,
+    /// The height of the block that granted it: it is active from that block on.
+    pub granted_height: Height,
     /// When it ends (exclusive).
     pub expires_at: TimestampMs,
     /// When revoked, if it was.
     pub revoked_at: Option<TimestampMs>,
-    /// Whether it has ended (revoked or expired).
-    pub ended: bool,
+    /// The height of the block that ended it (revoked or expired), if it has ended: it is
+    /// active in no block from that one on.
+    pub ended_height: Option<Height>,
     /// The report keys sealed to the lender, one per epoch while the consent was active.
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<WrappedReportKey>))]
     pub report_keys: BoundedVec<WrappedReportKey, REPORT_KEY_EPOCHS_MAX>,
@@ -365,16 +373,35 @@ crate::codec_struct!(Consent {
     purpose,
     kind,
     granted_at,
+    granted_height,
     expires_at,
     revoked_at,
-    ended,
+    ended_height,
     report_keys
 });
 
 impl Consent {
+    /// Whether it has ended (revoked or expired).
+    pub fn ended(&self) -> bool {
+        self.ended_height.is_some()
+    }
+
     /// Whether the consent allows reads at `now`.
     pub fn is_active_at(&self, now: TimestampMs) -> bool {
-        !self.ended && now < self.expires_at
+        !self.ended() && now < self.expires_at
+    }
+
+    /// Whether the consent was in force in the block at `height`: granted by then, not yet
+    /// ended. The same on every node at every later height, so what depends on it (the risk
+    /// feed) replays identically.
+    pub fn was_active_in(&self, height: Height) -> bool {
+        self.granted_height <= height && self.ended_height.is_none_or(|ended| height < ended)
+    }
+
+    /// The newest report-key epoch sealed to the lender: it can open records sealed to this
+    /// epoch and earlier, and none later.
+    pub fn newest_epoch(&self) -> Option<u32> {
+        self.report_keys.iter().map(|wrapped| wrapped.epoch).max()
     }
 }
 
@@ -392,6 +419,17 @@ crate::codec_enum!(InquiryBasis {
     1 => Consent(ConsentInquiry),
     2 => Supervisory(Digest),
 });
+
+impl InquiryBasis {
+    /// Whether other lenders see the inquiry: a lender's hard read. Soft reads and the
+    /// regulator's supervisory reads are shown to the subject and the regulator only.
+    pub fn is_hard(&self) -> bool {
+        match self {
+            Self::Consent(consent) => consent.kind == InquiryKind::Hard,
+            Self::Supervisory(_) => false,
+        }
+    }
+}
 
 /// The consent a lender read under.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
