@@ -6,6 +6,9 @@
 //! execute the block against the [`chain`] (committed state plus blocks not finalised yet).
 //! Finalised blocks arrive in height order; each is committed durably and only then
 //! acknowledged, so a node killed at any instant re-executes what it had not committed.
+//!
+//! [`validator`] assembles these parts on any runtime and p2p network: [`run`] on tokio and
+//! the validators' network, the simulation crate on the deterministic runtime.
 
 pub mod api;
 pub mod chain;
@@ -15,3 +18,4 @@ pub mod mempool;
 pub mod metrics;
 pub mod run;
 pub mod service;
+pub mod validator;

@@ -3,11 +3,10 @@
 
 use crate::{
     api,
-    chain::Chain,
     config::NodeConfig,
     consensus::{self, EngineConfig, network},
-    metrics::Metrics,
-    service::{Node, NodeChannels, Settings, Verifier},
+    service::{Settings, Verifier, transactions_bytes_max},
+    validator::{self, Parts, Validator},
 };
 use commonware_runtime::{Runner as _, Supervisor as _, tokio as runtime};
 use credence_crypto::KeyFile;
@@ -78,11 +77,6 @@ pub fn run(config: NodeConfig, extra: axum::Router) -> Result<(), RunError> {
                 .unwrap_or(NonZeroUsize::MIN),
             ..StoreConfig::node("state")
         };
-        let chain = Chain::open(context.child("chain"), &store_config, &config.network.genesis)
-            .await?;
-        let tip = chain.tip();
-        tracing::info!(height = tip.header.height.0, block = %tip.digest, "chain opened");
-
         let verifier = commonware_parallel::Rayon::new(
             NonZeroUsize::new(threads).unwrap_or(NonZeroUsize::MIN),
         )
@@ -92,19 +86,24 @@ pub fn run(config: NodeConfig, extra: axum::Router) -> Result<(), RunError> {
             chain_id: config.network.genesis.chain_id.clone(),
             me,
             block_transactions_max: config.node.blocks.transactions_max,
-            block_bytes_max: config.network.block_bytes_max.saturating_sub(1 << 16),
+            block_bytes_max: transactions_bytes_max(config.network.block_bytes_max),
             block_interval: config.block_interval(),
             empty_block_interval: config.empty_block_interval(),
             nonce_window: config.node.mempool.nonce_window,
         };
-        let (node, NodeChannels { admitted, halted: mut halted_watch }) = Node::new(
-            chain,
-            config.mempool_limits(),
-            settings,
-            verifier,
-            Metrics::new(&context.child("credence")),
-        );
-        let node = Arc::new(node);
+        let opened = validator::open(
+            &context,
+            Parts {
+                genesis: config.network.genesis.clone(),
+                store: store_config,
+                mempool: config.mempool_limits(),
+                settings,
+                verifier,
+            },
+        )
+        .await?;
+        let tip = opened.node.chain.lock().await.tip();
+        tracing::info!(height = tip.header.height.0, block = %tip.digest, "chain opened");
 
         // The validators' network.
         let limits = config.block_limits();
@@ -129,16 +128,13 @@ pub fn run(config: NodeConfig, extra: axum::Router) -> Result<(), RunError> {
             "consensus".to_string(),
             limits,
         );
-        let (_engine, finality) = consensus::start(
-            context.child("engine"),
-            engine,
-            Arc::clone(&node),
-            admitted,
-            channels,
-            oracle.clone(),
-            oracle,
-        )
-        .await?;
+        let Validator {
+            node,
+            finality,
+            mut running,
+        } = opened
+            .start(&context, engine, channels, oracle.clone(), oracle)
+            .await?;
 
         // The API.
         let listener = tokio::net::TcpListener::bind(config.node.api_listen)
@@ -159,10 +155,7 @@ pub fn run(config: NodeConfig, extra: axum::Router) -> Result<(), RunError> {
         // Until told to stop, or halted.
         let outcome = tokio::select! {
             () = shutdown_signal() => Ok(()),
-            _ = halted_watch.changed() => {
-                let reason = halted_watch.borrow().clone().unwrap_or_default();
-                Err(RunError::Halted(reason))
-            }
+            reason = running.halted() => Err(RunError::Halted(reason)),
         };
         server.abort();
         tracing::info!("stopping");

@@ -45,6 +45,16 @@ pub struct Settings {
     pub nonce_window: u64,
 }
 
+/// Room in a block for all but its transactions (header, framing). A node fills a block with
+/// at most the network's block bytes less this ([`transactions_bytes_max`]), and refuses a
+/// proposal whose size exceeds its own limit by more than this.
+pub const BLOCK_OVERHEAD_BYTES: usize = 1 << 16;
+
+/// Most bytes of transactions a node puts in a block of at most `block_bytes_max` bytes.
+pub fn transactions_bytes_max(block_bytes_max: usize) -> usize {
+    block_bytes_max.saturating_sub(BLOCK_OVERHEAD_BYTES)
+}
+
 /// The parallelism used to verify signatures.
 #[derive(Clone, Debug)]
 pub enum Verifier {
@@ -474,7 +484,11 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
             && header.time.0 <= parent.time.0.saturating_add(MAX_TIME_STEP_MS)
             && &header.proposer == leader
             && block.transactions.len() <= self.settings.block_transactions_max.max(1)
-            && block.encode_size() <= self.settings.block_bytes_max.saturating_add(1 << 16);
+            && block.encode_size()
+                <= self
+                    .settings
+                    .block_bytes_max
+                    .saturating_add(BLOCK_OVERHEAD_BYTES);
         if !structure_ok {
             return Ok(false);
         }

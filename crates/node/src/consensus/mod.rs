@@ -28,7 +28,6 @@ use commonware_consensus::{
         self, Engine as Simplex,
         config::{Floor, ForwardPolicy, SkipBudget, SkipPolicy},
         elector::RoundRobin,
-        scheme::ed25519::Scheme,
     },
     types::{Epoch, FixedEpocher, ViewDelta},
 };
@@ -138,6 +137,42 @@ pub struct Channels<S, R> {
     pub mempool: (S, R),
 }
 
+impl<S, R> Channels<S, R> {
+    /// The six channels, each registered by `register` from its id (one at a time, in the
+    /// order of the fields), for networks whose registration is asynchronous.
+    pub async fn register<F, Fut, Err>(mut register: F) -> Result<Self, Err>
+    where
+        F: FnMut(u64) -> Fut,
+        Fut: Future<Output = Result<(S, R), Err>>,
+    {
+        Ok(Self {
+            votes: register(channels::VOTES).await?,
+            certificates: register(channels::CERTIFICATES).await?,
+            resolver: register(channels::RESOLVER).await?,
+            broadcast: register(channels::BROADCAST).await?,
+            backfill: register(channels::BACKFILL).await?,
+            mempool: register(channels::MEMPOOL).await?,
+        })
+    }
+}
+
+/// The consensus signing scheme: ed25519 votes and certificates over the validator set.
+pub type Scheme = simplex::scheme::ed25519::Scheme;
+
+/// The signing scheme of the validator `config` describes: its key, among the validators',
+/// under the consensus namespace. Honest engines and the simulation's Byzantine validators
+/// sign with it alike.
+pub fn signing_scheme(config: &EngineConfig) -> Result<Scheme, EngineError> {
+    let validators: Vec<ed25519::PublicKey> = config
+        .validators
+        .iter()
+        .map(engine_key)
+        .collect::<Result<_, _>>()?;
+    let participants = Set::from_iter_dedup(validators);
+    Scheme::signer(&config.namespace, participants, config.signer.clone())
+        .ok_or(EngineError::NotAValidator)
+}
+
 /// An engine key from Credence key bytes.
 pub fn engine_key(key: &PublicKey) -> Result<ed25519::PublicKey, EngineError> {
     use commonware_codec::DecodeExt as _;
@@ -208,14 +243,7 @@ where
 {
     use commonware_cryptography::Signer as _;
     let me = config.signer.public_key();
-    let validators: Vec<ed25519::PublicKey> = config
-        .validators
-        .iter()
-        .map(engine_key)
-        .collect::<Result<_, _>>()?;
-    let participants = Set::from_iter_dedup(validators);
-    let scheme = Scheme::signer(&config.namespace, participants, config.signer.clone())
-        .ok_or(EngineError::NotAValidator)?;
+    let scheme = signing_scheme(&config)?;
     let prefix = config.partition_prefix.clone();
     let cache = CacheRef::new(page_size(BLOB_PAGE_SIZE), config.cache_pages);
     let limits = config.block_limits;
