@@ -1,0 +1,92 @@
+//! Clients: transactions submitted through the API path (`Node::submit`), round-robin over
+//! the running honest validators, every answer journaled; and a retrying client that
+//! resubmits what is in no committed block.
+
+use super::Simulation;
+use crate::journal::{Sent, Submission};
+use credence_types::{Digest, SignedTransaction, encode};
+use std::{collections::BTreeSet, time::Duration};
+
+impl Simulation {
+    /// The next running honest validator, round-robin.
+    fn next_target(&mut self) -> Option<usize> {
+        let size = self.size();
+        for step in 0..size {
+            let index = (self.next + step) % size;
+            if self.node(index).is_some() {
+                self.next = (index + 1) % size;
+                return Some(index);
+            }
+        }
+        None
+    }
+
+    /// Submits `transactions`, in order, through the API path (`Node::submit`: decode,
+    /// admit, gossip), each to the next running honest validator, and journals the answers.
+    pub async fn submit(&mut self, transactions: &[SignedTransaction]) {
+        for transaction in transactions {
+            self.submit_one(transaction, false).await;
+        }
+    }
+
+    async fn submit_one(&mut self, transaction: &SignedTransaction, resubmission: bool) {
+        let hash = transaction.hash();
+        let sent = Sent {
+            signer: transaction.transaction.signer,
+            nonce: transaction.transaction.nonce,
+            at: credence_node::service::now(&self.context),
+        };
+        let answer = match self.next_target() {
+            None => Submission::Refused("no validator is running".to_string()),
+            Some(index) => match self.node(index).cloned() {
+                None => Submission::Refused("no validator is running".to_string()),
+                Some(node) => match node.submit(&encode(transaction)).await {
+                    Ok(_) => Submission::Accepted(index),
+                    Err(error) => Submission::Refused(error.to_string()),
+                },
+            },
+        };
+        self.journal.submitted(hash, sent, answer, resubmission);
+    }
+
+    /// Submits `transactions` in chunks of `chunk`, one chunk every `interval`.
+    pub async fn submit_paced(
+        &mut self,
+        transactions: &[SignedTransaction],
+        chunk: usize,
+        interval: Duration,
+    ) {
+        for batch in transactions.chunks(chunk.max(1)) {
+            self.submit(batch).await;
+            self.sleep(interval).await;
+        }
+    }
+
+    /// As a retrying client: submits again, in order, every transaction of `transactions`
+    /// that is in no committed block — accepted before (its mempool may have died in a
+    /// crash) or never answered (the client may have crashed too). Returns how many were
+    /// submitted.
+    pub async fn resubmit_unfinalized(&mut self, transactions: &[SignedTransaction]) -> usize {
+        let (answered, committed) = self.journal.read(|o| {
+            let committed: BTreeSet<Digest> = o
+                .nodes
+                .iter()
+                .flat_map(|log| log.commits.values())
+                .flat_map(|record| record.transactions.iter().copied())
+                .collect();
+            (
+                o.submissions.keys().copied().collect::<BTreeSet<_>>(),
+                committed,
+            )
+        });
+        let mut count = 0;
+        for transaction in transactions {
+            let hash = transaction.hash();
+            if !committed.contains(&hash) {
+                self.submit_one(transaction, answered.contains(&hash)).await;
+                count += 1;
+            }
+        }
+        count
+    }
+}

@@ -1,0 +1,76 @@
+//! How a simulated network is set up: its links, block pacing and limits, channel quotas,
+//! and which validators are Byzantine (and what they run instead of the node).
+
+use super::{Context, SimChannels};
+use commonware_p2p::simulated::Link;
+use commonware_runtime::Quota;
+use commonware_utils::{NZU32, probability};
+use credence_node::consensus::{Scheme, block::BlockLimits};
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
+
+/// What a Byzantine validator runs in place of its node: it gets the validator's context
+/// (spawn under it, so a crash stops everything) and [`ByzantineSetup`].
+pub type ByzantineEngine = Arc<dyn Fn(Context, ByzantineSetup) + Send + Sync>;
+
+/// What a Byzantine validator starts with.
+pub struct ByzantineSetup {
+    /// Its index.
+    pub index: usize,
+    /// Its consensus signing scheme (same namespace and participants as the honest ones).
+    pub scheme: Scheme,
+    /// Its channels, registered under its identity.
+    pub channels: SimChannels,
+}
+
+/// How the simulated network is set up.
+#[derive(Clone)]
+pub struct Config {
+    /// Every link between two validators (both directions).
+    pub link: Link,
+    /// Least time between blocks when there are transactions.
+    pub block_interval: Duration,
+    /// Time between empty blocks.
+    pub empty_block_interval: Duration,
+    /// The network's block bounds.
+    pub block_limits: BlockLimits,
+    /// Rate quota of every channel, per peer. Low quotas silently drop votes and stall views.
+    pub quota: Quota,
+    /// Validators that are not honest, by index.
+    pub byzantine: BTreeMap<usize, ByzantineEngine>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            link: Link {
+                latency: Duration::from_millis(10),
+                jitter: Duration::from_millis(2),
+                success_rate: probability!(1.0),
+            },
+            block_interval: Duration::from_millis(100),
+            empty_block_interval: Duration::from_millis(400),
+            block_limits: BlockLimits {
+                transactions_max: 1_000,
+                bytes_max: 4 << 20,
+            },
+            quota: Quota::per_second(NZU32!(10_000)),
+            byzantine: BTreeMap::new(),
+        }
+    }
+}
+
+impl Config {
+    /// Links with this mean latency, jitter (standard deviation) and delivery probability.
+    #[must_use]
+    pub fn with_link(mut self, link: Link) -> Self {
+        self.link = link;
+        self
+    }
+
+    /// Validator `index` runs `engine` instead of the node.
+    #[must_use]
+    pub fn with_byzantine(mut self, index: usize, engine: ByzantineEngine) -> Self {
+        self.byzantine.insert(index, engine);
+        self
+    }
+}
