@@ -92,8 +92,8 @@ pub use text::{Filler, Text, TextError};
 pub use trailer::{Trailer, recompute_trailer};
 pub use validate::{ErrorReport, FieldError, Rule, validate};
 pub use value::{
-    Amount, Calendar, Count, Date, DateField, DateTime, DateValue, NotADate, Num, Raw, Ssn,
-    Telephone, TimestampValue,
+    Amount, Calendar, Count, Date, DateField, DateTime, DateValue, Num, Raw, Ssn, Telephone,
+    TimestampValue,
 };
 pub use write::{FieldProblem, WriteError, write, write_as};
 

@@ -416,11 +416,6 @@ pub enum DateField<T> {
     Raw(Raw),
 }
 
-/// A date field that holds neither a date nor zero fill.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("the field is not a date")]
-pub struct NotADate;
-
 /// A `MMDDYYYY` date field.
 pub type DateValue = DateField<Date>;
 /// A `MMDDYYYYHHMMSS` time stamp field.
@@ -433,14 +428,6 @@ impl<T: Calendar> DateField<T> {
             Self::Value(v) => Some(*v),
             Self::Zero | Self::Blank | Self::Raw(_) => None,
         }
-    }
-
-    /// The date a reader takes from this field, canonical or not: `Ok(Some(date))`,
-    /// `Ok(None)` for zero fill, `Err(NotADate)` for anything else (reported by the validator
-    /// as `invalid_date`). `format` is the format the field was read in (appended segments and
-    /// the header are always [`Format::Character`]).
-    pub fn date_in(&self, format: Format) -> Result<Option<T>, NotADate> {
-        self.reading(format.field_enc()).map_err(|()| NotADate)
     }
 
     /// How a reader would take this field: `Ok(Some(date))`, `Ok(None)` for zero fill, `Err`

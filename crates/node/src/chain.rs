@@ -148,14 +148,6 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Chain<E> {
         &self.store
     }
 
-    /// The header of the executed block with this digest: the tip or a pending block.
-    pub fn executed_header(&self, digest: &Digest) -> Option<BlockHeader> {
-        if *digest == self.tip.digest {
-            return Some(self.tip.header);
-        }
-        self.pending.get(digest).map(|e| e.header)
-    }
-
     /// Whether the block with this digest has been executed here (or is the tip).
     pub fn is_executed(&self, digest: &Digest) -> bool {
         *digest == self.tip.digest || self.pending.contains_key(digest)

@@ -20,9 +20,6 @@ macro_rules! sequential_id {
         pub struct $name(pub u64);
 
         impl $name {
-            /// The prefix of this id's text form.
-            pub const PREFIX: &'static str = $prefix;
-
             /// The id after this one.
             pub fn next(self) -> Option<Self> {
                 self.0.checked_add(1).map(Self)

@@ -64,8 +64,6 @@ impl fmt::Display for Role {
 pub struct Roles(u8);
 
 impl Roles {
-    /// No roles.
-    pub const NONE: Self = Self(0);
     const VALID_BITS: u8 = 0b1_1111;
 
     /// The set holding `roles`.

@@ -2,7 +2,6 @@
 //! healed. Links are the simulated network's; the validators see only lost messages.
 
 use super::{SimError, Simulation};
-use commonware_p2p::simulated::Link;
 
 impl Simulation {
     pub(super) async fn connect(&mut self, a: usize, b: usize) -> Result<(), SimError> {
@@ -61,17 +60,6 @@ impl Simulation {
                     self.connect(a, b).await?;
                 }
             }
-        }
-        Ok(())
-    }
-
-    /// Replaces every link by `link`.
-    pub async fn set_links(&mut self, link: Link) -> Result<(), SimError> {
-        self.config.link = link;
-        let linked: Vec<(usize, usize)> = self.linked.iter().copied().collect();
-        for (a, b) in linked {
-            self.disconnect(a, b).await?;
-            self.connect(a, b).await?;
         }
         Ok(())
     }
