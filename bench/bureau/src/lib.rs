@@ -30,7 +30,6 @@
 mod rules;
 mod server;
 
-use anyhow::{Context as _, bail, ensure};
 use credence_crypto::{VerifiedTransaction, verify_one};
 use credence_types::{
     Rejection, SignedTransaction, TimestampMs,
@@ -40,6 +39,7 @@ use credence_types::{
 };
 use postgres::{GenericClient, NoTls, error::SqlState};
 use rules::{Ctx, Fail, Statements};
+pub use server::ServerError;
 use server::{RunAs, Server};
 use std::{
     collections::BTreeMap,
@@ -50,6 +50,79 @@ use std::{
 
 /// Most times one transaction is retried after a deadlock or serialization failure.
 const RETRIES_MAX: u32 = 100;
+
+/// Why the bureau could not do what it was asked. A transaction the bureau rejects or
+/// refuses is not one of these: it is an outcome, in [`Bureau::apply`]'s results and
+/// [`Measured::rejected`].
+#[derive(Debug, thiserror::Error)]
+pub enum BureauError {
+    /// A server process, or its files, failed.
+    #[error(transparent)]
+    Server(#[from] ServerError),
+    /// The primary could not be reached.
+    #[error("cannot connect to the bureau on 127.0.0.1:{port}")]
+    Connect {
+        /// The primary's port.
+        port: u16,
+        /// Why.
+        #[source]
+        source: postgres::Error,
+    },
+    /// A statement failed (other than the deadlocks the bureau retries).
+    #[error("the bureau's database failed while {action}")]
+    Sql {
+        /// What the bureau was doing ("creating the schema", …).
+        action: &'static str,
+        /// Why.
+        #[source]
+        source: postgres::Error,
+    },
+    /// A genesis institution's signing key could not be recorded: another has it.
+    #[error("institution {institution}'s signing key is another institution's")]
+    SigningKeyShared {
+        /// The institution, by its genesis id.
+        institution: i64,
+        /// The database's refusal.
+        #[source]
+        source: postgres::Error,
+    },
+    /// The standbys' ports would run past 65535.
+    #[error("{standbys} standbys after a primary on port {port} run past port 65535")]
+    PortsExhausted {
+        /// The primary's port.
+        port: u16,
+        /// Standbys asked for.
+        standbys: usize,
+    },
+    /// [`Bureau::genesis`] was called twice.
+    #[error("the bureau already has its genesis")]
+    GenesisAlreadyLoaded,
+    /// Transactions were sent before [`Bureau::genesis`].
+    #[error("load the genesis (Bureau::genesis) first")]
+    GenesisMissing,
+    /// [`Bureau::drive`] was asked for too few or too many connections.
+    #[error("connections must be between 1 and {max}, not {connections}")]
+    ConnectionsOutOfRange {
+        /// Connections asked for.
+        connections: usize,
+        /// The most a load may use.
+        max: usize,
+    },
+    /// [`Bureau::drive`]'s warm-up is not a fraction in `[0, 1)`.
+    #[error("warmup must be a fraction in [0, 1), not {warmup}")]
+    WarmupOutOfRange {
+        /// The warm-up asked for.
+        warmup: f64,
+    },
+    /// A client thread of [`Bureau::drive`] panicked.
+    #[error("a client thread panicked")]
+    ClientPanicked,
+}
+
+/// A [`BureauError::Sql`] for `action`.
+fn sql(action: &'static str) -> impl FnOnce(postgres::Error) -> BureauError {
+    move |source| BureauError::Sql { action, source }
+}
 
 /// Whether Debian's PostgreSQL server is installed: what [`Bureau::start`] needs.
 pub fn installed() -> bool {
@@ -170,9 +243,8 @@ const JOURNAL_SQL: &str = "INSERT INTO transactions (hash, signer, nonce, kind, 
                            VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 impl Session {
-    fn connect(port: u16) -> anyhow::Result<Self> {
-        let client = postgres::Client::connect(&connection_string(port), NoTls)
-            .with_context(|| format!("connecting to the bureau on 127.0.0.1:{port}"))?;
+    fn connect(port: u16) -> Result<Self, BureauError> {
+        let client = connect(port)?;
         Ok(Self {
             client,
             statements: Statements::new(),
@@ -186,7 +258,7 @@ impl Session {
         network: &Network,
         clock: Option<TimestampMs>,
         signed: &SignedTransaction,
-    ) -> anyhow::Result<(Processed, u32)> {
+    ) -> Result<(Processed, u32), BureauError> {
         let transaction = &signed.transaction;
         if transaction.chain_id != network.chain_id {
             return Ok((Processed::Refused(Rejection::ChainIdMismatch.code()), 0));
@@ -213,7 +285,7 @@ impl Session {
             match self.attempt(network, now, &verified, &journal) {
                 Ok(processed) => return Ok((processed, retries)),
                 Err(error) if retryable(&error) && retries < RETRIES_MAX => retries += 1,
-                Err(error) => return Err(error).context("the bureau's database failed"),
+                Err(error) => return Err(sql("processing a transaction")(error)),
             }
         }
     }
@@ -311,6 +383,12 @@ fn connection_string(port: u16) -> String {
     format!("host=127.0.0.1 port={port} user=postgres dbname=postgres connect_timeout=30")
 }
 
+/// A new connection to the primary on `port`.
+fn connect(port: u16) -> Result<postgres::Client, BureauError> {
+    postgres::Client::connect(&connection_string(port), NoTls)
+        .map_err(|source| BureauError::Connect { port, source })
+}
+
 /// The index where a load's timed part starts.
 #[allow(clippy::cast_possible_truncation)] // `warmup` is in [0, 1), so the product fits.
 fn warmup_end(len: usize, warmup: f64) -> usize {
@@ -348,11 +426,11 @@ impl Bureau {
     ///
     /// `dir` must not hold a previous bureau. When this process is root, the servers run as
     /// the `postgres` user and `dir` is handed to that user (its parents must let it pass).
-    pub fn start(dir: &Path, port: u16, standbys: usize) -> anyhow::Result<Bureau> {
+    pub fn start(dir: &Path, port: u16, standbys: usize) -> Result<Bureau, BureauError> {
         let last_port = u16::try_from(standbys)
             .ok()
             .and_then(|n| port.checked_add(n))
-            .context("the standbys' ports run past 65535")?;
+            .ok_or(BureauError::PortsExhausted { port, standbys })?;
         let bin = server::binaries()?;
         let run_as = RunAs::detect()?;
         run_as.own(dir)?;
@@ -369,7 +447,8 @@ impl Bureau {
         let mut names = Vec::with_capacity(standbys);
         for i in 1..=standbys {
             let name = format!("s{i}");
-            let standby_port = port + u16::try_from(i)?;
+            let offset = u16::try_from(i).expect("a standby's index must fit in u16 (last_port)");
+            let standby_port = port + offset;
             debug_assert!(standby_port <= last_port);
             let standby = Server::standby(
                 &bureau.primary,
@@ -385,22 +464,26 @@ impl Bureau {
         server::require_standbys(&mut client, &names)?;
         client
             .batch_execute(include_str!("schema.sql"))
-            .context("creating the schema")?;
+            .map_err(sql("creating the schema"))?;
         Ok(bureau)
     }
 
     /// Loads the consortium from the chain's genesis: its chain id, its parameters, and its
     /// institutions (ids in order from 0, signing keys, roles).
-    pub fn genesis(&mut self, genesis: &Genesis) -> anyhow::Result<()> {
-        ensure!(self.network.is_none(), "the bureau already has its genesis");
+    pub fn genesis(&mut self, genesis: &Genesis) -> Result<(), BureauError> {
+        if self.network.is_some() {
+            return Err(BureauError::GenesisAlreadyLoaded);
+        }
+        let loading = "loading the genesis";
         let mut client = self.connect()?;
-        let mut tx = client.transaction()?;
+        let mut tx = client.transaction().map_err(sql(loading))?;
         tx.execute(
             "INSERT INTO network (chain_id, genesis) VALUES ($1, $2)",
             &[&genesis.chain_id.as_str(), &encode(genesis)],
-        )?;
+        )
+        .map_err(sql(loading))?;
         for (id, institution) in genesis.institutions.iter().enumerate() {
-            let id = i64::try_from(id)?;
+            let id = i64::try_from(id).expect("a genesis must hold fewer than 2^63 institutions");
             let roles = i16::from(encode(&institution.roles)[0]);
             tx.execute(
                 "INSERT INTO institutions (id, name, roles, signing_key, encryption_key) \
@@ -412,14 +495,18 @@ impl Bureau {
                     &institution.signing_key.0.as_slice(),
                     &institution.encryption_key.0.as_slice(),
                 ],
-            )?;
+            )
+            .map_err(sql(loading))?;
             tx.execute(
                 "INSERT INTO signers (key, institution) VALUES ($1, $2)",
                 &[&institution.signing_key.0.as_slice(), &id],
             )
-            .context("two institutions share a signing key")?;
+            .map_err(|source| BureauError::SigningKeyShared {
+                institution: id,
+                source,
+            })?;
         }
-        tx.commit()?;
+        tx.commit().map_err(sql(loading))?;
         self.network = Some(Network {
             chain_id: genesis.chain_id.clone(),
             consent_lifetime_days_max: genesis.parameters.consent_lifetime_days_max,
@@ -442,7 +529,7 @@ impl Bureau {
     pub fn apply(
         &mut self,
         transactions: &[SignedTransaction],
-    ) -> anyhow::Result<Vec<Result<Option<u64>, String>>> {
+    ) -> Result<Vec<Result<Option<u64>, String>>, BureauError> {
         let network = self.network()?.clone();
         if self.session.is_none() {
             self.session = Some(Session::connect(self.port)?);
@@ -466,22 +553,20 @@ impl Bureau {
         load: &[SignedTransaction],
         connections: usize,
         warmup: f64,
-    ) -> anyhow::Result<Measured> {
-        ensure!(
-            (1..=server::CONNECTIONS_MAX - 16).contains(&connections),
-            "connections must be between 1 and {}",
-            server::CONNECTIONS_MAX - 16
-        );
-        ensure!(
-            (0.0..1.0).contains(&warmup),
-            "warmup must be a fraction in [0, 1)"
-        );
+    ) -> Result<Measured, BureauError> {
+        let max = server::CONNECTIONS_MAX - 16;
+        if !(1..=max).contains(&connections) {
+            return Err(BureauError::ConnectionsOutOfRange { connections, max });
+        }
+        if !(0.0..1.0).contains(&warmup) {
+            return Err(BureauError::WarmupOutOfRange { warmup });
+        }
         let network = self.network()?.clone();
         let clock = self.clock;
         let port = self.port;
         let next = AtomicUsize::new(0);
         let ready = Barrier::new(connections);
-        let per_thread: Vec<anyhow::Result<Vec<Sample>>> = std::thread::scope(|scope| {
+        let per_thread: Vec<Result<Vec<Sample>, BureauError>> = std::thread::scope(|scope| {
             let threads: Vec<_> = (0..connections)
                 .map(|_| {
                     scope.spawn(|| {
@@ -512,11 +597,7 @@ impl Bureau {
                 .collect();
             threads
                 .into_iter()
-                .map(|thread| {
-                    thread
-                        .join()
-                        .unwrap_or_else(|_| Err(anyhow::anyhow!("a client thread panicked")))
-                })
+                .map(|thread| thread.join().unwrap_or(Err(BureauError::ClientPanicked)))
                 .collect()
         });
         let mut samples = Vec::with_capacity(load.len());
@@ -533,14 +614,13 @@ impl Bureau {
 
     /// Bytes the primary's data directory holds (tables, indexes, WAL), for bytes on disk
     /// per record.
-    pub fn bytes_on_disk(&self) -> anyhow::Result<u64> {
-        server::bytes_under(&self.primary.data)
+    pub fn bytes_on_disk(&self) -> Result<u64, BureauError> {
+        Ok(server::bytes_under(&self.primary.data)?)
     }
 
     /// A new connection to the primary, for inspecting what the bureau stored.
-    pub fn connect(&self) -> anyhow::Result<postgres::Client> {
-        postgres::Client::connect(&connection_string(self.port), NoTls)
-            .with_context(|| format!("connecting to the bureau on 127.0.0.1:{}", self.port))
+    pub fn connect(&self) -> Result<postgres::Client, BureauError> {
+        connect(self.port)
     }
 
     /// The primary's port.
@@ -553,19 +633,16 @@ impl Bureau {
         self.standbys.len()
     }
 
-    fn network(&self) -> anyhow::Result<&Network> {
-        match &self.network {
-            Some(network) => Ok(network),
-            None => bail!("load the genesis (Bureau::genesis) first"),
-        }
+    fn network(&self) -> Result<&Network, BureauError> {
+        self.network.as_ref().ok_or(BureauError::GenesisMissing)
     }
 
     /// Stops every server: the primary, then the standbys.
-    pub fn stop(mut self) -> anyhow::Result<()> {
-        self.stop_servers()
+    pub fn stop(mut self) -> Result<(), BureauError> {
+        Ok(self.stop_servers()?)
     }
 
-    fn stop_servers(&mut self) -> anyhow::Result<()> {
+    fn stop_servers(&mut self) -> Result<(), ServerError> {
         self.session = None;
         let mut result = self.primary.stop();
         for standby in &mut self.standbys {

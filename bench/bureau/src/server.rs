@@ -10,10 +10,9 @@
 //! `synchronous_commit` stay on, and with standbys a commit returns only once every standby
 //! has flushed it (`synchronous_standby_names = 'FIRST n (s1, …, sn)'`).
 
-use anyhow::{Context as _, bail, ensure};
 use std::{
     path::{Path, PathBuf},
-    process::Command,
+    process::{Command, ExitStatus},
     time::{Duration, Instant},
 };
 
@@ -26,13 +25,106 @@ const STANDBYS_SYNC_TIMEOUT: Duration = Duration::from_secs(120);
 /// Most client connections a server accepts: the load's connections plus headroom.
 pub(crate) const CONNECTIONS_MAX: usize = 256;
 
+/// A PostgreSQL server, or the files and tools around it, failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// Debian's PostgreSQL server package is not installed.
+    #[error(
+        "PostgreSQL is not installed (no {DEBIAN_ROOT}/*/bin/initdb): apt-get install postgresql"
+    )]
+    NotInstalled {
+        /// Why the package's folder could not be listed, if it could not.
+        #[source]
+        source: Option<std::io::Error>,
+    },
+    /// This process is root, and there is no `postgres` user to run the servers as.
+    #[error("running as root, and there is no `postgres` user to run PostgreSQL as")]
+    NoPostgresUser,
+    /// Who this process runs as could not be found out.
+    #[error("cannot tell which user this process runs as: {problem}")]
+    UnknownUser {
+        /// What was missing or malformed.
+        problem: String,
+    },
+    /// A file or directory could not be read or written.
+    #[error("cannot {action} {}", path.display())]
+    Io {
+        /// What was being done, as a verb phrase ("create", "read").
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A server tool could not be started at all.
+    #[error("{tool}: could not start {command}")]
+    Spawn {
+        /// The tool (`initdb`, `pg_ctl start`, …).
+        tool: &'static str,
+        /// The command line.
+        command: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A server tool ran and failed.
+    #[error("{tool} failed ({status}):\n{output}")]
+    Failed {
+        /// The tool.
+        tool: &'static str,
+        /// How it exited.
+        status: ExitStatus,
+        /// What it printed (standard output, then standard error).
+        output: String,
+    },
+    /// A server did not start; its log says why.
+    #[error("the server in {} did not start; its log:\n{log}", data.display())]
+    NotStarted {
+        /// Its data directory.
+        data: PathBuf,
+        /// Its log file's contents.
+        log: String,
+        /// How `pg_ctl start` failed.
+        #[source]
+        source: Box<ServerError>,
+    },
+    /// A statement configuring replication failed.
+    #[error("the primary refused to {action}")]
+    Replication {
+        /// What it was asked.
+        action: &'static str,
+        /// Why.
+        #[source]
+        source: postgres::Error,
+    },
+    /// The standbys did not all stream synchronously in time.
+    #[error("only {synchronous} of {expected} standbys stream synchronously after {waited:?}")]
+    StandbysNotSynchronous {
+        /// Standbys streaming synchronously.
+        synchronous: i64,
+        /// Standbys started.
+        expected: usize,
+        /// How long the primary was given.
+        waited: Duration,
+    },
+}
+
+/// A [`ServerError::Io`] for `action` on `path`.
+fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> ServerError {
+    let path = path.to_path_buf();
+    move |source| ServerError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
 /// The newest PostgreSQL version's `bin` folder.
-pub(crate) fn binaries() -> anyhow::Result<PathBuf> {
+pub(crate) fn binaries() -> Result<PathBuf, ServerError> {
     let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir(DEBIAN_ROOT)
-        .with_context(|| {
-            format!(
-                "PostgreSQL is not installed ({DEBIAN_ROOT} is missing): apt-get install postgresql"
-            )
+        .map_err(|source| ServerError::NotInstalled {
+            source: Some(source),
         })?
         .filter_map(Result::ok)
         .filter_map(|entry| {
@@ -45,18 +137,21 @@ pub(crate) fn binaries() -> anyhow::Result<PathBuf> {
     found
         .pop()
         .map(|(_, bin)| bin)
-        .with_context(|| format!("no {DEBIAN_ROOT}/*/bin/initdb: apt-get install postgresql"))
+        .ok_or(ServerError::NotInstalled { source: None })
 }
 
 /// The effective user id of this process, from `/proc/self/status`.
-fn effective_uid() -> anyhow::Result<u32> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
+fn effective_uid() -> Result<u32, ServerError> {
+    const STATUS: &str = "/proc/self/status";
+    let status = std::fs::read_to_string(STATUS).map_err(io("read", Path::new(STATUS)))?;
     status
         .lines()
         .find_map(|line| line.strip_prefix("Uid:"))
         .and_then(|ids| ids.split_whitespace().nth(1))
         .and_then(|euid| euid.parse().ok())
-        .context("no effective uid in /proc/self/status")
+        .ok_or_else(|| ServerError::UnknownUser {
+            problem: format!("no effective uid in {STATUS}"),
+        })
 }
 
 /// Who runs the servers.
@@ -69,17 +164,25 @@ pub(crate) enum RunAs {
 }
 
 impl RunAs {
-    pub(crate) fn detect() -> anyhow::Result<Self> {
+    pub(crate) fn detect() -> Result<Self, ServerError> {
         if effective_uid()? != 0 {
             return Ok(Self::Me);
         }
-        let id = |flag: &str| -> anyhow::Result<u32> {
-            let out = Command::new("id").args([flag, "postgres"]).output()?;
-            ensure!(
-                out.status.success(),
-                "running as root, and there is no `postgres` user to run PostgreSQL as"
-            );
-            Ok(String::from_utf8(out.stdout)?.trim().parse()?)
+        let id = |flag: &str| -> Result<u32, ServerError> {
+            let mut command = Command::new("id");
+            command.args([flag, "postgres"]);
+            let out = command.output().map_err(|source| ServerError::Spawn {
+                tool: "id",
+                command: format!("{command:?}"),
+                source,
+            })?;
+            if !out.status.success() {
+                return Err(ServerError::NoPostgresUser);
+            }
+            let text = String::from_utf8_lossy(&out.stdout);
+            text.trim().parse().map_err(|_| ServerError::UnknownUser {
+                problem: format!("`id {flag} postgres` printed {text:?}"),
+            })
         };
         Ok(Self::Postgres {
             uid: id("-u")?,
@@ -88,14 +191,15 @@ impl RunAs {
     }
 
     /// Makes `dir` (created if missing) the server user's, readable by it alone.
-    pub(crate) fn own(&self, dir: &Path) -> anyhow::Result<()> {
+    pub(crate) fn own(&self, dir: &Path) -> Result<(), ServerError> {
         use std::os::unix::fs::PermissionsExt as _;
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(io("create", dir))?;
         // PostgreSQL refuses a data directory others may read.
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(io("restrict to its owner", dir))?;
         if let Self::Postgres { uid, gid } = self {
             std::os::unix::fs::chown(dir, Some(*uid), Some(*gid))
-                .with_context(|| format!("handing {} to the postgres user", dir.display()))?;
+                .map_err(io("hand to the postgres user", dir))?;
         }
         Ok(())
     }
@@ -113,17 +217,22 @@ impl RunAs {
 }
 
 /// Runs a server tool to completion, failing with its output if it fails.
-fn run(mut command: Command, what: &str) -> anyhow::Result<()> {
-    let out = command
-        .output()
-        .with_context(|| format!("{what}: could not start {command:?}"))?;
+fn run(mut command: Command, tool: &'static str) -> Result<(), ServerError> {
+    let out = command.output().map_err(|source| ServerError::Spawn {
+        tool,
+        command: format!("{command:?}"),
+        source,
+    })?;
     if !out.status.success() {
-        bail!(
-            "{what} failed ({}):\n{}{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        return Err(ServerError::Failed {
+            tool,
+            status: out.status,
+            output: format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        });
     }
     Ok(())
 }
@@ -170,7 +279,7 @@ impl Server {
         data: &Path,
         port: u16,
         standbys: usize,
-    ) -> anyhow::Result<Self> {
+    ) -> Result<Self, ServerError> {
         run_as.own(data)?;
         let mut initdb = run_as.command(&bin.join("initdb"));
         initdb.arg("-D").arg(data).args([
@@ -204,7 +313,7 @@ impl Server {
         port: u16,
         name: &str,
         wal_senders: usize,
-    ) -> anyhow::Result<Self> {
+    ) -> Result<Self, ServerError> {
         let run_as = &primary.run_as;
         run_as.own(data)?;
         let mut backup = run_as.command(&primary.bin.join("pg_basebackup"));
@@ -236,7 +345,7 @@ impl Server {
         Ok(server)
     }
 
-    fn start(&mut self) -> anyhow::Result<()> {
+    fn start(&mut self) -> Result<(), ServerError> {
         let mut start = self.run_as.command(&self.bin.join("pg_ctl"));
         start
             .arg("-D")
@@ -244,18 +353,17 @@ impl Server {
             .arg("-l")
             .arg(&self.log)
             .args(["-w", "-t", &PG_CTL_TIMEOUT_S.to_string(), "start"]);
-        run(start, "pg_ctl start").with_context(|| {
-            format!(
-                "server log:\n{}",
-                std::fs::read_to_string(&self.log).unwrap_or_default()
-            )
+        run(start, "pg_ctl start").map_err(|source| ServerError::NotStarted {
+            data: self.data.clone(),
+            log: std::fs::read_to_string(&self.log).unwrap_or_default(),
+            source: Box::new(source),
         })?;
         self.running = true;
         Ok(())
     }
 
     /// Stops the server (fast shutdown: clients disconnected, a clean checkpoint).
-    pub(crate) fn stop(&mut self) -> anyhow::Result<()> {
+    pub(crate) fn stop(&mut self) -> Result<(), ServerError> {
         if !self.running {
             return Ok(());
         }
@@ -288,15 +396,15 @@ fn log_path(data: &Path) -> PathBuf {
     data.with_file_name(name)
 }
 
-fn append(path: &Path, text: &str) -> anyhow::Result<()> {
+fn append(path: &Path, text: &str) -> Result<(), ServerError> {
     use std::io::Write as _;
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    file.write_all(text.as_bytes())?;
-    Ok(())
+        .map_err(io("open", path))?;
+    file.write_all(text.as_bytes())
+        .map_err(io("append to", path))
 }
 
 /// Makes the primary wait for every standby's flush at each commit, and waits until all of
@@ -304,46 +412,52 @@ fn append(path: &Path, text: &str) -> anyhow::Result<()> {
 pub(crate) fn require_standbys(
     client: &mut postgres::Client,
     names: &[String],
-) -> anyhow::Result<()> {
+) -> Result<(), ServerError> {
+    let replication = |action| move |source| ServerError::Replication { action, source };
     if names.is_empty() {
         return Ok(());
     }
     let setting = format!("FIRST {} ({})", names.len(), names.join(", "));
-    client.batch_execute(&format!(
-        "ALTER SYSTEM SET synchronous_standby_names = '{setting}'"
-    ))?;
-    client.batch_execute("SELECT pg_reload_conf()")?;
+    client
+        .batch_execute(&format!(
+            "ALTER SYSTEM SET synchronous_standby_names = '{setting}'"
+        ))
+        .map_err(replication("wait for its standbys"))?;
+    client
+        .batch_execute("SELECT pg_reload_conf()")
+        .map_err(replication("reload its configuration"))?;
     let deadline = Instant::now() + STANDBYS_SYNC_TIMEOUT;
     loop {
-        let row = client.query_one(
-            "SELECT count(*) FROM pg_stat_replication \
+        let row = client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_replication \
              WHERE sync_state = 'sync' AND state = 'streaming'",
-            &[],
-        )?;
+                &[],
+            )
+            .map_err(replication("report its standbys"))?;
         let synchronous: i64 = row.get(0);
         if usize::try_from(synchronous).is_ok_and(|n| n == names.len()) {
             return Ok(());
         }
-        ensure!(
-            Instant::now() < deadline,
-            "only {synchronous} of {} standbys stream synchronously after {:?}",
-            names.len(),
-            STANDBYS_SYNC_TIMEOUT
-        );
+        if Instant::now() >= deadline {
+            return Err(ServerError::StandbysNotSynchronous {
+                synchronous,
+                expected: names.len(),
+                waited: STANDBYS_SYNC_TIMEOUT,
+            });
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
 }
 
 /// Bytes held by the files under `dir`.
-pub(crate) fn bytes_under(dir: &Path) -> anyhow::Result<u64> {
+pub(crate) fn bytes_under(dir: &Path) -> Result<u64, ServerError> {
     let mut total = 0u64;
     let mut pending = vec![dir.to_path_buf()];
     while let Some(dir) = pending.pop() {
-        for entry in
-            std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))?
-        {
-            let entry = entry?;
-            let kind = entry.file_type()?;
+        for entry in std::fs::read_dir(&dir).map_err(io("list", &dir))? {
+            let entry = entry.map_err(io("list", &dir))?;
+            let kind = entry.file_type().map_err(io("inspect", &entry.path()))?;
             if kind.is_dir() {
                 pending.push(entry.path());
             } else if kind.is_file() {
