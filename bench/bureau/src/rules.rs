@@ -571,15 +571,20 @@ fn register_asset(
     ensure(owner_exists(ctx, &body.owner)?, Rejection::OwnerUnknown)?;
     check_denomination(ctx, &body.denomination)?;
     let value = amount(body.value)?;
+    let registered = ctx.exists(
+        "SELECT 1 FROM assets WHERE identity = $1",
+        &[&body.identity.0.as_slice()],
+    )?;
+    ensure(!registered, Rejection::AssetAlreadyRegistered)?;
     let asset = ctx.next_id("SELECT nextval('asset_ids')")?;
     ctx.exec(
-        "INSERT INTO assets (id, class, owner, metadata, value, denomination, registrar, \
+        "INSERT INTO assets (id, class, owner, identity, value, denomination, registrar, \
          valued_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         &[
             &asset,
             &key(body.class.0),
             &encode(&body.owner),
-            &body.metadata.0.as_slice(),
+            &body.identity.0.as_slice(),
             &value,
             &encode(&body.denomination),
             &key(registrar.0),

@@ -123,7 +123,7 @@ CREATE TABLE assets (
     class bigint NOT NULL,
     -- The encoded owner (subject pseudonym or institution id).
     owner bytea NOT NULL,
-    metadata bytea NOT NULL,
+    identity bytea NOT NULL UNIQUE,
     value bigint NOT NULL,
     -- The encoded denomination of the value.
     denomination bytea NOT NULL,

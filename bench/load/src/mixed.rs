@@ -71,7 +71,7 @@ pub fn prepare(
         phase.push(registry.sign(Payload::RegisterAsset(RegisterAsset {
             class,
             owner: Owner::Subject(subject.id),
-            metadata: digest_of("vin", i),
+            identity: digest_of("vin", i),
             value: Amount(VEHICLE),
             denomination: Denomination::OnLedger(usd),
         })));

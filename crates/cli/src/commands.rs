@@ -104,6 +104,44 @@ pub async fn consents(session: &Session, key: &credence_crypto::KeyFile) -> anyh
     Ok(())
 }
 
+/// `credence dispute list`: the disputes of records the institution furnished, open ones
+/// (with their deadlines) unless `all`.
+pub async fn disputes(
+    session: &Session,
+    key: &credence_crypto::KeyFile,
+    all: bool,
+) -> anyhow::Result<()> {
+    let disputes = session.disputes_received(key).await?;
+    println!(
+        "{:<8} {:<8} {:<20} {:<24} {:<10} subject",
+        "dispute", "record", "reason", "deadline", "state"
+    );
+    for dispute in disputes
+        .iter()
+        .filter(|dispute| all || dispute.resolution.is_none())
+    {
+        let state = match dispute.resolution {
+            None => "open".to_string(),
+            Some(resolution) => serde_json::to_value(resolution)?
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        };
+        println!(
+            "{:<8} {:<8} {:<20} {:<24} {:<10} {}",
+            dispute.id.to_string(),
+            dispute.record.to_string(),
+            serde_json::to_value(dispute.reason)?
+                .as_str()
+                .unwrap_or_default(),
+            dispute.deadline.to_string(),
+            state,
+            dispute.subject,
+        );
+    }
+    Ok(())
+}
+
 /// `credence events follow`: tails the stream, reconnecting after the last event seen, so
 /// nothing is missed or repeated.
 pub async fn follow(session: &Session, query: EventsQuery) -> anyhow::Result<()> {

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use credence_crypto::KeyFile;
 use credence_devnet::layout;
 use credence_types::{
-    ConsentId, InstitutionId, LoanId, SubjectId,
+    ConsentId, DisputeId, InstitutionId, LoanId, RecordId, SubjectId,
     transaction::{InquiryKind, Purpose},
 };
 use std::path::PathBuf;
@@ -80,7 +80,13 @@ enum Command {
         /// A JSON file of Metro 2 base-segment fields.
         #[arg(long)]
         file: PathBuf,
+        /// The record this one corrects or updates (the same account's, furnished by you).
+        #[arg(long)]
+        supersedes: Option<RecordId>,
     },
+    /// Disputes of records you furnished.
+    #[command(subcommand)]
+    Dispute(DisputeCommand),
     /// Pull a subject's credit report and score (records an inquiry under your consent).
     ///
     /// Example: `credence report --key devnet/keys/bank-b.json --subject $ALICE`
@@ -129,6 +135,86 @@ enum Command {
     /// Loans.
     #[command(subcommand)]
     Loan(LoanCommand),
+    /// Real assets' identity commitments, for registrars.
+    #[command(subcommand)]
+    Asset(AssetCommand),
+}
+
+#[derive(Subcommand)]
+enum DisputeCommand {
+    /// List the disputes of records your institution furnished: the open ones, with the
+    /// deadline to answer each (an unanswered dispute deletes the account).
+    ///
+    /// Example: `credence dispute list --key devnet/keys/bank-a.json`
+    List {
+        #[command(flatten)]
+        connect: Connect,
+        /// The furnishing institution's key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// Answered and lapsed disputes too.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Answer a dispute: verified (the record stands), deleted (the account is withdrawn),
+    /// or corrected (a new record, sealed here, replaces the disputed one).
+    ///
+    /// Example: `credence dispute answer --key devnet/keys/bank-a.json --dispute 0 --answer corrected --file corrected.json`
+    Answer {
+        #[command(flatten)]
+        connect: Connect,
+        /// The furnishing institution's key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The dispute's id.
+        #[arg(long)]
+        dispute: DisputeId,
+        /// verified, deleted or corrected.
+        #[arg(long, value_enum)]
+        answer: AnswerKind,
+        /// For `corrected`: a JSON file of the corrected Metro 2 fields (the same account).
+        #[arg(long, required_if_eq("answer", "corrected"))]
+        file: Option<PathBuf>,
+    },
+}
+
+/// How a furnisher answers a dispute, on the command line.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum AnswerKind {
+    /// The record is accurate as reported.
+    Verified,
+    /// Withdraw the record: the account is deleted.
+    Deleted,
+    /// Replace the record with the one in `--file`.
+    Corrected,
+}
+
+#[derive(Subcommand)]
+enum AssetCommand {
+    /// Generate the identity secret the registrars of one kind of asset share off-ledger
+    /// (into a new file, mode 0600). Every registrar of that kind must use the same secret,
+    /// so that one real asset has one commitment whoever registers it.
+    ///
+    /// Example: `credence asset secret --out vehicles.secret`
+    Secret {
+        /// File to write; never overwritten.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print the identity commitment of a real asset (the `identity` of `register_asset`):
+    /// a keyed hash of its public identifier that the ledger keeps unique and that nobody
+    /// without the secret can link back to the identifier.
+    ///
+    /// Example: `credence asset identity --secret-file vehicles.secret --identifier 1HGCM82633A004352`
+    Identity {
+        /// The identity secret of this kind of asset.
+        #[arg(long)]
+        secret_file: PathBuf,
+        /// The public identifier: a VIN, a parcel number… (surrounding spaces and letter
+        /// case do not matter).
+        #[arg(long)]
+        identifier: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -380,11 +466,38 @@ fn main() -> anyhow::Result<()> {
             key,
             subject,
             file,
+            supersedes,
         } => client(async {
             let tradeline = commands::read_json(&file, "a Metro 2 tradeline")?;
             let session = connect.session()?;
             let done =
-                commands::wait(session.furnish(&key_file(&key)?, &subject, tradeline)).await?;
+                commands::wait(session.furnish(&key_file(&key)?, &subject, tradeline, supersedes))
+                    .await?;
+            output::finalised(&done);
+            Ok(())
+        }),
+        Command::Dispute(DisputeCommand::List { connect, key, all }) => {
+            client(async { commands::disputes(&connect.session()?, &key_file(&key)?, all).await })
+        }
+        Command::Dispute(DisputeCommand::Answer {
+            connect,
+            key,
+            dispute,
+            answer,
+            file,
+        }) => client(async {
+            use credence_client::disputes::Answer;
+            let answer = match (answer, file) {
+                (AnswerKind::Verified, _) => Answer::Verified,
+                (AnswerKind::Deleted, _) => Answer::Deleted,
+                (AnswerKind::Corrected, Some(file)) => {
+                    Answer::Corrected(Box::new(commands::read_json(&file, "a Metro 2 tradeline")?))
+                }
+                (AnswerKind::Corrected, None) => anyhow::bail!("--answer corrected needs --file"),
+            };
+            let session = connect.session()?;
+            let done =
+                commands::wait(session.answer_dispute(&key_file(&key)?, dispute, answer)).await?;
             output::finalised(&done);
             Ok(())
         }),
@@ -456,6 +569,21 @@ fn main() -> anyhow::Result<()> {
             let config = credence_node::config::NodeConfig::load(&config)?;
             let console = credence_console::Console::for_node(&config)?.router();
             credence_node::run::run(config, console)?;
+            Ok(())
+        }
+        Command::Asset(AssetCommand::Secret { out }) => {
+            credence_crypto::IdentitySecret::generate().write(&out)?;
+            println!("identity secret written to {}", out.display());
+            Ok(())
+        }
+        Command::Asset(AssetCommand::Identity {
+            secret_file,
+            identifier,
+        }) => {
+            use anyhow::Context as _;
+            let secret = credence_crypto::IdentitySecret::read(&secret_file)
+                .with_context(|| format!("reading the secret file {}", secret_file.display()))?;
+            println!("{}", secret.commit(&identifier));
             Ok(())
         }
         Command::Keys(KeysCommand::Generate { out }) => {

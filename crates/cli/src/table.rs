@@ -93,7 +93,11 @@ pub fn report(report: &CreditReport, colour: bool) -> String {
                 String::new(),
             ),
         };
-        let disputed = if account.disputed { "  (disputed)" } else { "" };
+        let disputed = match (account.disputed, account.compliance) {
+            (true, _) => "  (disputed)".to_string(),
+            (false, Some(condition)) => format!("  ({}: {})", condition.code(), condition.label()),
+            (false, None) => String::new(),
+        };
         let _ = writeln!(
             out,
             "{:<12} {:<12} {} {:<10} {:>14} {:>14} {:>12}  {}{}",
@@ -235,6 +239,7 @@ mod tests {
             open_dispute: None,
             deleted: false,
             loan: None,
+            compliance: None,
         }
     }
 

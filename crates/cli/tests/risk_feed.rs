@@ -34,7 +34,7 @@ async fn adverse(
         Some(Date(today.0 - 40)),
     );
     session
-        .furnish(furnisher, subject, line)
+        .furnish(furnisher, subject, line, None)
         .await
         .unwrap()
         .height

@@ -146,7 +146,7 @@ impl Scene {
         let today = session.node.status().await.unwrap().time.date();
         let line = tradeline(account, AccountStatus::Current, today, None);
         session
-            .furnish(&self.bank, &self.alice, line)
+            .furnish(&self.bank, &self.alice, line, None)
             .await
             .unwrap();
     }

@@ -117,4 +117,12 @@ async fn the_readme_walkthrough_works_verbatim() {
         2,
         "both reads were verified: {stderr}"
     );
+    // The furnisher listed the open dispute, and its correction resolved it.
+    assert!(
+        stdout.lines().any(|l| l.starts_with("dsp-0")
+            && l.contains("inaccurate_amount")
+            && l.contains("open")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\"resolution\": \"corrected\""), "{stdout}");
 }

@@ -4,6 +4,7 @@
 //! - [`account`]: a signer with its nonce;
 //! - [`build`]: payloads, with the sealing and key wrapping each needs done here, on the
 //!   client, so that no node ever sees a credit payload or a subject's key in clear;
+//! - [`disputes`]: a furnisher's disputes and its answers to them;
 //! - [`events`]: following a node's event stream, resumably;
 //! - [`http`]: the node API over HTTP;
 //! - [`light`]: checking an answer against the validators, trusting no single node (the
@@ -15,6 +16,7 @@
 
 pub mod account;
 pub mod build;
+pub mod disputes;
 pub mod events;
 pub mod http;
 pub mod report;

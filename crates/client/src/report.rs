@@ -59,6 +59,10 @@ pub struct Account {
     pub loan: Option<LoanId>,
     /// Whether a dispute about it is open.
     pub disputed: bool,
+    /// The Metro 2 compliance condition the ledger set on its latest record: `XB` while a
+    /// dispute of the account was open, `XH` after one was resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compliance: Option<credence_types::metro2::ComplianceCondition>,
     /// Where the ledger's cleartext metadata disagrees with the sealed payload.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub discrepancies: Vec<Discrepancy>,
@@ -212,6 +216,7 @@ pub fn assemble(subject: SubjectId, as_of: Date, file: File) -> CreditReport {
                 tradeline,
                 loan: record.loan,
                 disputed: record.open_dispute.is_some(),
+                compliance: record.compliance.map(|c| c.code),
             }
         })
         .collect();
@@ -371,6 +376,13 @@ pub fn open<S: StateRead + ?Sized>(
     as_of: Date,
 ) -> Result<CreditReport, ReportError> {
     let file = credit_file(state, subject, Some(consent))?.ok_or(ReportError::SubjectUnknown)?;
+    // A deleted account is reported with none of its records.
+    let records: Vec<Record> = file
+        .records
+        .iter()
+        .filter(|record| !file.account_deleted(record))
+        .cloned()
+        .collect();
     let consent = file
         .consent
         .filter(|c| c.lender == lender && c.subject == *subject && !c.ended())
@@ -413,7 +425,7 @@ pub fn open<S: StateRead + ?Sized>(
         as_of,
         File {
             height,
-            records: file.records,
+            records,
             opened,
             inquiries: file.inquiries,
             disputes: file.disputes,

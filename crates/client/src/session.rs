@@ -11,8 +11,8 @@ use crate::{
 };
 use credence_crypto::KeyFile;
 use credence_types::{
-    ConsentId, Digest, EncryptionKey, InstitutionId, LoanId, Payload, Rejection, SubjectId,
-    TimestampMs,
+    ConsentId, Digest, EncryptionKey, InstitutionId, LoanId, Payload, RecordId, Rejection,
+    SubjectId, TimestampMs,
     api::{Entry, TransactionStatus},
     codec::decode,
     lending::{Loan, LoanPayment},
@@ -72,6 +72,12 @@ pub enum SessionError {
     /// No loan has this id.
     #[error("no loan has the id {0}")]
     LoanUnknown(LoanId),
+    /// No dispute has this id.
+    #[error("no dispute has the id {0}")]
+    DisputeUnknown(credence_types::DisputeId),
+    /// A correction's account number is not the disputed record's account.
+    #[error("the correction's account number is not that of the record {0} disputes")]
+    CorrectionOfAnotherAccount(credence_types::DisputeId),
     /// The loan is not running, so nothing is owed on it.
     #[error("{0} is not running, so nothing is owed")]
     LoanNotRunning(LoanId),
@@ -398,17 +404,22 @@ impl Session {
     /// Every consent the subject of `key` has granted, oldest first.
     pub async fn consents(&self, key: &KeyFile) -> Result<Vec<Consent>, SessionError> {
         let id = SubjectId::from_key(&key.signing.public_key());
-        let mut consents = Vec::new();
+        self.listing(&format!("subjects/{id}/consents")).await
+    }
+
+    /// Every entry of a paged listing (e.g. `subjects/<id>/consents`), oldest first.
+    pub async fn listing<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<Vec<T>, SessionError> {
+        let mut entries = Vec::new();
         let mut from = 0;
         loop {
-            let page = self
-                .node
-                .page::<Consent>(&format!("subjects/{id}/consents"), from, 100)
-                .await?;
-            consents.extend(page.items);
+            let page = self.node.page::<T>(path, from, 100).await?;
+            entries.extend(page.items);
             match page.next {
                 Some(next) => from = next,
-                None => return Ok(consents),
+                None => return Ok(entries),
             }
         }
     }
@@ -457,12 +468,14 @@ impl Session {
     }
 
     /// Furnishes `tradeline` about `subject`: sealed here to the subject's current report
-    /// key, under an account reference salted with a secret only this furnisher holds.
+    /// key, under an account reference salted with a secret only this furnisher holds;
+    /// `supersedes` names the record it corrects or updates (the same account's).
     pub async fn furnish(
         &self,
         key: &KeyFile,
         subject: &SubjectId,
         tradeline: Tradeline,
+        supersedes: Option<RecordId>,
     ) -> Result<Finalised, SessionError> {
         let state = self.subject(subject).await?;
         let account =
@@ -473,7 +486,7 @@ impl Session {
             state.report_key_epoch,
             account,
             tradeline,
-            None,
+            supersedes,
         )?;
         self.transact(key, payload).await
     }

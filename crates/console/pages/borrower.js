@@ -11,6 +11,7 @@ import {
   h,
   header,
   institutionName,
+  labelOf,
   link,
   loadInstitutions,
   lockBadge,
@@ -22,7 +23,7 @@ import {
   table,
   when,
 } from './common.js';
-import { INQUIRY_KINDS, PURPOSES } from './constants.js';
+import { DISPUTE_REASONS, DISPUTE_RESOLUTIONS, INQUIRY_KINDS, PURPOSES } from './constants.js';
 import {
   canonicalSecret,
   encryptionPublicKey,
@@ -333,9 +334,9 @@ async function refresh() {
       [
         ['Dispute', (d) => d.id, true],
         ['Record', (d) => d.record, true],
-        ['Reason', (d) => String(d.reason).replaceAll('_', ' ')],
+        ['Reason', (d) => labelOf(DISPUTE_REASONS, d.reason)],
         ['Answer due (UTC)', (d) => when(d.deadline)],
-        ['State', (d) => (d.resolution ? JSON.stringify(d.resolution) : 'open')],
+        ['State', (d) => (d.resolution ? labelOf(DISPUTE_RESOLUTIONS, d.resolution) : 'open')],
       ],
       disputes,
       'You have opened no disputes.',
@@ -541,15 +542,6 @@ function loanAction(loan) {
 
 // ---- records and disputes -----------------------------------------------------------------
 
-const REASONS = [
-  'not_mine',
-  'inaccurate_amount',
-  'inaccurate_status',
-  'already_paid',
-  'identity_theft',
-  'obsolete',
-];
-
 function renderRecords(records) {
   fill(
     'record-list',
@@ -585,8 +577,8 @@ function renderRecords(records) {
                 h(
                   'select',
                   { name: 'reason', 'aria-label': `Dispute reason for record ${r.id}` },
-                  REASONS.map((reason) =>
-                    h('option', { value: reason }, reason.replaceAll('_', ' ')),
+                  DISPUTE_REASONS.map((reason) =>
+                    h('option', { value: reason.value }, reason.label),
                   ),
                 ),
               ),

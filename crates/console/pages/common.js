@@ -302,6 +302,10 @@ export function options(id, items, selected = null) {
 }
 
 /** Today's date at the chain, as YYYY-MM-DD. */
+/** The label of `value` among generated `{ value, label }` options, or the value itself. */
+export const labelOf = (options, value) =>
+  options.find((o) => o.value === value)?.label ?? String(value);
+
 export const isoDate = (ms) => new Date(ms).toISOString().slice(0, 10);
 
 /** Whether an asset is locked to a loan, as a badge (loan 0 is a loan: compare with null). */

@@ -35,7 +35,7 @@ export const EVENT_KINDS = Object.freeze([
   "asset_transferred",
   "currency_issued",
   "funds_minted",
-  "funds_burned",
+  "funds_redeemed",
   "funds_transferred",
   "loan_offered",
   "offer_closed",
@@ -44,7 +44,10 @@ export const EVENT_KINDS = Object.freeze([
   "loan_band",
   "loan_repaid",
   "loan_defaulted",
-  "liquidation_completed"
+  "liquidation_completed",
+  "deadline_failed",
+  "appraiser_appointed",
+  "account_reinstated"
 ]);
 
 /** Metro 2 account status codes: meaning, how to show them, and what the ledger asks of them. */
@@ -367,6 +370,54 @@ export const SCHEDULES = Object.freeze([
   {
     "label": "bullet",
     "value": "bullet"
+  }
+]);
+
+/** Why a subject may dispute a record. */
+export const DISPUTE_REASONS = Object.freeze([
+  {
+    "label": "not mine",
+    "value": "not_mine"
+  },
+  {
+    "label": "inaccurate amount",
+    "value": "inaccurate_amount"
+  },
+  {
+    "label": "inaccurate status or history",
+    "value": "inaccurate_status"
+  },
+  {
+    "label": "already paid",
+    "value": "already_paid"
+  },
+  {
+    "label": "identity theft",
+    "value": "identity_theft"
+  },
+  {
+    "label": "obsolete",
+    "value": "obsolete"
+  }
+]);
+
+/** How a dispute ends. */
+export const DISPUTE_RESOLUTIONS = Object.freeze([
+  {
+    "label": "verified",
+    "value": "verified"
+  },
+  {
+    "label": "corrected",
+    "value": "corrected"
+  },
+  {
+    "label": "deleted",
+    "value": "deleted"
+  },
+  {
+    "label": "lapsed (unanswered)",
+    "value": "lapsed"
   }
 ]);
 

@@ -400,7 +400,7 @@ async function assetPage(id) {
     h('h2', {}, `Asset ${id}`),
     assetsTable([asset]),
     definitions([
-      ['Metadata commitment', short(asset.metadata)],
+      ['Identity commitment', short(asset.identity)],
       ['Valued at (UTC)', when(asset.valuation.at)],
       ['Registrar', asset.valuation.registrar],
       ['Loans that locked it', asset.loans],

@@ -1,6 +1,10 @@
 // The lender console's furnish tab. Owns the form that reports a Metro 2 tradeline about a
 // subject: its codes and bounds come from the ledger, it is checked here before anything is
 // sent, and the node's operator endpoint seals it to the subject and signs it.
+//
+// The tradeline's fields (lender.html's `#tradeline-fields` template) and the check of what
+// was typed into them are shared with the disputes tab, whose correction is a tradeline too:
+// `tradelineFields` puts a copy of the fields on a page, `readTradeline` reads one back.
 
 import { fill, h, isoDate, notify, options, parseMoney } from './common.js';
 import {
@@ -13,31 +17,51 @@ import { operator } from './lender-session.js';
 
 const MONTH_CODES = Object.keys(PAYMENT_MONTHS);
 const HISTORY_CODES = `up to ${PAYMENT_HISTORY_MONTHS} codes: ${MONTH_CODES.join(' ')}`;
+/** The prefix of the ids in the template, replaced by each copy's own. */
+const TEMPLATE_PREFIX = 't-';
 
 /** Whether a record with this status must carry a date of first delinquency, as the ledger asks. */
 const needsFirstDelinquency = (code) =>
   Object.hasOwn(ACCOUNT_STATUSES, code) && ACCOUNT_STATUSES[code].requires_first_delinquency;
 
-/** Wires the furnish form: its portfolio types and account statuses come from the ledger. */
-export function setUpFurnish() {
-  options('f-portfolio', PORTFOLIO_TYPES, 'revolving');
+/**
+ * Fills the element with id `containerId` with a fresh copy of the tradeline fields, their ids
+ * `${prefix}-…` (so `f` gives `f-account-number`), each label still naming its field. The
+ * portfolio types and account statuses are the ledger's; the date of account information is
+ * today's.
+ */
+export function tradelineFields(containerId, prefix) {
+  const copy = document.getElementById('tradeline-fields').content.cloneNode(true);
+  for (const element of copy.querySelectorAll('[id], [for]')) {
+    for (const name of ['id', 'for']) {
+      const value = element.getAttribute(name);
+      if (value?.startsWith(TEMPLATE_PREFIX)) {
+        element.setAttribute(name, `${prefix}-${value.slice(TEMPLATE_PREFIX.length)}`);
+      }
+    }
+  }
+  fill(containerId, copy);
+  options(`${prefix}-portfolio`, PORTFOLIO_TYPES, 'revolving');
   const statuses = Object.keys(ACCOUNT_STATUSES).sort();
   options(
-    'f-status',
+    `${prefix}-status`,
     statuses.map((code) => ({ value: code, label: `${code} — ${ACCOUNT_STATUSES[code].meaning}` })),
     '11',
   );
-  fill('f-history-help', `most recent first, ${HISTORY_CODES}`);
-  document.getElementById('f-as-of').value = isoDate(Date.now());
-  document.getElementById('furnish-form').addEventListener('submit', furnish);
+  fill(`${prefix}-history-help`, `most recent first, ${HISTORY_CODES}`);
+  document.getElementById(`${prefix}-as-of`).value = isoDate(Date.now());
 }
 
-/** The form as a Metro 2 tradeline, or the list of what is wrong with it. */
-function tradeline() {
-  const value = (id) => document.getElementById(`f-${id}`).value.trim();
+/**
+ * The tradeline fields with ids `${prefix}-…` as a Metro 2 tradeline, and the list of what
+ * is wrong with them (empty when nothing is); each field is marked valid or not.
+ */
+export function readTradeline(prefix) {
+  const field = (id) => document.getElementById(`${prefix}-${id}`);
+  const value = (id) => field(id).value.trim();
   const problems = [];
   const mark = (id, ok, problem) => {
-    document.getElementById(`f-${id}`).setAttribute('aria-invalid', ok ? 'false' : 'true');
+    field(id).setAttribute('aria-invalid', ok ? 'false' : 'true');
     if (!ok) problems.push(problem);
   };
   const amount = (id, label) => {
@@ -62,8 +86,6 @@ function tradeline() {
     );
     return t;
   };
-  const subject = value('subject').toLowerCase();
-  mark('subject', /^[0-9a-f]{64}$/.test(subject), 'The subject pseudonym is 64 hex digits');
   const history = value('history')
     .split(/[\s,]+/)
     .filter(Boolean)
@@ -108,33 +130,63 @@ function tradeline() {
       address: text('address', 'Address', 64),
     },
   };
-  return { subject, line, problems };
+  return { line, problems };
+}
+
+/** Shows what is wrong with a form in the element `id` (emptied when nothing is); true if ok. */
+export function showProblems(id, problems) {
+  if (!problems.length) {
+    fill(id);
+    return true;
+  }
+  fill(
+    id,
+    h(
+      'div',
+      { class: 'notice error', role: 'alert' },
+      h('p', {}, 'Not sent; correct these first:'),
+      h(
+        'ul',
+        {},
+        problems.map((p) => h('li', {}, p)),
+      ),
+    ),
+  );
+  return false;
+}
+
+/** Wires the furnish form. */
+export function setUpFurnish() {
+  tradelineFields('furnish-fields', 'f');
+  document.getElementById('furnish-form').addEventListener('submit', furnish);
+}
+
+/** The furnish form's subject, the record it supersedes if any, and its tradeline. */
+function furnishing() {
+  const { line, problems } = readTradeline('f');
+  const field = (id) => document.getElementById(`f-${id}`);
+  const subject = field('subject').value.trim().toLowerCase();
+  const subjectOk = /^[0-9a-f]{64}$/.test(subject);
+  field('subject').setAttribute('aria-invalid', subjectOk ? 'false' : 'true');
+  if (!subjectOk) problems.unshift('The subject pseudonym is 64 hex digits');
+  const supersedes = field('supersedes').value.trim();
+  const supersedesOk =
+    supersedes === '' || (/^\d+$/.test(supersedes) && Number.isSafeInteger(Number(supersedes)));
+  field('supersedes').setAttribute('aria-invalid', supersedesOk ? 'false' : 'true');
+  if (!supersedesOk) problems.push('Supersedes takes a record id (a whole number) or nothing');
+  const body = { subject, tradeline: line };
+  if (supersedes !== '' && supersedesOk) body.supersedes = Number(supersedes);
+  return { body, problems };
 }
 
 /** Seals the record to the subject, signs and sends it through the operator endpoint. */
 async function furnish(event) {
   event.preventDefault();
-  const { subject, line, problems } = tradeline();
-  if (problems.length) {
-    fill(
-      'furnish-errors',
-      h(
-        'div',
-        { class: 'notice error', role: 'alert' },
-        h('p', {}, 'Not sent; correct these first:'),
-        h(
-          'ul',
-          {},
-          problems.map((p) => h('li', {}, p)),
-        ),
-      ),
-    );
-    return;
-  }
-  fill('furnish-errors');
+  const { body, problems } = furnishing();
+  if (!showProblems('furnish-errors', problems)) return;
   notify('furnish-status', 'Sealing to the subject, signing and waiting for finality…');
   try {
-    const done = await operator('records', { method: 'POST', body: { subject, tradeline: line } });
+    const done = await operator('records', { method: 'POST', body });
     const furnished = done.events.find((e) => e.kind === 'record_furnished');
     notify('furnish-status', `Furnished: record ${furnished?.record}.`, 'ok');
   } catch (error) {

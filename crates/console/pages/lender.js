@@ -3,21 +3,23 @@
 // records an inquiry; furnishing; offering a loan) goes to the node's operator endpoints,
 // where the key stays.
 //
-// This entry owns only the wiring: the sign-in (lender-session.js) and the four tabs, each
+// This entry owns only the wiring: the sign-in (lender-session.js) and the five tabs, each
 // its own module — applicant and report (lender-applicant.js), loan book and offers
-// (lender-book.js), risk alerts (lender-alerts.js) and furnishing (lender-furnish.js) — shown
-// by the address's `#tab` or `#applicant/{subject}`.
+// (lender-book.js), risk alerts (lender-alerts.js), furnishing (lender-furnish.js) and the
+// disputes to answer (lender-disputes.js) — shown by the address's `#tab` or
+// `#applicant/{subject}`.
 
 import { header, loadInstitutions } from './common.js';
 import { setUpApplicant, showApplicant } from './lender-applicant.js';
 import { startAlerts, stopAlerts } from './lender-alerts.js';
 import { setUpBook, showBook } from './lender-book.js';
+import { setUpDisputes, showDisputes, startDisputes, stopDisputes } from './lender-disputes.js';
 import { setUpFurnish } from './lender-furnish.js';
 import { session, setUpSession } from './lender-session.js';
 
 header('/lender');
 
-const TABS = ['applicant', 'book', 'alerts', 'furnish'];
+const TABS = ['applicant', 'book', 'alerts', 'furnish', 'disputes'];
 
 /** Shows the tab the address names, once signed in. */
 function route() {
@@ -29,17 +31,23 @@ function route() {
   }
   if (current === 'applicant' && argument) showApplicant(argument);
   if (current === 'book') showBook();
+  if (current === 'disputes') showDisputes();
 }
 
 setUpApplicant();
 setUpBook();
 setUpFurnish();
+setUpDisputes();
 window.addEventListener('hashchange', route);
 setUpSession({
   onSignIn: async () => {
     await loadInstitutions();
     startAlerts();
+    startDisputes();
     route();
   },
-  onSignOut: stopAlerts,
+  onSignOut: () => {
+    stopAlerts();
+    stopDisputes();
+  },
 });

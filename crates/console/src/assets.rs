@@ -52,6 +52,7 @@ static ASSETS: &[Asset] = assets![
     "lender-book.js" => SCRIPT,
     "lender-alerts.js" => SCRIPT,
     "lender-furnish.js" => SCRIPT,
+    "lender-disputes.js" => SCRIPT,
     "borrower.js" => SCRIPT,
     "regulator.js" => SCRIPT,
 ];

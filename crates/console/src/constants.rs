@@ -1,6 +1,6 @@
 //! The values the console's pages share with the ledger, generated from the Rust that
 //! defines them: the bounds the loan form checks, event kinds, Metro 2 status and month
-//! codes, score reasons, purposes, portfolio types and schedules.
+//! codes, score reasons, purposes, portfolio types, schedules, dispute reasons and resolutions.
 //!
 //! The pages import them from `pages/constants.js`, which must equal [`module`]; the test
 //! `console_constants_are_current` fails when a Rust value changes and the file does not,
@@ -14,7 +14,8 @@ use credence_types::{
     limits::{CURE_DAYS_MAX, INSTALLMENTS_MAX, PAYMENT_HISTORY_MONTHS},
     metro2::{AccountStatus, PaymentMonth, PortfolioType, StatusClass},
     money::BasisPoints,
-    transaction::{InquiryKind, Purpose},
+    receipt::DisputeResolution,
+    transaction::{DisputeReason, InquiryKind, Purpose},
 };
 use serde_json::{Value, json};
 
@@ -153,6 +154,20 @@ fn constants() -> Vec<(&'static str, &'static str, Value)> {
             "SCHEDULES",
             "How a loan is repaid.",
             options(ScheduleKind::ALL.map(|s| (wire(s), s.label())).to_vec()),
+        ),
+        (
+            "DISPUTE_REASONS",
+            "Why a subject may dispute a record.",
+            options(DisputeReason::ALL.map(|r| (wire(r), r.label())).to_vec()),
+        ),
+        (
+            "DISPUTE_RESOLUTIONS",
+            "How a dispute ends.",
+            options(
+                DisputeResolution::ALL
+                    .map(|r| (wire(r), r.label()))
+                    .to_vec(),
+            ),
         ),
         (
             "PAGE_LIMIT_MAX",

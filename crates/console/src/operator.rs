@@ -128,6 +128,17 @@ impl From<SessionError> for Refusal {
                     message,
                 };
             }
+            // The same refusal the ledger would give the correction.
+            SessionError::CorrectionOfAnotherAccount(_) => {
+                return Self {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    code: credence_types::Rejection::CorrectionMismatch
+                        .code()
+                        .to_string(),
+                    message,
+                };
+            }
+            SessionError::DisputeUnknown(_) => ApiErrorCode::DisputeUnknown,
             SessionError::SubjectUnknown(_) => ApiErrorCode::SubjectUnknown,
             SessionError::InstitutionUnknown(_) => ApiErrorCode::InstitutionUnknown,
             SessionError::LoanUnknown(_) => ApiErrorCode::LoanUnknown,
@@ -160,6 +171,7 @@ pub fn router(console: Console) -> Router {
         .route("/console/api/session", get(session))
         .route("/console/api/reports/{subject}", post(report))
         .route("/console/api/records", post(furnish))
+        .route("/console/api/disputes/{id}/answer", post(answer))
         .route("/console/api/transactions", post(transact))
         .with_state(Arc::new(console))
 }
@@ -264,6 +276,9 @@ async fn report(
 struct Furnish {
     subject: String,
     tradeline: Tradeline,
+    /// The record this one corrects or updates.
+    #[serde(default)]
+    supersedes: Option<credence_types::RecordId>,
 }
 
 /// What a transaction the console signed caused.
@@ -282,7 +297,50 @@ async fn furnish(
     let subject = subject(&request.subject)?;
     let done = console
         .session
-        .furnish(&console.keys, &subject, request.tradeline)
+        .furnish(
+            &console.keys,
+            &subject,
+            request.tradeline,
+            request.supersedes,
+        )
+        .await?;
+    Ok(Json(Done {
+        events: done.events,
+    }))
+}
+
+/// `POST /console/api/disputes/{id}/answer`: `{"answer": "verified"}`, `{"answer":
+/// "deleted"}`, or `{"answer": "corrected", "tradeline": {...}}`.
+#[derive(serde::Deserialize)]
+#[serde(tag = "answer", rename_all = "snake_case", deny_unknown_fields)]
+enum AnswerRequest {
+    Verified,
+    Deleted,
+    Corrected { tradeline: Box<Tradeline> },
+}
+
+async fn answer(
+    State(console): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    request: Result<Bytes, BytesRejection>,
+) -> Result<Json<Done>, Refusal> {
+    use credence_client::disputes::Answer;
+    authorize(&console, &headers)?;
+    let id: credence_types::DisputeId = id.parse().map_err(|_| {
+        Refusal::new(
+            ApiErrorCode::IdMalformed,
+            "a dispute id is a decimal number",
+        )
+    })?;
+    let answer = match body(request)? {
+        AnswerRequest::Verified => Answer::Verified,
+        AnswerRequest::Deleted => Answer::Deleted,
+        AnswerRequest::Corrected { tradeline } => Answer::Corrected(tradeline),
+    };
+    let done = console
+        .session
+        .answer_dispute(&console.keys, id, answer)
         .await?;
     Ok(Json(Done {
         events: done.events,

@@ -74,54 +74,19 @@ impl KeyFile {
     /// Writes the keys to a new file at `path`, readable by its owner only. Refuses to
     /// overwrite an existing file.
     pub fn write(&self, path: &Path) -> Result<(), KeyFileError> {
-        let io = |source| KeyFileError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
         let on_disk = OnDisk {
             signing_public_key: self.signing.public_key(),
             encryption_public_key: self.encryption.public_key(),
             signing_seed: hex::encode(self.signing.to_seed().as_ref()),
             encryption_secret: hex::encode(self.encryption.to_bytes().as_ref()),
         };
-        let text =
-            Zeroizing::new(serde_json::to_string_pretty(&on_disk).expect("key files serialize"));
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt as _;
-            options.mode(0o600);
-        }
-        let mut file = options.open(path).map_err(io)?;
-        file.write_all(text.as_bytes()).map_err(io)?;
-        file.write_all(b"\n").map_err(io)?;
-        file.sync_all().map_err(io)
+        write_private_json(path, &on_disk)
     }
 
     /// Reads keys from `path`, refusing a file that others can read.
     pub fn read(path: &Path) -> Result<Self, KeyFileError> {
-        let io = |source| KeyFileError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let malformed = |reason: String| KeyFileError::Malformed {
-            path: path.to_path_buf(),
-            reason,
-        };
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            let mode = fs::metadata(path).map_err(io)?.permissions().mode();
-            if mode & 0o077 != 0 {
-                return Err(KeyFileError::Permissions {
-                    path: path.to_path_buf(),
-                    mode: mode & 0o777,
-                });
-            }
-        }
-        let text = Zeroizing::new(fs::read_to_string(path).map_err(io)?);
-        let on_disk: OnDisk = serde_json::from_str(&text).map_err(|e| malformed(e.to_string()))?;
+        let malformed = |reason: String| malformed(path, reason);
+        let on_disk: OnDisk = read_private_json(path)?;
         let seed = decode_secret(&on_disk.signing_seed).map_err(malformed)?;
         let secret = decode_secret(&on_disk.encryption_secret).map_err(malformed)?;
         let signing = SigningKey::from_seed(&seed);
@@ -144,7 +109,75 @@ impl KeyFile {
     }
 }
 
-fn decode_secret(text: &str) -> Result<Zeroizing<[u8; 32]>, String> {
+/// A file at `path` whose content breaks its format, for `reason`.
+pub(crate) fn malformed(path: &Path, reason: String) -> KeyFileError {
+    KeyFileError::Malformed {
+        path: path.to_path_buf(),
+        reason,
+    }
+}
+
+/// Writes `value` as JSON to a new private file ([`write_private`]); the text is zeroed
+/// after.
+pub(crate) fn write_private_json(
+    path: &Path,
+    value: &impl serde::Serialize,
+) -> Result<(), KeyFileError> {
+    let text = Zeroizing::new(
+        serde_json::to_string_pretty(value).expect("secret files are plain JSON objects"),
+    );
+    write_private(path, &text)
+}
+
+/// Reads a private file ([`read_private`]) as JSON.
+pub(crate) fn read_private_json<T: serde::de::DeserializeOwned>(
+    path: &Path,
+) -> Result<T, KeyFileError> {
+    let text = read_private(path)?;
+    serde_json::from_str(&text).map_err(|e| malformed(path, e.to_string()))
+}
+
+/// Writes `text` (and a newline) to a new file at `path`, readable by its owner only, and
+/// syncs it. Refuses to overwrite an existing file.
+fn write_private(path: &Path, text: &str) -> Result<(), KeyFileError> {
+    let io = |source| KeyFileError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(io)?;
+    file.write_all(text.as_bytes()).map_err(io)?;
+    file.write_all(b"\n").map_err(io)?;
+    file.sync_all().map_err(io)
+}
+
+/// Reads a secret file, refusing one that group or others can read.
+fn read_private(path: &Path) -> Result<Zeroizing<String>, KeyFileError> {
+    let io = |source| KeyFileError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = fs::metadata(path).map_err(io)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Err(KeyFileError::Permissions {
+                path: path.to_path_buf(),
+                mode: mode & 0o777,
+            });
+        }
+    }
+    Ok(Zeroizing::new(fs::read_to_string(path).map_err(io)?))
+}
+
+pub(crate) fn decode_secret(text: &str) -> Result<Zeroizing<[u8; 32]>, String> {
     let bytes = Zeroizing::new(hex::decode(text).map_err(|e| e.to_string())?);
     let mut secret = Zeroizing::new([0u8; 32]);
     if bytes.len() != 32 {

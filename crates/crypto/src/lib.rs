@@ -5,13 +5,18 @@
 //!   signature is accepted alone exactly when it is accepted in a batch, on every node.
 //! - [`sealing`]: HPKE (RFC 9180; X25519, HKDF-SHA256, AES-128-GCM) to seal credit
 //!   payloads to a subject's report key and to wrap report keys for lenders and the audit key.
+//! - [`identity`]: keyed commitments to real assets' public identifiers (HMAC-SHA256 under
+//!   a secret the registrars of one kind of asset share), unique on the ledger and not
+//!   reversible from a list of identifiers.
 //! - [`keyfile`]: key files on disk, created owner-read-only and refused when others can read
 //!   them.
 
+pub mod identity;
 pub mod keyfile;
 pub mod sealing;
 pub mod signing;
 
+pub use identity::IdentitySecret;
 pub use keyfile::{KeyFile, KeyFileError};
 pub use sealing::{EncryptionSecret, SealError};
 pub use signing::{SignatureError, SigningKey, VerifiedTransaction, verify_batch, verify_one};

@@ -47,13 +47,16 @@ pub fn requirement(kind: PayloadKind) -> Requirement {
         K::DefineAssetClass | K::RegisterAsset | K::RevalueAsset | K::CompleteLiquidation => {
             Requirement::InstitutionWith(Role::Registrar)
         }
-        K::TransferAsset | K::TransferFunds | K::AcceptLoan | K::RepayLoan => {
-            Requirement::SubjectOrInstitution
-        }
+        K::TransferAsset
+        | K::AppointAppraiser
+        | K::TransferFunds
+        | K::AcceptLoan
+        | K::RepayLoan => Requirement::SubjectOrInstitution,
         K::IssueCurrency | K::OfferLoan | K::WithdrawOffer | K::ConfirmRepayment => {
             Requirement::InstitutionWith(Role::Lender)
         }
-        K::MintFunds | K::BurnFunds => Requirement::AnyInstitution,
+        K::MintFunds => Requirement::AnyInstitution,
+        K::RedeemFunds => Requirement::SubjectOrInstitution,
     }
 }
 

@@ -116,7 +116,30 @@ pub fn loan_terms(terms: &LoanTerms, now: TimestampMs) -> Result<(), Rejection> 
     ensure(
         level_installment(terms).is_some(),
         Rejection::InstallmentNotComputable,
+    )?;
+    ensure(
+        owed_at_most(terms, now.date()).is_some(),
+        Rejection::TermsExceedAmountBound,
     )
+}
+
+/// The most a loan on `terms`, offered on `today`, can ever owe: its principal, interest at
+/// its rate on the whole principal from `today` to the end of the cure period after its
+/// last due date, and a late fee for every installment. The interest is counted generously:
+/// a 360-day year (the shorter of the day counts), three days more each month (30/360 counts
+/// a short month as 30 days), rounded up. `None` when that does not fit an amount: such terms
+/// are refused, so every figure the contract computes on a running loan fits its type.
+pub fn owed_at_most(terms: &LoanTerms, today: Date) -> Option<Amount> {
+    let last = interest::due_date(terms.first_due, terms.period_months, terms.installments)?;
+    let actual = u128::from(last.0.checked_sub(today.0)?) + u128::from(terms.cure_days) + 1;
+    let months = actual / 28 + 1;
+    let days = actual + 3 * months;
+    let principal = u128::from(terms.principal.0);
+    let interest = (principal * u128::from(terms.rate.0) * days)
+        .div_ceil(u128::from(BasisPoints::ONE.0) * 360);
+    let fees = u128::from(terms.late_fee.0) * u128::from(terms.installments);
+    let total = principal.checked_add(interest)?.checked_add(fees)?;
+    u64::try_from(total).ok().map(Amount)
 }
 
 /// The level installment of amortising terms (zero for the others); `None` when it cannot

@@ -15,10 +15,13 @@
 
 use crate::state::{StateError, StateRead};
 use credence_types::{
-    ConsentId, InstitutionId, LoanId, SubjectId,
+    ConsentId, Digest, InstitutionId, LoanId, SubjectId,
     codec::decode,
     lending::{Asset, Collateral, Loan},
-    state::{Consent, Dispute, Inquiry, Institution, OwnerCode, Record, StateKey, Subject},
+    state::{
+        Consent, Dispute, FurnishedAccount, Inquiry, Institution, OwnerCode, Record, StateKey,
+        Subject,
+    },
 };
 use std::collections::BTreeMap;
 
@@ -41,6 +44,18 @@ pub struct CreditFile {
     pub collateral: Vec<Asset>,
     /// The institutions that furnished its records.
     pub furnishers: BTreeMap<InstitutionId, Institution>,
+    /// The accounts its records belong to, by furnisher and account reference: which are
+    /// deleted (none of their records is reported) and which are under dispute.
+    pub accounts: BTreeMap<(InstitutionId, Digest), FurnishedAccount>,
+}
+
+impl CreditFile {
+    /// Whether `record`'s account was deleted, so the record is not reported.
+    pub fn account_deleted(&self, record: &Record) -> bool {
+        self.accounts
+            .get(&(record.furnisher, record.account))
+            .is_some_and(|account| account.deleted.is_some())
+    }
 }
 
 fn load<T: commonware_codec::Read<Cfg = ()>, S: StateRead + ?Sized>(
@@ -194,7 +209,16 @@ pub fn credit_file<S: StateRead + ?Sized>(
         }
     }
     let mut furnishers = BTreeMap::new();
+    let mut accounts = BTreeMap::new();
     for record in &records {
+        if let std::collections::btree_map::Entry::Vacant(slot) =
+            accounts.entry((record.furnisher, record.account))
+        {
+            slot.insert(require::<FurnishedAccount, _>(
+                state,
+                StateKey::furnished_account(record.furnisher, number, &record.account),
+            )?);
+        }
         if let std::collections::btree_map::Entry::Vacant(slot) = furnishers.entry(record.furnisher)
         {
             slot.insert(require::<Institution, _>(
@@ -212,6 +236,7 @@ pub fn credit_file<S: StateRead + ?Sized>(
         loans,
         collateral,
         furnishers,
+        accounts,
     }))
 }
 

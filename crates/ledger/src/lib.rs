@@ -30,7 +30,7 @@ use credence_crypto::VerifiedTransaction;
 use credence_types::{
     BlockContext, Rejection,
     codec::encode,
-    receipt::{BlockEvent, EventSource, Outcome, Receipt},
+    receipt::{BlockEvent, DeadlineQueue, EventSource, Outcome, Receipt},
     state::{BlockEvents, Meta, Signer, StateKey, TransactionReceipt},
 };
 use exec::{Exec, Fail};
@@ -74,6 +74,18 @@ pub struct BlockExecutor<'s, S: StateRead + ?Sized> {
     exec: Exec<'s, S>,
     meta: Meta,
     receipts: Vec<Receipt>,
+    /// How far the begin-block step got, so that resuming it (after a
+    /// [`StateError::NotLoaded`]) runs exactly the entries a run straight through would.
+    deadlines: DeadlineCursor,
+}
+
+/// Where the begin-block step is: the queue it is on, the entries of that queue that were
+/// due when it started the queue, and the next of them to run.
+#[derive(Default)]
+struct DeadlineCursor {
+    queue: usize,
+    due: Option<Vec<(StateKey, u64)>>,
+    next: usize,
 }
 
 impl<'s, S: StateRead + ?Sized> BlockExecutor<'s, S> {
@@ -85,29 +97,49 @@ impl<'s, S: StateRead + ?Sized> BlockExecutor<'s, S> {
             exec,
             meta,
             receipts: Vec::new(),
+            deadlines: DeadlineCursor::default(),
         })
     }
 
-    /// Runs the time-driven rules due at the block's time. Call once, before any
-    /// transaction.
+    /// Runs the time-driven rules due at the block's time: each due entry of each queue as
+    /// a step of its own, at most [`DEADLINES_PER_BLOCK_MAX`] a queue. Call before any
+    /// transaction; after a [`StateError::NotLoaded`], call again: it carries on from the
+    /// first entry not yet run.
+    ///
+    /// An entry whose rule breaks a rule is taken off its queue and reported with a
+    /// `deadline_failed` event, its own writes dropped; the others run. A broken invariant
+    /// (corrupt state) stops the block.
     pub fn begin_block(&mut self) -> Result<(), StateError> {
-        match rules::deadlines::begin_block(&mut self.exec) {
-            Ok(()) => {
+        let now = self.exec.now();
+        while let Some(&queue) = DeadlineQueue::ALL.get(self.deadlines.queue) {
+            // The entries due when the queue's turn comes, each run once: one a rule moves to
+            // a later due time waits for the next block.
+            let due = match self.deadlines.due.take() {
+                Some(due) => due,
+                None => rules::deadlines::due(&self.exec, queue, now)?,
+            };
+            while let Some(&(key, id)) = due.get(self.deadlines.next) {
+                self.exec.remove(key);
+                match rules::deadlines::run(&mut self.exec, queue, id) {
+                    Ok(()) => {}
+                    Err(Fail::State(error)) => {
+                        self.exec.rollback_step();
+                        self.deadlines.due = Some(due);
+                        return Err(error);
+                    }
+                    Err(Fail::Reject(code)) => {
+                        self.exec.rollback_step();
+                        self.exec.remove(key);
+                        rules::deadlines::failed(&mut self.exec, queue, id, code);
+                    }
+                }
                 self.exec.commit_step(EventSource::BeginBlock);
-                Ok(())
+                self.deadlines.next += 1;
             }
-            Err(Fail::State(error)) => {
-                self.exec.rollback_step();
-                Err(error)
-            }
-            // Time-driven rules act on state the ledger wrote itself; one that cannot apply
-            // is a broken invariant, not a client's mistake. The step is dropped whole so
-            // the chain keeps going, and the invariant tests catch the bug.
-            Err(Fail::Reject(_)) => {
-                self.exec.rollback_step();
-                Ok(())
-            }
+            self.deadlines.queue += 1;
+            self.deadlines.next = 0;
         }
+        Ok(())
     }
 
     /// Applies the next transaction of the block and returns its outcome.
@@ -250,12 +282,17 @@ pub fn prefetch_keys(transaction: &VerifiedTransaction) -> Vec<StateKey> {
         Payload::ApproveGovernance(proposal) => keys.push(StateKey::proposal(*proposal)),
         Payload::RecordAuditAccess(body) => keys.push(StateKey::subject(&body.subject)),
         Payload::DefineAssetClass(_) | Payload::IssueCurrency(_) => {}
-        Payload::RegisterAsset(body) => keys.push(StateKey::asset_class(body.class)),
+        Payload::RegisterAsset(body) => {
+            keys.push(StateKey::asset_class(body.class));
+            keys.push(StateKey::asset_identity(&body.identity));
+        }
         Payload::RevalueAsset(body) => keys.push(StateKey::asset(body.asset)),
         Payload::TransferAsset(body) => keys.push(StateKey::asset(body.asset)),
-        Payload::MintFunds(body) | Payload::BurnFunds(body) | Payload::TransferFunds(body) => {
+        Payload::AppointAppraiser(body) => keys.push(StateKey::asset(body.asset)),
+        Payload::MintFunds(body) | Payload::TransferFunds(body) => {
             keys.push(StateKey::currency(body.currency));
         }
+        Payload::RedeemFunds(body) => keys.push(StateKey::currency(body.currency)),
         Payload::OfferLoan(_) => {}
         Payload::AcceptLoan(loan) | Payload::WithdrawOffer(loan) => {
             keys.push(StateKey::loan(*loan))

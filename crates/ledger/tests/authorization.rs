@@ -140,7 +140,7 @@ fn sample(chain: &Chain, kind: PayloadKind, subject: &Borrower) -> Payload {
         PayloadKind::RegisterAsset => Payload::RegisterAsset(RegisterAsset {
             class: AssetClassId(0),
             owner: Owner::Subject(subject.id()),
-            metadata: Digest::default(),
+            identity: Digest::default(),
             value: Amount(1_000),
             denomination: off_ledger(),
         }),
@@ -153,10 +153,16 @@ fn sample(chain: &Chain, kind: PayloadKind, subject: &Borrower) -> Payload {
             asset: AssetId(0),
             to: Owner::Institution(InstitutionId(0)),
         }),
+        PayloadKind::AppointAppraiser => {
+            Payload::AppointAppraiser(credence_types::lending::AppointAppraiser {
+                asset: AssetId(0),
+                appraiser: Some(InstitutionId(0)),
+            })
+        }
         PayloadKind::IssueCurrency => Payload::IssueCurrency(IssueCurrency {
             symbol: Name::new("cny").unwrap(),
         }),
-        PayloadKind::MintFunds | PayloadKind::BurnFunds | PayloadKind::TransferFunds => {
+        PayloadKind::MintFunds | PayloadKind::TransferFunds => {
             let movement = FundsMovement {
                 currency: CurrencyId(0),
                 account: Owner::Subject(subject.id()),
@@ -164,10 +170,13 @@ fn sample(chain: &Chain, kind: PayloadKind, subject: &Borrower) -> Payload {
             };
             match kind {
                 PayloadKind::MintFunds => Payload::MintFunds(movement),
-                PayloadKind::BurnFunds => Payload::BurnFunds(movement),
                 _ => Payload::TransferFunds(movement),
             }
         }
+        PayloadKind::RedeemFunds => Payload::RedeemFunds(credence_types::lending::Redemption {
+            currency: CurrencyId(0),
+            amount: Amount(10),
+        }),
         PayloadKind::OfferLoan => Payload::OfferLoan(loan_terms(
             Owner::Subject(subject.id()),
             1_000,

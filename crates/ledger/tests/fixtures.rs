@@ -15,7 +15,7 @@ use credence_types::{
 };
 
 /// Signed with the testkit's deterministic key (seed 1), nonce 1, on `credence-test`.
-const PINNED: [(PayloadKind, &str); 26] = [
+const PINNED: [(PayloadKind, &str); 27] = [
     (
         PayloadKind::RegisterSubject,
         "3fe3d2db28c6593fe9761dcfb50a7c5f603c2855c9793acca50c8bb7091f02b2",
@@ -81,6 +81,10 @@ const PINNED: [(PayloadKind, &str); 26] = [
         "f233025d7d9b61d858c12a1163d8756968452a7340fb145f632df2364068fb19",
     ),
     (
+        PayloadKind::AppointAppraiser,
+        "c0ce321f43608ef847231037d7350ce6bfe36471391a5e5f2745629feade54b7",
+    ),
+    (
         PayloadKind::IssueCurrency,
         "4f550ed9974161bec306371f62080f1726f10f11097bf77391cfbf177dafdd05",
     ),
@@ -89,8 +93,8 @@ const PINNED: [(PayloadKind, &str); 26] = [
         "fc1cc76c76ceb149d50510112a0b20fba8c2f283975f1f7bf19bb9525b11bd49",
     ),
     (
-        PayloadKind::BurnFunds,
-        "45351d4c49bac55924893b8920041bc0c25c3fc5a03a9ed5074c65fc49190cb5",
+        PayloadKind::RedeemFunds,
+        "c3c49fb7ddd4180094d25be2988e01a72fcbf1bfbf7173e91078f5074baf6857",
     ),
     (
         PayloadKind::TransferFunds,
@@ -124,7 +128,7 @@ const PINNED: [(PayloadKind, &str); 26] = [
 
 const GENESIS_DIGEST: &str = "993825bec057c6248fee3da670aef3954f70d4c9b64f733be143686d892a377a";
 const GENESIS_STATE_DIGEST: &str =
-    "ef0ff1ef5ee20f9c2e01be1048df98673183f42ebbf4e89a69a194600deafc1e";
+    "65405fccef2884a1848d525e478bf534d7a8f4be0904fed8c6dd40f42b45d50a";
 
 #[test]
 fn signed_transactions_of_every_kind_keep_their_encoding() {

@@ -12,7 +12,7 @@ use credence_types::{
     lending::{
         Asset, Balance, Collateral, CompleteLiquidation, Currency, DefineAssetClass, Denomination,
         FundsMovement, FundsPledge, IssueCurrency, Loan, LoanEvent, LoanPayment, LoanStatus,
-        LoanTerms, Owner, RegisterAsset, Remedy, TransferAsset,
+        LoanTerms, Owner, Redemption, RegisterAsset, Remedy, TransferAsset,
     },
     metro2::AccountStatus,
     money::Amount,
@@ -97,7 +97,7 @@ impl Market {
         let register = Payload::RegisterAsset(RegisterAsset {
             class: credence_types::AssetClassId(0),
             owner,
-            metadata: Digest::of("vin", &[b"1HGCM82633A004352"]),
+            identity: Digest::of("vin", &[b"1HGCM82633A004352"]),
             value: Amount(value),
             denomination: usd(),
         });
@@ -623,13 +623,12 @@ fn pledged_funds_lock_and_the_lender_must_have_the_principal() {
         Amount(400_000),
         "only the principal is spendable"
     );
-    // Locked funds cannot be burnt or spent.
-    let burn = Payload::BurnFunds(FundsMovement {
+    // Locked funds cannot be redeemed or spent, even by their holder.
+    let redeem = Payload::RedeemFunds(Redemption {
         currency: market.usd,
-        account: market.owner(),
         amount: Amount(500_000),
     });
-    let tx = market.chain.member_tx(BANK_A, burn);
+    let tx = market.chain.borrower_tx(&mut market.borrower, redeem);
     assert_eq!(
         market.chain.apply(tx),
         rejected(Rejection::InsufficientFunds)
@@ -879,4 +878,264 @@ fn the_workloads_lending_mix_applies() {
         5,
         "every lending kind in the mix: {applied:?}"
     );
+}
+
+/// The attack: a lender offers an unsecured bullet loan of `u64::MAX` in an off-ledger
+/// currency to a subject it controls, which accepts; at the due date `interest + principal`
+/// overflowed and the whole begin-block step failed, every block, stopping every deadline of
+/// the network. Such terms are now refused at the offer; and should a loan whose figures
+/// overflow ever be on the ledger anyway (an older rule, a bug), its deadline is taken off
+/// its queue and reported, while every other deadline of the block runs.
+#[test]
+fn a_poisoned_loan_cannot_stop_the_clock() {
+    use credence_types::{
+        codec::encode,
+        lending::ScheduleKind,
+        receipt::DeadlineQueue,
+        transaction::{DisputeReason, OpenDispute, Purpose},
+    };
+    let mut market = Market::new();
+    let off_ledger = || Denomination::OffLedger(Name::new("xau").unwrap());
+    let bullet = |market: &Market, principal: u64| {
+        let mut terms = market.terms(principal, Vec::new());
+        terms.denomination = off_ledger();
+        terms.schedule = ScheduleKind::Bullet;
+        terms.installments = 1;
+        terms.cure_days = 5;
+        terms
+    };
+
+    // The original attack is refused where it starts.
+    let tx = market
+        .chain
+        .member_tx(BANK_A, Payload::OfferLoan(bullet(&market, u64::MAX)));
+    assert_eq!(
+        market.chain.apply(tx),
+        rejected(Rejection::TermsExceedAmountBound)
+    );
+
+    // A poisoned loan, due first; another loan that will default; a consent and a dispute
+    // due in the same window.
+    let poisoned = market.offer(BANK_A, bullet(&market, 1_000));
+    assert_eq!(market.accept(poisoned), Outcome::Applied);
+    let defaulting = market.offer(BANK_B, bullet(&market, 2_000));
+    assert_eq!(market.accept(defaulting), Outcome::Applied);
+    let mut loan: Loan = market.chain.get(&StateKey::loan(poisoned)).unwrap();
+    loan.principal = Amount(u64::MAX - 1);
+    loan.interest = Amount(u64::MAX / 2);
+    market
+        .chain
+        .state
+        .insert(StateKey::loan(poisoned), encode(&loan));
+
+    let consent = market
+        .chain
+        .consent(&market.borrower, LENDER_C, Purpose::CreditApplication);
+    let tx = market.chain.borrower_tx(&mut market.borrower, consent);
+    market.chain.ok(tx);
+    let furnishing = market.chain.furnishing(
+        &market.borrower,
+        "card",
+        credence_types::metro2::AccountStatus::Current,
+        None,
+    );
+    let tx = market
+        .chain
+        .member_tx(BANK_A, Payload::FurnishRecord(furnishing));
+    market.chain.ok(tx);
+    let open = Payload::OpenDispute(OpenDispute {
+        record: credence_types::RecordId(0),
+        reason: DisputeReason::InaccurateStatus,
+    });
+    let tx = market.chain.borrower_tx(&mut market.borrower, open);
+    market.chain.ok(tx);
+
+    // One block, 100 days on: every deadline is due in it.
+    let events = market.days(100);
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::DeadlineFailed { queue: DeadlineQueue::LoanCheck, id, code: Rejection::AmountOverflow }
+            if *id == poisoned.0
+    )), "{events:#?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::ConsentExpired { .. }))
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::DisputeResolved { .. }))
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::LoanDefaulted { loan, .. } if *loan == defaulting))
+    );
+    // Taken off its queue: the next blocks run, and report it no more.
+    let later = market.days(1);
+    assert!(
+        !later
+            .iter()
+            .any(|e| matches!(e, Event::DeadlineFailed { .. }))
+    );
+}
+
+/// The attack: the issuer of a currency signed a burn naming any holder's account, and the
+/// holder's funds were gone. Funds now leave an account only by its holder's signature: a
+/// redemption takes from the signer's own balance, and names no other account.
+#[test]
+fn an_issuer_cannot_burn_a_holders_funds() {
+    let mut market = Market::new();
+    market.fund_borrower(300_000);
+    let holder = |market: &Market| -> Balance {
+        let code = credence_ledger::queries::owner_code(&market.chain.state, &market.owner())
+            .unwrap()
+            .unwrap();
+        market
+            .chain
+            .get(&StateKey::balance(market.usd, code))
+            .unwrap_or_default()
+    };
+    let supply = |market: &Market| supply(market);
+    let before = (holder(&market), supply(&market));
+
+    // The issuer (bank-a) redeems: it can only give back what it holds itself.
+    let issuer_tries = Payload::RedeemFunds(Redemption {
+        currency: market.usd,
+        amount: Amount(300_000),
+    });
+    let tx = market.chain.member_tx(BANK_A, issuer_tries);
+    market.chain.ok(tx);
+    assert_eq!(holder(&market), before.0, "the holder's funds did not move");
+    assert_eq!(supply(&market), Amount(before.1.0 - 300_000));
+
+    // The holder redeems its own, and only it can.
+    let own = Payload::RedeemFunds(Redemption {
+        currency: market.usd,
+        amount: Amount(100_000),
+    });
+    let tx = market.chain.borrower_tx(&mut market.borrower, own);
+    let outcome = market.chain.ok(tx);
+    assert!(matches!(
+        outcome.events[0].event,
+        Event::FundsRedeemed {
+            holder: Owner::Subject(_),
+            amount: Amount(100_000),
+            ..
+        }
+    ));
+    assert_eq!(
+        holder(&market).available,
+        Amount(before.0.available.0 - 100_000)
+    );
+    // More than it holds is refused, never taken from elsewhere.
+    let too_much = Payload::RedeemFunds(Redemption {
+        currency: market.usd,
+        amount: Amount(u64::MAX),
+    });
+    let tx = market.chain.borrower_tx(&mut market.borrower, too_much);
+    assert_eq!(
+        market.chain.apply(tx),
+        rejected(Rejection::InsufficientFunds)
+    );
+}
+
+/// Attack: a registrar registers a car that is already on the ledger (under a new owner, or
+/// its own), so the same car backs two loans; or a registrar that never saw the car revalues
+/// it upward so a loan against it passes the loan-to-value check. A real asset's identity
+/// (a keyed commitment to its VIN or deed number) is registered once, and only the registrar
+/// that registered an asset, or one its owner appointed, may revalue it.
+#[test]
+fn the_same_real_asset_cannot_be_registered_twice() {
+    use credence_types::{Role, lending::AppointAppraiser, lending::RevalueAsset};
+    const BANK: usize = 0;
+    const FIRST: usize = 1;
+    const SECOND: usize = 2;
+    let mut chain = Chain::with_members(&[
+        ("bank", &[Role::Validator, Role::Lender]),
+        ("registry-one", &[Role::Registrar]),
+        ("registry-two", &[Role::Registrar]),
+    ]);
+    let mut borrower = registered(&mut chain, 1);
+    let class = Payload::DefineAssetClass(DefineAssetClass {
+        name: Name::new("vehicle").unwrap(),
+        schema: Digest::default(),
+    });
+    let tx = chain.member_tx(FIRST, class);
+    chain.ok(tx);
+    let car = Digest::of("vin", &[b"1HGCM82633A004352"]);
+    let register = |owner: Owner, identity: Digest| {
+        Payload::RegisterAsset(RegisterAsset {
+            class: credence_types::AssetClassId(0),
+            owner,
+            identity,
+            value: Amount(2_000_000),
+            denomination: Denomination::OffLedger(Name::new("usd").unwrap()),
+        })
+    };
+    let tx = chain.member_tx(FIRST, register(Owner::Subject(borrower.id()), car));
+    let asset = match chain.ok(tx).events[0].event {
+        Event::AssetRegistered { asset, .. } => asset,
+        ref other => panic!("{other:?}"),
+    };
+    let stored: Asset = chain.get(&StateKey::asset(asset)).unwrap();
+    assert_eq!(
+        (stored.identity, stored.registrar),
+        (car, InstitutionId(FIRST as u64))
+    );
+
+    // The same car again: by another registrar, to itself; by the same one, to the borrower.
+    for (registrar, owner) in [
+        (SECOND, Owner::Institution(InstitutionId(SECOND as u64))),
+        (FIRST, Owner::Subject(borrower.id())),
+    ] {
+        let before = chain.state.clone();
+        let tx = chain.member_tx(registrar, register(owner, car));
+        assert_eq!(chain.apply(tx), rejected(Rejection::AssetAlreadyRegistered));
+        let changed = credence_ledger::testkit::changed_tables(&before, &chain.state);
+        assert!(changed.is_subset(&credence_ledger::testkit::rejection_footprint()));
+    }
+    // Another car is another identity.
+    let tx = chain.member_tx(
+        SECOND,
+        register(
+            Owner::Subject(borrower.id()),
+            Digest::of("vin", &[b"5YJ3E1EA7KF317000"]),
+        ),
+    );
+    chain.ok(tx);
+
+    // A registrar that did not register the car may not value it...
+    let revalue = |value: u64| {
+        Payload::RevalueAsset(RevalueAsset {
+            asset,
+            value: Amount(value),
+            denomination: Denomination::OffLedger(Name::new("usd").unwrap()),
+        })
+    };
+    let tx = chain.member_tx(SECOND, revalue(9_000_000));
+    assert_eq!(chain.apply(tx), rejected(Rejection::NotAssetRegistrar));
+    // ...nor appoint itself; only the owner appoints, and only a registrar.
+    let appoint = |appraiser: usize| {
+        Payload::AppointAppraiser(AppointAppraiser {
+            asset,
+            appraiser: Some(InstitutionId(appraiser as u64)),
+        })
+    };
+    let tx = chain.member_tx(SECOND, appoint(SECOND));
+    assert_eq!(chain.apply(tx), rejected(Rejection::NotAssetOwner));
+    let tx = chain.borrower_tx(&mut borrower, appoint(BANK));
+    assert_eq!(chain.apply(tx), rejected(Rejection::AppraiserIneligible));
+    let tx = chain.borrower_tx(&mut borrower, appoint(SECOND));
+    chain.ok(tx);
+    let tx = chain.member_tx(SECOND, revalue(1_800_000));
+    chain.ok(tx);
+    let stored: Asset = chain.get(&StateKey::asset(asset)).unwrap();
+    assert_eq!(stored.appraiser, Some(InstitutionId(SECOND as u64)));
+    assert_eq!(stored.valuation.value, Amount(1_800_000));
+    assert_eq!(stored.valuation.registrar, InstitutionId(SECOND as u64));
+    // The registering registrar keeps its right.
+    let tx = chain.member_tx(FIRST, revalue(1_700_000));
+    chain.ok(tx);
 }

@@ -17,12 +17,12 @@ use credence_ledger::testkit::{
     rejection_footprint,
 };
 use credence_types::{
-    AssetClassId, AssetId, CurrencyId, Date, Digest, InstitutionId, LoanId, Payload,
+    AssetClassId, AssetId, CurrencyId, Date, Digest, InstitutionId, LoanId, Payload, Rejection,
     codec::{Name, decode},
     lending::{
         Asset, Balance, Collateral, Currency, DayCount, DefineAssetClass, Denomination,
         FundsMovement, FundsPledge, IssueCurrency, Loan, LoanEvent, LoanPayment, LoanStatus, Owner,
-        RegisterAsset, ScheduleKind, TransferAsset,
+        Redemption, RegisterAsset, ScheduleKind, TransferAsset,
     },
     money::{Amount, BasisPoints},
     receipt::{Event, Outcome},
@@ -39,6 +39,8 @@ enum Op {
     RegisterAsset {
         owner: usize,
         value: u64,
+        /// Which real asset: a small range, so registrars sometimes try one twice.
+        identity: u8,
     },
     TransferAsset {
         asset: usize,
@@ -49,8 +51,8 @@ enum Op {
         to: usize,
         amount: u64,
     },
-    Burn {
-        from: usize,
+    Redeem {
+        holder: usize,
         amount: u64,
     },
     Pay {
@@ -82,16 +84,26 @@ enum Op {
     },
 }
 
+/// An amount: mostly of a plausible size, sometimes anywhere in `u64`, sometimes at its top,
+/// so the rules meet every overflow a holder or a lender could try.
+fn amount(plausible: std::ops::Range<u64>) -> impl Strategy<Value = u64> {
+    prop_oneof![
+        6 => plausible,
+        1 => any::<u64>(),
+        1 => (u64::MAX - 1_000)..=u64::MAX,
+    ]
+}
+
 fn op() -> impl Strategy<Value = Op> {
     let party = 0..SUBJECTS + 3;
     prop_oneof![
-        3 => (0..SUBJECTS + 1, 10_000u64..3_000_000).prop_map(|(owner, value)| Op::RegisterAsset { owner, value }),
+        3 => (0..SUBJECTS + 1, amount(10_000..3_000_000), 0..24u8).prop_map(|(owner, value, identity)| Op::RegisterAsset { owner, value, identity }),
         1 => (0..8usize, party.clone(), prop::bool::weighted(0.8))
             .prop_map(|(asset, to, by_owner)| Op::TransferAsset { asset, to, by_owner }),
-        2 => (party.clone(), 1u64..2_000_000).prop_map(|(to, amount)| Op::Mint { to, amount }),
-        1 => (party.clone(), 1u64..500_000).prop_map(|(from, amount)| Op::Burn { from, amount }),
-        1 => (party.clone(), party.clone(), 1u64..500_000).prop_map(|(from, to, amount)| Op::Pay { from, to, amount }),
-        3 => (0..3usize, 0..SUBJECTS, 10_000u64..1_500_000, prop::collection::vec(0..8usize, 0..3), 0u64..300_000, any::<u8>(), prop::bool::weighted(0.8))
+        2 => (party.clone(), amount(1..2_000_000)).prop_map(|(to, amount)| Op::Mint { to, amount }),
+        1 => (party.clone(), amount(1..500_000)).prop_map(|(holder, amount)| Op::Redeem { holder, amount }),
+        1 => (party.clone(), party.clone(), amount(1..500_000)).prop_map(|(from, to, amount)| Op::Pay { from, to, amount }),
+        3 => (0..3usize, 0..SUBJECTS, amount(10_000..1_500_000), prop::collection::vec(0..8usize, 0..3), amount(0..300_000), any::<u8>(), prop::bool::weighted(0.8))
             .prop_map(|(lender, borrower, principal, assets, funds, shape, on_ledger)| Op::Offer { lender, borrower, principal, assets, funds, shape, on_ledger }),
         4 => (0..8usize).prop_map(|loan| Op::Accept { loan }),
         1 => (0..8usize).prop_map(|loan| Op::Withdraw { loan }),
@@ -104,6 +116,8 @@ struct World {
     chain: Chain,
     borrowers: Vec<Borrower>,
     assets: Vec<AssetId>,
+    /// The real assets registered: each may be registered once.
+    identities: BTreeMap<Digest, AssetId>,
     loans: Vec<LoanId>,
     /// Supply expected from the mints and burns that applied.
     expected_supply: u64,
@@ -137,6 +151,7 @@ impl World {
             chain,
             borrowers,
             assets: Vec::new(),
+            identities: BTreeMap::new(),
             loans: Vec::new(),
             expected_supply: 0,
         }
@@ -175,15 +190,11 @@ impl World {
     fn step(&mut self, op: &Op) {
         if let Op::Advance { days } = op {
             let before = self.snapshot();
+            let holdings = self.holdings();
             let outcome = self.chain.block(days * DAY, &[]);
-            self.check(
-                &before,
-                &outcome
-                    .events
-                    .iter()
-                    .map(|e| e.event.clone())
-                    .collect::<Vec<_>>(),
-            );
+            let events: Vec<Event> = outcome.events.iter().map(|e| e.event.clone()).collect();
+            self.check(&before, &events);
+            self.check_decreases(&holdings, None, &events);
             return;
         }
         let Some((signer, payload)) = self.plan(op) else {
@@ -195,12 +206,16 @@ impl World {
     /// The signer and payload an operation makes, if it can be made now.
     fn plan(&self, op: &Op) -> Option<(Owner, Payload)> {
         match op.clone() {
-            Op::RegisterAsset { owner, value } => Some((
+            Op::RegisterAsset {
+                owner,
+                value,
+                identity,
+            } => Some((
                 Owner::Institution(InstitutionId(REGISTRAR as u64)),
                 Payload::RegisterAsset(RegisterAsset {
                     class: AssetClassId(0),
                     owner: self.owner(owner),
-                    metadata: Digest::default(),
+                    identity: Digest::of("vin", &[&[identity]]),
                     value: Amount(value),
                     denomination: Denomination::OnLedger(CurrencyId(0)),
                 }),
@@ -233,11 +248,10 @@ impl World {
                     amount: Amount(amount),
                 }),
             )),
-            Op::Burn { from, amount } => Some((
-                self.owner(SUBJECTS),
-                Payload::BurnFunds(FundsMovement {
+            Op::Redeem { holder, amount } => Some((
+                self.owner(holder),
+                Payload::RedeemFunds(Redemption {
                     currency: CurrencyId(0),
-                    account: self.owner(from),
                     amount: Amount(amount),
                 }),
             )),
@@ -342,19 +356,39 @@ impl World {
     }
 
     fn submit(&mut self, signer: Owner, payload: Payload) {
+        let registering = match &payload {
+            Payload::RegisterAsset(body) => Some(body.identity),
+            _ => None,
+        };
         let tx = self.sign(signer, payload);
         let before = self.snapshot();
+        let holdings = self.holdings();
         let state_before = self.chain.state.clone();
         let outcome = self.chain.block(1_000, &[tx]);
         let events: Vec<Event> = outcome.events.iter().map(|e| e.event.clone()).collect();
+        if let Some(identity) = registering {
+            let registered = self.identities.contains_key(&identity);
+            match &outcome.receipts[0].outcome {
+                Outcome::Applied => assert!(!registered, "{identity:?} was registered twice"),
+                Outcome::Rejected(rejection) => assert_eq!(
+                    *rejection == Rejection::AssetAlreadyRegistered,
+                    registered,
+                    "registering {identity:?}"
+                ),
+            }
+        }
         match outcome.receipts[0].outcome {
             Outcome::Applied => {
                 for event in &events {
                     match event {
-                        Event::AssetRegistered { asset, .. } => self.assets.push(*asset),
+                        Event::AssetRegistered { asset, .. } => {
+                            self.assets.push(*asset);
+                            self.identities
+                                .insert(registering.expect("a registration"), *asset);
+                        }
                         Event::LoanOffered { loan, .. } => self.loans.push(*loan),
                         Event::FundsMinted { amount, .. } => self.expected_supply += amount.0,
-                        Event::FundsBurned { amount, .. } => self.expected_supply -= amount.0,
+                        Event::FundsRedeemed { amount, .. } => self.expected_supply -= amount.0,
                         _ => {}
                     }
                 }
@@ -371,6 +405,53 @@ impl World {
             }
         }
         self.check(&before, &events);
+        self.check_decreases(&holdings, Some(signer), &events);
+    }
+
+    /// What each party holds of the currency, available and locked.
+    fn holdings(&self) -> BTreeMap<Owner, u128> {
+        (0..SUBJECTS + 3)
+            .map(|i| {
+                let owner = self.owner(i);
+                let code = credence_ledger::queries::owner_code(&self.chain.state, &owner)
+                    .unwrap()
+                    .unwrap();
+                let balance: Balance = self
+                    .chain
+                    .get(&StateKey::balance(CurrencyId(0), code))
+                    .unwrap_or_default();
+                (
+                    owner,
+                    u128::from(balance.available.0) + u128::from(balance.locked.0),
+                )
+            })
+            .collect()
+    }
+
+    /// Funds leave an account only by its holder's signature, or by a loan rule the holder
+    /// agreed to: the disbursement of a loan it offered, the remedy of a loan it borrowed.
+    fn check_decreases(
+        &self,
+        before: &BTreeMap<Owner, u128>,
+        signer: Option<Owner>,
+        events: &[Event],
+    ) {
+        for (owner, held) in self.holdings() {
+            if held >= before[&owner] {
+                continue;
+            }
+            let agreed = signer == Some(owner)
+                || events.iter().any(|event| match event {
+                    Event::LoanAccepted { lender, .. } => Owner::Institution(*lender) == owner,
+                    Event::LoanDefaulted { borrower, .. }
+                    | Event::LiquidationCompleted { borrower, .. } => *borrower == owner,
+                    _ => false,
+                });
+            assert!(
+                agreed,
+                "{owner}'s funds fell without its signature: {events:?}"
+            );
+        }
     }
 
     fn snapshot(&self) -> BTreeMap<AssetId, Asset> {
@@ -455,7 +536,7 @@ impl World {
                 );
             }
         }
-        // Supply equals the balances, and only mints and burns changed it.
+        // Supply equals the balances, and only mints and redemptions changed it.
         let currency: Currency = self.chain.get(&StateKey::currency(CurrencyId(0))).unwrap();
         let start = StateKey::table_start(Table::Balance);
         let mut total = 0u64;
@@ -471,7 +552,7 @@ impl World {
         assert_eq!(currency.supply.0, total, "supply is the sum of balances");
         assert_eq!(
             currency.supply.0, self.expected_supply,
-            "only mints and burns change supply"
+            "only mints and redemptions change supply"
         );
         for i in 0..SUBJECTS + 3 {
             let owner = self.owner(i);

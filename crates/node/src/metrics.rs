@@ -3,6 +3,7 @@
 
 use crate::chain::Committed;
 use commonware_runtime::telemetry::metrics::{Counter, Gauge, Histogram, MetricsExt as _};
+use credence_types::receipt::Event;
 use std::time::Duration;
 
 /// Latency buckets, in seconds.
@@ -18,6 +19,7 @@ pub struct Metrics {
     mempool_transactions: Gauge,
     execution_seconds: Histogram,
     commit_seconds: Histogram,
+    deadlines_failed: Counter,
 }
 
 impl Metrics {
@@ -43,6 +45,10 @@ impl Metrics {
                 "time to commit a finalised block durably",
                 SECONDS,
             ),
+            deadlines_failed: context.counter(
+                "deadlines_failed",
+                "deadline entries whose rule failed and were taken off their queue",
+            ),
         }
     }
 
@@ -67,5 +73,13 @@ impl Metrics {
         self.finalized_transactions
             .inc_by(u64::try_from(count).unwrap_or(u64::MAX));
         self.commit_seconds.observe(elapsed.as_secs_f64());
+        let failed = committed
+            .outcome
+            .events
+            .iter()
+            .filter(|e| matches!(e.event, Event::DeadlineFailed { .. }))
+            .count();
+        self.deadlines_failed
+            .inc_by(u64::try_from(failed).unwrap_or(u64::MAX));
     }
 }

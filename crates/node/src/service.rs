@@ -592,6 +592,19 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
             &committed,
             clock.current().duration_since(started).unwrap_or_default(),
         );
+        for event in &committed.outcome.events {
+            if let credence_types::receipt::Event::DeadlineFailed { queue, id, code } = &event.event
+            {
+                // Ids and codes only: nothing personal. The entry is off its queue for good.
+                tracing::warn!(
+                    height = committed.header.height.0,
+                    ?queue,
+                    id,
+                    code = code.code(),
+                    "a deadline's rule failed; its entry was taken off the queue"
+                );
+            }
+        }
         {
             let mut recent = self
                 .recent

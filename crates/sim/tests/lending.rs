@@ -111,7 +111,7 @@ impl Clients {
             self.registrar(Payload::RegisterAsset(RegisterAsset {
                 class: AssetClassId(0),
                 owner,
-                metadata: Digest::of("vin", &[b"1HGCM82633A004352"]),
+                identity: Digest::of("vin", &[b"1HGCM82633A004352"]),
                 value: credence_types::money::Amount(2_000_000),
                 denomination: Denomination::OnLedger(USD),
             })),
@@ -253,6 +253,9 @@ fn founding_story_on_the_network_pledge_refuse_repay_release() {
 }
 
 #[test]
+#[ignore = "long (about ten minutes): the chain's clock must run four months at most ten \
+            minutes a block; crates/ledger/tests/lending.rs covers the rules in CI. Run with \
+            --ignored"]
 fn founding_story_on_the_network_missed_payments_default_and_charge_off() {
     for_each_seed("missed_payments_on_the_network", 0..1, |seed| {
         deterministic::Runner::new(runtime(seed)).start(|context| async move {

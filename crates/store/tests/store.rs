@@ -21,7 +21,7 @@ use common::{info, raw_block, same_block};
 
 /// The genesis state root of the testkit consortium. A change is a format change (of the
 /// state layout, the encoding, or the store): update it only deliberately.
-const GENESIS_ROOT: &str = "3d2ef6b4aaa07d8c882273c206623669983e784e516ff793024a423094ee4913";
+const GENESIS_ROOT: &str = "91576b36b609e38afb762906c78c72fc739efa8a6d5274d657a7358ca95b8708";
 
 fn genesis_info(chain: &Chain) -> BlockHeader {
     Block::genesis(chain.genesis.genesis_time, Digest::default()).header

@@ -91,8 +91,11 @@ pub struct RegisterAsset {
     pub class: AssetClassId,
     /// Its owner.
     pub owner: Owner,
-    /// A commitment to its metadata (VIN, parcel number, receipt number…), kept off-ledger.
-    pub metadata: Digest,
+    /// Its identity: a commitment to its real-world identifier (a VIN, a parcel number, a
+    /// receipt number), keyed with a secret the registrars of its kind share off the ledger
+    /// (`credence asset identity`), so that no one holding a list of identifiers can tell
+    /// which asset is which. The ledger registers each identity once.
+    pub identity: Digest,
     /// Its value.
     pub value: Amount,
     /// What the value is counted in.
@@ -101,7 +104,7 @@ pub struct RegisterAsset {
 crate::codec_struct!(RegisterAsset {
     class,
     owner,
-    metadata,
+    identity,
     value,
     denomination
 });
@@ -123,6 +126,18 @@ crate::codec_struct!(RevalueAsset {
     denomination
 });
 
+/// `AppointAppraiser`: an asset's owner names a registrar that may revalue it besides the
+/// one that registered it (`None`: no one else).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AppointAppraiser {
+    /// The asset.
+    pub asset: AssetId,
+    /// The registrar appointed, or none.
+    pub appraiser: Option<InstitutionId>,
+}
+crate::codec_struct!(AppointAppraiser { asset, appraiser });
+
 /// `TransferAsset`: an owner gives an unpledged asset to someone else.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -143,14 +158,26 @@ pub struct IssueCurrency {
 }
 crate::codec_struct!(IssueCurrency { symbol });
 
-/// A movement of funds: `MintFunds` (to an account), `BurnFunds` (from one),
-/// `TransferFunds` (from the signer to an account).
+/// A holder's redemption: funds of the signer's own available balance go back to their
+/// issuer, who settles them off the ledger; the supply shrinks by as much.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Redemption {
+    /// The currency.
+    pub currency: CurrencyId,
+    /// How much.
+    pub amount: Amount,
+}
+crate::codec_struct!(Redemption { currency, amount });
+
+/// A movement of funds: `MintFunds` (the issuer credits an account), `TransferFunds` (from
+/// the signer to an account).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FundsMovement {
     /// The currency.
     pub currency: CurrencyId,
-    /// The other account: the one credited by a mint or transfer, debited by a burn.
+    /// The account credited.
     pub account: Owner,
     /// How much.
     pub amount: Amount,
@@ -383,8 +410,12 @@ pub struct Asset {
     pub class: AssetClassId,
     /// Its owner.
     pub owner: Owner,
-    /// Commitment to its off-ledger metadata.
-    pub metadata: Digest,
+    /// Its identity: the keyed commitment to its real-world identifier, unique on the ledger.
+    pub identity: Digest,
+    /// The registrar that registered it; it may revalue it.
+    pub registrar: InstitutionId,
+    /// A registrar its owner appointed to revalue it too, if any.
+    pub appraiser: Option<InstitutionId>,
     /// Its latest valuation.
     pub valuation: Valuation,
     /// The loan that holds it, if pledged.
@@ -400,7 +431,9 @@ crate::codec_struct!(Asset {
     id,
     class,
     owner,
-    metadata,
+    identity,
+    registrar,
+    appraiser,
     valuation,
     lock,
     liquidation,
@@ -418,7 +451,7 @@ pub struct Currency {
     pub symbol: Symbol,
     /// Its issuer.
     pub issuer: InstitutionId,
-    /// Total in existence: changed only by the issuer's mints and burns.
+    /// Total in existence: changed only by the issuer's mints and its holders' redemptions.
     pub supply: Amount,
 }
 crate::codec_struct!(Currency {

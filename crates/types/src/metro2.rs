@@ -336,6 +336,45 @@ impl PortfolioType {
     }
 }
 
+/// A Metro 2 compliance condition code (base segment, field 20) the ledger sets on a record
+/// from its account's dispute history.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ComplianceCondition {
+    /// XB: account information disputed by the consumer under the FCRA; the furnisher is
+    /// investigating.
+    #[serde(rename = "XB")]
+    Xb,
+    /// XH: account previously in dispute; the furnisher has completed its investigation.
+    #[serde(rename = "XH")]
+    Xh,
+}
+
+impl ComplianceCondition {
+    /// The two-letter Metro 2 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Xb => "XB",
+            Self::Xh => "XH",
+        }
+    }
+
+    /// Its meaning for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Xb => "disputed by the consumer; under investigation",
+            Self::Xh => "previously in dispute; investigation completed",
+        }
+    }
+}
+
+crate::codec_enum!(ComplianceCondition {
+    1 => Xb,
+    2 => Xh,
+});
+
 crate::codec_enum!(PortfolioType {
     1 => LineOfCredit,
     2 => Installment,

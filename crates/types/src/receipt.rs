@@ -84,6 +84,22 @@ pub enum DisputeResolution {
     /// favour.
     Lapsed,
 }
+impl DisputeResolution {
+    /// Every resolution.
+    pub const ALL: [DisputeResolution; 4] =
+        [Self::Verified, Self::Corrected, Self::Deleted, Self::Lapsed];
+
+    /// Its name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Verified => "verified",
+            Self::Corrected => "corrected",
+            Self::Deleted => "deleted",
+            Self::Lapsed => "lapsed (unanswered)",
+        }
+    }
+}
+
 crate::codec_enum!(DisputeResolution {
     1 => Verified,
     2 => Corrected,
@@ -301,12 +317,13 @@ pub enum Event {
         /// How much.
         amount: Amount,
     },
-    /// Funds were destroyed.
-    FundsBurned {
+    /// A holder redeemed funds with their issuer: they left its available balance and the
+    /// supply.
+    FundsRedeemed {
         /// The currency.
         currency: CurrencyId,
-        /// The account debited.
-        account: Owner,
+        /// The holder, who signed.
+        holder: Owner,
         /// How much.
         amount: Amount,
     },
@@ -393,6 +410,77 @@ pub enum Event {
         /// What went back to the borrower.
         surplus: Amount,
     },
+    /// A deadline's rule could not apply to its object: the entry was taken off its queue,
+    /// with what it broke, so it neither stops the clock nor is retried forever. Every
+    /// other deadline of the block ran.
+    DeadlineFailed {
+        /// The queue it was on.
+        queue: DeadlineQueue,
+        /// The object's id in that queue's table (a dispute, consent, proposal, loan or
+        /// record id).
+        id: u64,
+        /// The rule its processing broke.
+        code: crate::Rejection,
+    },
+    /// An asset's owner appointed (or cleared) a registrar that may revalue it.
+    AppraiserAppointed {
+        /// The asset.
+        asset: AssetId,
+        /// Its owner, who signed.
+        owner: Owner,
+        /// The registrar appointed, if any.
+        appraiser: Option<InstitutionId>,
+    },
+    /// A furnisher furnished a deleted account again, superseding the record that deleted
+    /// it: the one way back for a deleted account, and one the subject sees (FCRA §611(a)(5)(B)
+    /// has the bureau tell the consumer of a reinstatement).
+    AccountReinstated {
+        /// The new record.
+        record: RecordId,
+        /// The subject.
+        subject: SubjectId,
+        /// The furnisher.
+        furnisher: InstitutionId,
+        /// The record that had deleted the account.
+        reinstates: RecordId,
+    },
+}
+
+/// A queue of deadlines the begin-block step runs, in the order it runs them.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineQueue {
+    /// Open disputes, by answer deadline.
+    DisputeDeadline,
+    /// Consents, by expiry.
+    ConsentExpiry,
+    /// Governance proposals, by expiry.
+    ProposalExpiry,
+    /// Loans under watch, by their next check.
+    LoanCheck,
+    /// Negative records, by purge date.
+    Purge,
+}
+crate::codec_enum!(DeadlineQueue {
+    1 => DisputeDeadline,
+    2 => ConsentExpiry,
+    3 => ProposalExpiry,
+    4 => LoanCheck,
+    5 => Purge,
+});
+
+impl DeadlineQueue {
+    /// Every queue, in the order the begin-block step runs them.
+    pub const ALL: [DeadlineQueue; 5] = [
+        Self::DisputeDeadline,
+        Self::ConsentExpiry,
+        Self::ProposalExpiry,
+        Self::LoanCheck,
+        Self::Purge,
+    ];
 }
 
 crate::codec_tagged!(Event {
@@ -419,7 +507,7 @@ crate::codec_tagged!(Event {
     33 => AssetTransferred { asset, from, to },
     34 => CurrencyIssued { currency, issuer },
     35 => FundsMinted { currency, account, amount },
-    36 => FundsBurned { currency, account, amount },
+    // 36 was `FundsBurned`, an issuer's burn; retired with it.
     37 => FundsTransferred { currency, from, to, amount },
     40 => LoanOffered { loan, lender, borrower },
     41 => OfferClosed { loan, borrower, withdrawn },
@@ -429,6 +517,10 @@ crate::codec_tagged!(Event {
     45 => LoanRepaid { loan, borrower },
     46 => LoanDefaulted { loan, lender, borrower },
     47 => LiquidationCompleted { loan, borrower, proceeds, surplus },
+    48 => DeadlineFailed { queue, id, code },
+    49 => FundsRedeemed { currency, holder, amount },
+    50 => AppraiserAppointed { asset, owner, appraiser },
+    51 => AccountReinstated { record, subject, furnisher, reinstates },
 });
 
 impl Event {
@@ -447,12 +539,13 @@ impl Event {
             | Self::AuditAccessRecorded { subject, .. }
             | Self::DisputeOpened { subject, .. }
             | Self::DisputeResolved { subject, .. }
-            | Self::RecordPurged { subject, .. } => Some(*subject),
+            | Self::RecordPurged { subject, .. }
+            | Self::AccountReinstated { subject, .. } => Some(*subject),
             Self::AssetRegistered { owner, .. } => owner.subject(),
             Self::AssetTransferred { to, .. } => to.subject(),
-            Self::FundsMinted { account, .. } | Self::FundsBurned { account, .. } => {
-                account.subject()
-            }
+            Self::FundsRedeemed { holder, .. } => holder.subject(),
+            Self::AppraiserAppointed { owner, .. } => owner.subject(),
+            Self::FundsMinted { account, .. } => account.subject(),
             Self::FundsTransferred { to, .. } => to.subject(),
             Self::LoanOffered { borrower, .. }
             | Self::OfferClosed { borrower, .. }
@@ -468,13 +561,14 @@ impl Event {
             | Self::ProposalExpired { .. }
             | Self::AssetClassDefined { .. }
             | Self::AssetRevalued { .. }
-            | Self::CurrencyIssued { .. } => None,
+            | Self::CurrencyIssued { .. }
+            | Self::DeadlineFailed { .. } => None,
         }
     }
 
     /// Every event kind, in the order of [`Event`]'s variants; `kind()` names one of them
     /// (pinned against the OpenAPI schema of `Event` in the node's tests).
-    pub const KINDS: [&'static str; 33] = [
+    pub const KINDS: [&'static str; 36] = [
         "subject_registered",
         "kyc_attested",
         "report_key_rotated",
@@ -498,7 +592,7 @@ impl Event {
         "asset_transferred",
         "currency_issued",
         "funds_minted",
-        "funds_burned",
+        "funds_redeemed",
         "funds_transferred",
         "loan_offered",
         "offer_closed",
@@ -508,6 +602,9 @@ impl Event {
         "loan_repaid",
         "loan_defaulted",
         "liquidation_completed",
+        "deadline_failed",
+        "appraiser_appointed",
+        "account_reinstated",
     ];
 
     /// The event's kind as a stable snake_case name (the stream's `event:` field).
@@ -536,7 +633,7 @@ impl Event {
             Self::AssetTransferred { .. } => "asset_transferred",
             Self::CurrencyIssued { .. } => "currency_issued",
             Self::FundsMinted { .. } => "funds_minted",
-            Self::FundsBurned { .. } => "funds_burned",
+            Self::FundsRedeemed { .. } => "funds_redeemed",
             Self::FundsTransferred { .. } => "funds_transferred",
             Self::LoanOffered { .. } => "loan_offered",
             Self::OfferClosed { .. } => "offer_closed",
@@ -546,6 +643,9 @@ impl Event {
             Self::LoanRepaid { .. } => "loan_repaid",
             Self::LoanDefaulted { .. } => "loan_defaulted",
             Self::LiquidationCompleted { .. } => "liquidation_completed",
+            Self::DeadlineFailed { .. } => "deadline_failed",
+            Self::AppraiserAppointed { .. } => "appraiser_appointed",
+            Self::AccountReinstated { .. } => "account_reinstated",
         }
     }
 }

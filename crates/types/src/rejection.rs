@@ -93,6 +93,9 @@ rejections! {
     44 DisputeClosed "dispute_closed" "The dispute has already been answered or has lapsed.",
     45 CorrectionMismatch "correction_mismatch" "A correction must be about the same subject and account as the disputed record, and supersede it.",
     46 RecordSuperseded "record_superseded" "The record has been superseded; dispute the latest one.",
+    47 RecordUnderDispute "record_under_dispute" "The record has an open dispute: only the dispute's answer may supersede it.",
+    48 AccountDeleted "account_deleted" "The account was deleted (by a deletion status, a dispute answered deleted, or a lapsed dispute): it is furnished again only by a record that supersedes the one that deleted it.",
+    49 AccountAlreadyDisputed "account_already_disputed" "Another record of the same account has an open dispute: one dispute per account at a time.",
     // Governance.
     50 ProposalUnknown "proposal_unknown" "No proposal has this id.",
     51 ProposalClosed "proposal_closed" "The proposal has already been enacted or has expired.",
@@ -114,10 +117,13 @@ rejections! {
     104 AssetLocked "asset_locked" "The asset is pledged to a loan, or held for liquidation, and cannot move until released.",
     105 CurrencyUnknown "currency_unknown" "No currency has this id.",
     106 CurrencySymbolTaken "currency_symbol_taken" "This issuer already issues a currency with this symbol.",
-    107 NotCurrencyIssuer "not_currency_issuer" "Only a currency's issuer may mint or burn it.",
+    107 NotCurrencyIssuer "not_currency_issuer" "Only a currency's issuer may mint it.",
     108 InsufficientFunds "insufficient_funds" "The account's available balance is less than the amount.",
     109 AmountZero "amount_zero" "The amount must be more than zero.",
     110 AmountOverflow "amount_overflow" "The amount would overflow a balance or the supply.",
+    111 AssetAlreadyRegistered "asset_already_registered" "An asset with this identity is already registered, under whichever class or registrar: a real asset is registered once.",
+    112 NotAssetRegistrar "not_asset_registrar" "Only the registrar that registered the asset, or one its owner appointed, may revalue it.",
+    113 AppraiserIneligible "appraiser_ineligible" "The institution appointed to revalue an asset is unknown, suspended or not a registrar.",
     // Loans.
     // 120 was `loan_terms_invalid`, split into 140–153 by the rule each checks; retired.
     121 LoanUnknown "loan_unknown" "No loan has this id.",
@@ -150,6 +156,7 @@ rejections! {
     151 ScheduleBeyondCalendar "schedule_beyond_calendar" "The last installment would fall due after the last date the ledger's calendar holds.",
     152 InstallmentNotComputable "installment_not_computable" "No whole level installment repays this principal at this rate over these installments.",
     153 LiquidatorIneligible "liquidator_ineligible" "The registrar named to liquidate the collateral is unknown, suspended or not a registrar.",
+    154 TermsExceedAmountBound "terms_exceed_amount_bound" "The principal, all the interest the rate could accrue to the end of the cure period, and every late fee do not fit together in an amount.",
 }
 
 /// Numbers and codes that were once in use and are never given out again.

@@ -16,8 +16,8 @@ use crate::{
     ids::{ConsentId, DisputeId, InstitutionId, ProposalId, RecordId, SubjectId},
     keys::{EncryptionKey, PublicKey, Signature},
     lending::{
-        CompleteLiquidation, DefineAssetClass, FundsMovement, IssueCurrency, LoanPayment,
-        LoanTerms, RegisterAsset, RevalueAsset, TransferAsset,
+        AppointAppraiser, CompleteLiquidation, DefineAssetClass, FundsMovement, IssueCurrency,
+        LoanPayment, LoanTerms, Redemption, RegisterAsset, RevalueAsset, TransferAsset,
     },
     limits::{ACTIVE_CONSENTS_PER_SUBJECT_MAX, REPORT_KEY_EPOCHS_MAX},
     metro2::{AccountStatus, Tradeline},
@@ -114,12 +114,15 @@ pub enum Payload {
     RevalueAsset(RevalueAsset),
     /// An owner transfers an unpledged asset.
     TransferAsset(TransferAsset),
+    /// An owner names a registrar that may revalue its asset.
+    AppointAppraiser(AppointAppraiser),
     /// A member issues a tokenised deposit.
     IssueCurrency(IssueCurrency),
     /// The issuer creates funds in an account.
     MintFunds(FundsMovement),
-    /// The issuer destroys funds from an account's available balance.
-    BurnFunds(FundsMovement),
+    /// A holder gives funds back to their issuer, who settles them off the ledger: only the
+    /// holder's signature takes funds out of its account.
+    RedeemFunds(Redemption),
     /// A holder moves available funds to another account.
     TransferFunds(FundsMovement),
     /// A lender offers a loan.
@@ -154,7 +157,7 @@ crate::codec_enum!(Payload {
     43 => TransferAsset(TransferAsset),
     44 => IssueCurrency(IssueCurrency),
     45 => MintFunds(FundsMovement),
-    46 => BurnFunds(FundsMovement),
+    // 46 was `BurnFunds`, which let an issuer take any holder's funds; retired.
     47 => TransferFunds(FundsMovement),
     48 => OfferLoan(LoanTerms),
     49 => AcceptLoan(LoanId),
@@ -162,6 +165,8 @@ crate::codec_enum!(Payload {
     51 => RepayLoan(LoanPayment),
     52 => ConfirmRepayment(LoanPayment),
     53 => CompleteLiquidation(CompleteLiquidation),
+    54 => RedeemFunds(Redemption),
+    55 => AppointAppraiser(AppointAppraiser),
 });
 
 /// The kind of a payload, without its body: for tables, metrics and the authorisation
@@ -202,12 +207,14 @@ pub enum PayloadKind {
     RevalueAsset,
     /// See [`Payload::TransferAsset`].
     TransferAsset,
+    /// See [`Payload::AppointAppraiser`].
+    AppointAppraiser,
     /// See [`Payload::IssueCurrency`].
     IssueCurrency,
     /// See [`Payload::MintFunds`].
     MintFunds,
-    /// See [`Payload::BurnFunds`].
-    BurnFunds,
+    /// See [`Payload::RedeemFunds`].
+    RedeemFunds,
     /// See [`Payload::TransferFunds`].
     TransferFunds,
     /// See [`Payload::OfferLoan`].
@@ -226,7 +233,7 @@ pub enum PayloadKind {
 
 impl PayloadKind {
     /// Every kind.
-    pub const ALL: [PayloadKind; 26] = [
+    pub const ALL: [PayloadKind; 27] = [
         Self::RegisterSubject,
         Self::AttestKyc,
         Self::RotateReportKey,
@@ -243,9 +250,10 @@ impl PayloadKind {
         Self::RegisterAsset,
         Self::RevalueAsset,
         Self::TransferAsset,
+        Self::AppointAppraiser,
         Self::IssueCurrency,
         Self::MintFunds,
-        Self::BurnFunds,
+        Self::RedeemFunds,
         Self::TransferFunds,
         Self::OfferLoan,
         Self::AcceptLoan,
@@ -276,9 +284,10 @@ impl Payload {
             Self::RegisterAsset(_) => PayloadKind::RegisterAsset,
             Self::RevalueAsset(_) => PayloadKind::RevalueAsset,
             Self::TransferAsset(_) => PayloadKind::TransferAsset,
+            Self::AppointAppraiser(_) => PayloadKind::AppointAppraiser,
             Self::IssueCurrency(_) => PayloadKind::IssueCurrency,
             Self::MintFunds(_) => PayloadKind::MintFunds,
-            Self::BurnFunds(_) => PayloadKind::BurnFunds,
+            Self::RedeemFunds(_) => PayloadKind::RedeemFunds,
             Self::TransferFunds(_) => PayloadKind::TransferFunds,
             Self::OfferLoan(_) => PayloadKind::OfferLoan,
             Self::AcceptLoan(_) => PayloadKind::AcceptLoan,
@@ -547,6 +556,30 @@ pub enum DisputeReason {
     /// The record is older than the retention period allows.
     Obsolete,
 }
+impl DisputeReason {
+    /// Every reason.
+    pub const ALL: [DisputeReason; 6] = [
+        Self::NotMine,
+        Self::InaccurateAmount,
+        Self::InaccurateStatus,
+        Self::AlreadyPaid,
+        Self::IdentityTheft,
+        Self::Obsolete,
+    ];
+
+    /// Its name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::NotMine => "not mine",
+            Self::InaccurateAmount => "inaccurate amount",
+            Self::InaccurateStatus => "inaccurate status or history",
+            Self::AlreadyPaid => "already paid",
+            Self::IdentityTheft => "identity theft",
+            Self::Obsolete => "obsolete",
+        }
+    }
+}
+
 crate::codec_enum!(DisputeReason {
     1 => NotMine,
     2 => InaccurateAmount,

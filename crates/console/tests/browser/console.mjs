@@ -97,6 +97,8 @@ const browser = await chromium.launch({
 // Every console error and uncaught exception of every page, with the page it came from.
 const errors = [];
 let expectedUnauthorized = 0;
+// The deliberate correction of another account than the disputed one answers 422.
+let expectedUnprocessable = 0;
 // While the lender's node is down on purpose, the pages' failed connections to it.
 let outage = false;
 let restarted = null;
@@ -111,6 +113,10 @@ function watch(name, page) {
     // The deliberate wrong-token sign-in answers 401, which the browser reports.
     if (expectedUnauthorized > 0 && /401/.test(message.text())) {
       expectedUnauthorized -= 1;
+      return;
+    }
+    if (expectedUnprocessable > 0 && /422/.test(message.text())) {
+      expectedUnprocessable -= 1;
       return;
     }
     if (
@@ -171,7 +177,7 @@ try {
     body: {
       class: 0,
       owner: { subject: pseudonym },
-      metadata: 'cd'.repeat(32),
+      identity: 'cd'.repeat(32),
       value: 2000000,
       denomination: { on_ledger: 0 },
     },
@@ -382,6 +388,74 @@ try {
   await borrower.waitForSelector('#consent-list .badge:text("revoked")', { timeout: 30_000 });
   assert.match(await borrower.textContent('#consent-list'), /revoked/);
   assert.match(await borrower.textContent('#registration'), /epoch 1/);
+
+  step("bank-a's console lists the dispute of its record with the deadline, and corrects it");
+  const bankA = await lenderContext.newPage();
+  const asked = [];
+  bankA.on('dialog', (dialog) => {
+    asked.push(dialog.message());
+    dialog.accept();
+  });
+  await bankA.goto(`${nodes[0]}/lender#disputes`);
+  await bankA.fill('#token', token(0));
+  await bankA.click('#login-form button[type=submit]');
+  await bankA.waitForSelector('#disputes:not(.hidden) #disputes-open button.answer-corrected');
+  assert.equal(await bankA.textContent('#dispute-count'), '1');
+  const open = await bankA.textContent('#disputes-open tbody');
+  assert.match(open, /inaccurate amount/);
+  // Thirty days to answer, counted from the chain's time: the deadline is shown in UTC.
+  assert.match(open, /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} (29|30) days left/);
+  await shot(bankA, 'disputes.png');
+  await bankA.click('#disputes-open button.answer-corrected');
+  await bankA.waitForSelector('#correction-form:not(.hidden)');
+  // What the ledger shows of the record in clear is filled in; the rest is checked here.
+  assert.equal(await bankA.inputValue('#c-status'), '11');
+  assert.equal(await bankA.evaluate(() => document.activeElement.id), 'c-account-number');
+  await bankA.click('#correction-send');
+  await bankA.waitForSelector('#correction-errors .notice.error');
+  assert.match(await bankA.textContent('#correction-errors'), /Account number is required/);
+  const correct = {
+    '#c-opened': '2020-01-15',
+    '#c-limit': '5000.00',
+    '#c-highest': '2000.00',
+    '#c-balance': '950.00',
+    '#c-scheduled': '25.00',
+    '#c-actual': '25.00',
+    '#c-history': '0 0 0 0 0 0 0 0 0 0 0 0',
+    '#c-name': 'Browser Test',
+    '#c-national-id': '000-00-0042',
+    '#c-address': '2 Test Lane',
+  };
+  for (const [field, value] of Object.entries(correct)) await bankA.fill(field, value);
+  // Another account's number is refused: a correction is of the disputed account only.
+  await bankA.fill('#c-account-number', '4111-9999');
+  expectedUnprocessable = 1;
+  await bankA.click('#correction-send');
+  await bankA.waitForSelector('#correction-errors .notice.error:text("correction_mismatch")', {
+    timeout: 30_000,
+  });
+  assert.match(await bankA.textContent('#disputes-status'), /correction_mismatch/);
+  await shot(bankA, 'dispute-correction.png');
+  assert.equal(await bankA.textContent('#dispute-count'), '1');
+  await bankA.fill('#c-account-number', '4111-0042');
+  await bankA.click('#correction-send');
+  await bankA.waitForSelector('#disputes-status .notice.ok', { timeout: 30_000 });
+  assert.match(
+    await bankA.textContent('#disputes-status'),
+    /answered corrected: record \d+ supersedes record \d+/,
+  );
+  assert.equal(asked.length, 2, 'each correction sent was confirmed first');
+  assert.match(asked[0], /^Answer dispute \d+ with this correction\?/);
+  assert.equal(await bankA.isVisible('#correction-form'), false);
+  assert.equal(await bankA.textContent('#dispute-count'), '0');
+  assert.match(await bankA.textContent('#disputes-open'), /No open disputes/);
+  await bankA.click('#disputes-answered-details summary');
+  assert.match(await bankA.textContent('#disputes-answered tbody'), /inaccurate amount.*corrected/);
+  await shot(bankA, 'disputes-answered.png');
+  await bankA.close();
+  await borrower.reload();
+  await borrower.waitForSelector('#dispute-list td');
+  assert.match(await borrower.textContent('#dispute-list'), /corrected/);
 
   step('the explorer: head, chart, search, a block and its transaction');
   await explorer.goto(`${LENDER}/`);

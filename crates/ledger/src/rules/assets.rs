@@ -1,4 +1,10 @@
 //! The asset registry: classes, unique assets, their owners and values.
+//!
+//! One real asset, one registration: an asset's identity is a commitment to its real-world
+//! identifier (a VIN, a parcel number), keyed with a secret the registrars of its kind share
+//! off the ledger, and an index by identity refuses a second registration whichever class or
+//! registrar tries. Only the registrar that registered an asset, or one its owner appointed,
+//! revalues it.
 
 use super::expect_object;
 use crate::{
@@ -9,8 +15,8 @@ use crate::{
 use credence_types::{
     AssetClassId, AssetId, Rejection,
     lending::{
-        Asset, AssetClass, DefineAssetClass, Denomination, Owner, RegisterAsset, RevalueAsset,
-        TransferAsset, Valuation,
+        AppointAppraiser, Asset, AssetClass, DefineAssetClass, Denomination, Owner, RegisterAsset,
+        RevalueAsset, TransferAsset, Valuation,
     },
     receipt::Event,
     state::{Institution, OwnerCode, StateKey, Subject},
@@ -142,7 +148,10 @@ pub(crate) fn register<S: StateRead + ?Sized>(
     )?;
     owner_code(exec, &body.owner)?;
     check_denomination(exec, &body.denomination)?;
+    let identity = StateKey::asset_identity(&body.identity);
+    ensure(!exec.exists(&identity)?, Rejection::AssetAlreadyRegistered)?;
     let id = exec.next_id(|c| &mut c.asset, AssetId::next)?;
+    exec.store(identity, &id);
     let listing = list_asset(exec, &body.owner, id)?;
     let at = exec.now();
     exec.store(
@@ -151,7 +160,9 @@ pub(crate) fn register<S: StateRead + ?Sized>(
             id,
             class: body.class,
             owner: body.owner,
-            metadata: body.metadata,
+            identity: body.identity,
+            registrar: registrar.id,
+            appraiser: None,
             valuation: Valuation {
                 value: body.value,
                 denomination: body.denomination.clone(),
@@ -179,6 +190,10 @@ pub(crate) fn revalue<S: StateRead + ?Sized>(
     body: &RevalueAsset,
 ) -> RuleResult {
     let mut asset: Asset = exec.require(&StateKey::asset(body.asset), Rejection::AssetUnknown)?;
+    ensure(
+        asset.registrar == registrar.id || asset.appraiser == Some(registrar.id),
+        Rejection::NotAssetRegistrar,
+    )?;
     check_denomination(exec, &body.denomination)?;
     asset.valuation = Valuation {
         value: body.value,
@@ -194,13 +209,42 @@ pub(crate) fn revalue<S: StateRead + ?Sized>(
     Ok(())
 }
 
-/// An owner transfers an unpledged asset.
-pub(crate) fn transfer<S: StateRead + ?Sized>(
+/// An asset's owner appoints a registrar that may revalue it, besides the one that registered
+/// it (or clears the appointment). A pledged asset keeps its appraiser: a borrower cannot
+/// bring in a friendlier valuer once its loan stands on the value.
+pub(crate) fn appoint_appraiser<S: StateRead + ?Sized>(
     exec: &mut Exec<'_, S>,
     actor: &Actor,
-    body: &TransferAsset,
+    body: &AppointAppraiser,
 ) -> RuleResult {
-    let mut asset: Asset = exec.require(&StateKey::asset(body.asset), Rejection::AssetUnknown)?;
+    let mut asset = owned_and_unpledged(exec, actor, body.asset)?;
+    if let Some(appraiser) = body.appraiser {
+        let institution: Institution = exec.require(
+            &StateKey::institution(appraiser),
+            Rejection::AppraiserIneligible,
+        )?;
+        ensure(
+            institution.may_act_as(credence_types::Role::Registrar),
+            Rejection::AppraiserIneligible,
+        )?;
+    }
+    asset.appraiser = body.appraiser;
+    exec.store(StateKey::asset(asset.id), &asset);
+    exec.emit(Event::AppraiserAppointed {
+        asset: asset.id,
+        owner: asset.owner,
+        appraiser: body.appraiser,
+    });
+    Ok(())
+}
+
+/// The asset `id`, if the signer owns it and it is neither pledged nor being liquidated.
+fn owned_and_unpledged<S: StateRead + ?Sized>(
+    exec: &Exec<'_, S>,
+    actor: &Actor,
+    id: AssetId,
+) -> RuleResult<Asset> {
+    let asset: Asset = exec.require(&StateKey::asset(id), Rejection::AssetUnknown)?;
     ensure(
         signer_owner(actor) == Some(asset.owner),
         Rejection::NotAssetOwner,
@@ -209,5 +253,15 @@ pub(crate) fn transfer<S: StateRead + ?Sized>(
         asset.lock.is_none() && asset.liquidation.is_none(),
         Rejection::AssetLocked,
     )?;
+    Ok(asset)
+}
+
+/// An owner transfers an unpledged asset.
+pub(crate) fn transfer<S: StateRead + ?Sized>(
+    exec: &mut Exec<'_, S>,
+    actor: &Actor,
+    body: &TransferAsset,
+) -> RuleResult {
+    let mut asset = owned_and_unpledged(exec, actor, body.asset)?;
     change_owner(exec, &mut asset, body.to)
 }

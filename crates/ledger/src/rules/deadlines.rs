@@ -2,55 +2,45 @@
 //!
 //! Each queue is a table keyed by (due time, id), so the due entries are a prefix of it. A
 //! block processes at most [`DEADLINES_PER_BLOCK_MAX`] entries per queue; any backlog is
-//! taken up by the next block, so no burst of deadlines makes a block unbounded. A queue
-//! entry is removed as it is processed, whatever the object's state, so a stale entry can
-//! never pin the head of a queue.
+//! taken up by the next block, so no burst of deadlines makes a block unbounded.
+//!
+//! Every entry runs as a step of its own ([`crate::BlockExecutor::begin_block`]): it is taken
+//! off its queue whatever happens, and when its rule cannot apply (an object the ledger
+//! cannot carry forward, as a loan whose figures overflow), its writes are dropped and a
+//! `deadline_failed` event reports it. No entry can pin the head of a queue, be retried
+//! forever, or keep the entries behind it from running: no one can stop the ledger's clock.
 
 use super::{consents, disputes, governance, loans};
 use crate::{
     exec::{Exec, RuleResult},
-    state::StateRead,
+    state::{StateError, StateRead},
 };
 use credence_types::{
     ConsentId, DisputeId, LoanId, ProposalId, RecordId, TimestampMs,
     limits::DEADLINES_PER_BLOCK_MAX,
-    receipt::Event,
+    receipt::{DeadlineQueue, Event},
     state::{Record, StateKey, Table},
 };
 
-/// Runs every time-driven rule due at the block's time.
-pub(crate) fn begin_block<S: StateRead + ?Sized>(exec: &mut Exec<'_, S>) -> RuleResult {
-    let now = exec.now();
-    for (key, id) in due(exec, Table::DisputeDeadlineQueue, now)? {
-        exec.remove(key);
-        disputes::lapse(exec, DisputeId(id))?;
+/// The table a queue's entries live in.
+pub(crate) fn table(queue: DeadlineQueue) -> Table {
+    match queue {
+        DeadlineQueue::DisputeDeadline => Table::DisputeDeadlineQueue,
+        DeadlineQueue::ConsentExpiry => Table::ConsentExpiryQueue,
+        DeadlineQueue::ProposalExpiry => Table::ProposalExpiryQueue,
+        DeadlineQueue::LoanCheck => Table::LoanQueue,
+        DeadlineQueue::Purge => Table::PurgeQueue,
     }
-    for (key, id) in due(exec, Table::ConsentExpiryQueue, now)? {
-        exec.remove(key);
-        consents::expire(exec, ConsentId(id))?;
-    }
-    for (key, id) in due(exec, Table::ProposalExpiryQueue, now)? {
-        exec.remove(key);
-        governance::expire(exec, ProposalId(id))?;
-    }
-    for (key, id) in due(exec, Table::LoanQueue, now)? {
-        exec.remove(key);
-        loans::check(exec, LoanId(id))?;
-    }
-    // Purges are due from the start of their day.
-    for (key, id) in due(exec, Table::PurgeQueue, now)? {
-        exec.remove(key);
-        purge(exec, RecordId(id))?;
-    }
-    Ok(())
 }
 
-/// The entries of a queue due at or before `now`, at most [`DEADLINES_PER_BLOCK_MAX`].
-fn due<S: StateRead + ?Sized>(
+/// The entries of `queue` due at or before `now`, at most [`DEADLINES_PER_BLOCK_MAX`], in
+/// due order.
+pub(crate) fn due<S: StateRead + ?Sized>(
     exec: &Exec<'_, S>,
-    table: Table,
+    queue: DeadlineQueue,
     now: TimestampMs,
-) -> RuleResult<Vec<(StateKey, u64)>> {
+) -> Result<Vec<(StateKey, u64)>, StateError> {
+    let table = table(queue);
     let start = StateKey::table_start(table);
     let end = StateKey::queue_end(table, now);
     Ok(exec
@@ -60,6 +50,31 @@ fn due<S: StateRead + ?Sized>(
         .filter(|(key, _)| key.due_ms() <= now)
         .map(|(key, _)| (key, key.queue_id()))
         .collect())
+}
+
+/// Runs the rule of one due entry of `queue`.
+pub(crate) fn run<S: StateRead + ?Sized>(
+    exec: &mut Exec<'_, S>,
+    queue: DeadlineQueue,
+    id: u64,
+) -> RuleResult {
+    match queue {
+        DeadlineQueue::DisputeDeadline => disputes::lapse(exec, DisputeId(id)),
+        DeadlineQueue::ConsentExpiry => consents::expire(exec, ConsentId(id)),
+        DeadlineQueue::ProposalExpiry => governance::expire(exec, ProposalId(id)),
+        DeadlineQueue::LoanCheck => loans::check(exec, LoanId(id)),
+        DeadlineQueue::Purge => purge(exec, RecordId(id)),
+    }
+}
+
+/// Reports a deadline whose rule could not apply.
+pub(crate) fn failed<S: StateRead + ?Sized>(
+    exec: &mut Exec<'_, S>,
+    queue: DeadlineQueue,
+    id: u64,
+    code: credence_types::Rejection,
+) {
+    exec.emit(Event::DeadlineFailed { queue, id, code });
 }
 
 /// Drops a record's payload at the end of its retention period, keeping its commitment.

@@ -1,5 +1,7 @@
 //! Disputes: a subject contests a record; its furnisher answers before the deadline, or the
-//! dispute lapses in the subject's favour.
+//! dispute lapses in the subject's favour. While it is open the record's account is marked
+//! disputed (see [`super::records`] for what that stops), and the furnisher finds it on its
+//! own dispute listing.
 
 use super::{expect_object, records};
 use crate::{
@@ -9,7 +11,7 @@ use crate::{
 use credence_types::{
     DisputeId, Rejection,
     receipt::{DisputeResolution, Event},
-    state::{Dispute, Institution, Record, StateKey, Subject},
+    state::{Dispute, FurnishedAccount, Institution, Record, StateKey, Subject},
     transaction::{AnswerDispute, DisputeAnswer, OpenDispute},
 };
 
@@ -34,6 +36,14 @@ pub(crate) fn open<S: StateRead + ?Sized>(
         record.open_dispute.is_none(),
         Rejection::RecordAlreadyDisputed,
     )?;
+    let account_key = account_of(&record, subject.number);
+    let mut account: FurnishedAccount = expect_object(exec, account_key)?;
+    ensure(account.deleted.is_none(), Rejection::RecordDeleted)?;
+    ensure(
+        account.open_dispute.is_none(),
+        Rejection::AccountAlreadyDisputed,
+    )?;
+    let mut furnisher: Institution = expect_object(exec, StateKey::institution(record.furnisher))?;
 
     let id = exec.next_id(|c| &mut c.dispute, DisputeId::next)?;
     let now = exec.now();
@@ -64,6 +74,13 @@ pub(crate) fn open<S: StateRead + ?Sized>(
         .checked_add(1)
         .ok_or(Rejection::IdsExhausted)?;
     exec.store(StateKey::subject(&subject.id), &subject);
+    let sequence = furnisher.listings.disputes_received;
+    exec.store(StateKey::furnisher_dispute(furnisher.id, sequence), &id);
+    furnisher.listings.disputes_received =
+        sequence.checked_add(1).ok_or(Rejection::IdsExhausted)?;
+    exec.store(StateKey::institution(furnisher.id), &furnisher);
+    account.open_dispute = Some(id);
+    exec.store(account_key, &account);
     exec.mark(StateKey::dispute_deadline(deadline, id));
     record.open_dispute = Some(id);
     exec.store(StateKey::record(record.id), &record);
@@ -77,18 +94,54 @@ pub(crate) fn open<S: StateRead + ?Sized>(
     Ok(())
 }
 
-/// Closes a dispute: clears the record's flag, leaves the deadline queue, emits the event.
+/// The key of the account a record belongs to.
+fn account_of(record: &Record, subject_number: u32) -> StateKey {
+    StateKey::furnished_account(record.furnisher, subject_number, &record.account)
+}
+
+/// Ends the dispute on the record's account: it is no longer disputed, its later records
+/// carry the dispute as resolved (`XH`), and if the outcome deletes the record, the account
+/// is deleted with it (its other records leave the report too), to come back only by
+/// superseding this record.
+fn settle_account<S: StateRead + ?Sized>(
+    exec: &mut Exec<'_, S>,
+    dispute: &Dispute,
+    record: &mut Record,
+    deletes: bool,
+) -> RuleResult {
+    let subject: Subject = expect_object(exec, StateKey::subject(&dispute.subject))?;
+    let key = account_of(record, subject.number);
+    let mut account: FurnishedAccount = expect_object(exec, key)?;
+    if account.open_dispute == Some(dispute.id) {
+        account.open_dispute = None;
+    }
+    account.last_dispute = Some(dispute.id);
+    record.open_dispute = None;
+    if deletes {
+        record.deleted = true;
+        account.deleted = Some(record.id);
+    }
+    exec.store(key, &account);
+    exec.store(StateKey::record(record.id), &*record);
+    Ok(())
+}
+
+/// Closes a dispute: settles its account, leaves the deadline queue, emits the event.
 fn close<S: StateRead + ?Sized>(
     exec: &mut Exec<'_, S>,
     mut dispute: Dispute,
     record: &mut Record,
     resolution: DisputeResolution,
     correction: Option<credence_types::RecordId>,
-) {
+) -> RuleResult {
+    let deletes = matches!(
+        resolution,
+        DisputeResolution::Deleted | DisputeResolution::Lapsed
+    );
+    settle_account(exec, &dispute, record, deletes)?;
     dispute.resolution = Some(resolution);
     dispute.resolved_at = Some(exec.now());
     dispute.correction = correction;
-    record.open_dispute = None;
     exec.remove(StateKey::dispute_deadline(dispute.deadline, dispute.id));
     exec.store(StateKey::dispute(dispute.id), &dispute);
     exec.emit(Event::DisputeResolved {
@@ -98,6 +151,7 @@ fn close<S: StateRead + ?Sized>(
         resolution,
         correction,
     });
+    Ok(())
 }
 
 /// The furnisher answers a dispute.
@@ -118,20 +172,15 @@ pub(crate) fn answer<S: StateRead + ?Sized>(
     )?;
     let mut record: Record = expect_object(exec, StateKey::record(dispute.record))?;
     match &a.answer {
-        DisputeAnswer::Verified => {
-            close(
-                exec,
-                dispute,
-                &mut record,
-                DisputeResolution::Verified,
-                None,
-            );
-            exec.store(StateKey::record(record.id), &record);
-        }
+        DisputeAnswer::Verified => close(
+            exec,
+            dispute,
+            &mut record,
+            DisputeResolution::Verified,
+            None,
+        )?,
         DisputeAnswer::Deleted => {
-            record.deleted = true;
-            close(exec, dispute, &mut record, DisputeResolution::Deleted, None);
-            exec.store(StateKey::record(record.id), &record);
+            close(exec, dispute, &mut record, DisputeResolution::Deleted, None)?;
         }
         DisputeAnswer::Corrected(correction) => {
             ensure(
@@ -140,23 +189,18 @@ pub(crate) fn answer<S: StateRead + ?Sized>(
                     && correction.supersedes == Some(record.id),
                 Rejection::CorrectionMismatch,
             )?;
-            // Clear the dispute first: furnishing the correction rewrites the record's
-            // supersession link and must see it closed.
-            let record_id = record.id;
-            let dispute_id = dispute.id;
-            record.open_dispute = None;
-            exec.store(StateKey::record(record_id), &record);
+            // Settle the account first: the correction is the one record that may supersede
+            // the disputed one, and it carries the dispute as resolved.
+            settle_account(exec, &dispute, &mut record, false)?;
             let corrected = records::furnish(exec, furnisher, correction)?;
-            let mut record: Record = expect_object(exec, StateKey::record(record_id))?;
-            let dispute: Dispute = expect_object(exec, StateKey::dispute(dispute_id))?;
+            let mut record: Record = expect_object(exec, StateKey::record(record.id))?;
             close(
                 exec,
                 dispute,
                 &mut record,
                 DisputeResolution::Corrected,
                 Some(corrected),
-            );
-            exec.store(StateKey::record(record.id), &record);
+            )?;
         }
     }
     Ok(())
@@ -170,8 +214,5 @@ pub(crate) fn lapse<S: StateRead + ?Sized>(exec: &mut Exec<'_, S>, id: DisputeId
         return Ok(());
     }
     let mut record: Record = expect_object(exec, StateKey::record(dispute.record))?;
-    record.deleted = true;
-    close(exec, dispute, &mut record, DisputeResolution::Lapsed, None);
-    exec.store(StateKey::record(record.id), &record);
-    Ok(())
+    close(exec, dispute, &mut record, DisputeResolution::Lapsed, None)
 }

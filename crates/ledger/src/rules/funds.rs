@@ -1,6 +1,6 @@
-//! Fungible settlement assets: currencies a member issues, balances, mints, burns and
-//! transfers. Supply changes only by the issuer's mints and burns; every other movement
-//! conserves it.
+//! Fungible settlement assets: currencies a member issues, balances, mints, redemptions
+//! and transfers. Supply changes only by the issuer's mints and the holders' redemptions;
+//! every other movement conserves it.
 
 use super::assets::{owner_code, signer_owner};
 use crate::{
@@ -10,7 +10,7 @@ use crate::{
 };
 use credence_types::{
     CurrencyId, Rejection,
-    lending::{Balance, Currency, FundsMovement, IssueCurrency, Owner},
+    lending::{Balance, Currency, FundsMovement, IssueCurrency, Owner, Redemption},
     money::Amount,
     receipt::Event,
     state::{Institution, OwnerCode, StateKey},
@@ -182,25 +182,35 @@ pub(crate) fn mint<S: StateRead + ?Sized>(
     Ok(())
 }
 
-/// The issuer destroys funds from an account's available balance (a redemption): pledged
-/// funds cannot be burnt.
-pub(crate) fn burn<S: StateRead + ?Sized>(
+/// A holder redeems funds with their issuer: they leave its own available balance (pledged
+/// funds cannot be redeemed) and the supply. Only the holder's signature takes funds out of
+/// its account; the issuer settles the redemption off the ledger.
+pub(crate) fn redeem<S: StateRead + ?Sized>(
     exec: &mut Exec<'_, S>,
-    issuer: &Institution,
-    body: &FundsMovement,
+    holder: &Actor,
+    body: &Redemption,
 ) -> RuleResult {
     ensure(body.amount > Amount::ZERO, Rejection::AmountZero)?;
-    let mut currency = issued_currency(exec, issuer, body.currency)?;
-    let account = owner_code(exec, &body.account)?;
+    let mut currency: Currency = exec.require(
+        &StateKey::currency(body.currency),
+        Rejection::CurrencyUnknown,
+    )?;
+    let owner = signer_owner(holder).ok_or(StateError::Invariant(
+        "the authorisation table admits only owners to redeem",
+    ))?;
+    let account = owner_code(exec, &owner)?;
     debit(exec, currency.id, account, body.amount)?;
+    // The supply is the sum of the balances, so it holds at least what one account held.
     currency.supply = currency
         .supply
         .checked_sub(body.amount)
-        .ok_or(Rejection::InsufficientFunds)?;
+        .ok_or(StateError::Invariant(
+            "a currency's supply covers every balance",
+        ))?;
     exec.store(StateKey::currency(currency.id), &currency);
-    exec.emit(Event::FundsBurned {
+    exec.emit(Event::FundsRedeemed {
         currency: currency.id,
-        account: body.account,
+        holder: owner,
         amount: body.amount,
     });
     Ok(())

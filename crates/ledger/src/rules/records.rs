@@ -1,4 +1,17 @@
 //! Credit records: furnishing, superseding, and the retention purge.
+//!
+//! Every record belongs to an account (furnisher, subject, account reference), tracked as a
+//! [`FurnishedAccount`]. The account is what keeps a dispute from being gone around:
+//!
+//! - a record with an open dispute is superseded only by the dispute's answer
+//!   ([`Rejection::RecordUnderDispute`]), and one dispute per account is open at a time;
+//! - every record furnished on an account carries its dispute history as a Metro 2
+//!   compliance condition the ledger sets (`XB` while a dispute is open, `XH` after one was
+//!   resolved), which the furnisher cannot leave out;
+//! - a deleted account (a deletion status, a dispute answered `deleted`, or a lapsed dispute)
+//!   is reported with none of its records, and comes back only by a record that supersedes
+//!   the one that deleted it, which the subject is told of ([`Event::AccountReinstated`]);
+//!   anything else is [`Rejection::AccountDeleted`].
 
 use crate::{
     checks,
@@ -7,9 +20,10 @@ use crate::{
 };
 use credence_types::{
     RecordId, Rejection,
+    metro2::ComplianceCondition,
     metro2::StatusClass,
     receipt::Event,
-    state::{Institution, Record, StateKey, Subject},
+    state::{Compliance, FurnishedAccount, Institution, Record, StateKey, Subject},
     transaction::Furnishing,
 };
 
@@ -28,6 +42,13 @@ pub(crate) fn furnish<S: StateRead + ?Sized>(
     checks::furnishing(f, exec.now().date())?;
     let deletes = f.status.class() == StatusClass::Deletion;
 
+    let account: Option<FurnishedAccount> = exec.load(&StateKey::furnished_account(
+        furnisher.id,
+        subject.number,
+        &f.account,
+    ))?;
+    let deleted_by = account.and_then(|account| account.deleted);
+
     let id = exec.next_id(|c| &mut c.record, RecordId::next)?;
 
     if let Some(previous_id) = f.supersedes {
@@ -43,13 +64,26 @@ pub(crate) fn furnish<S: StateRead + ?Sized>(
             previous.superseded_by.is_none(),
             Rejection::RecordAlreadySuperseded,
         )?;
-        ensure(!previous.deleted, Rejection::RecordDeleted)?;
+        ensure(
+            previous.open_dispute.is_none(),
+            Rejection::RecordUnderDispute,
+        )?;
+        // The record that deleted the account is the one deleted record a furnisher may
+        // supersede: that is the account's reinstatement.
+        ensure(
+            !previous.deleted || deleted_by == Some(previous_id),
+            Rejection::RecordDeleted,
+        )?;
         previous.superseded_by = Some(id);
         if deletes {
             previous.deleted = true;
         }
         exec.store(StateKey::record(previous_id), &previous);
     }
+    ensure(
+        deleted_by.is_none() || deleted_by == f.supersedes,
+        Rejection::AccountDeleted,
+    )?;
 
     store_record(
         exec,
@@ -85,8 +119,10 @@ pub(crate) struct NewRecord {
 }
 
 /// Stores record `id` about `subject` (the supersession link, if any, already checked and
-/// written), queues its purge if it is negative, lists it on the subject's file, and emits
-/// `record_furnished` and, for an adverse status, `adverse`.
+/// written) with its account's compliance condition, moves the account on, queues the
+/// record's purge if it is negative, lists it on the subject's file, and emits
+/// `record_furnished`, `account_reinstated` when it brings a deleted account back, and
+/// `adverse` for an adverse status.
 pub(crate) fn store_record<S: StateRead + ?Sized>(
     exec: &mut Exec<'_, S>,
     furnisher: credence_types::InstitutionId,
@@ -112,6 +148,43 @@ pub(crate) fn store_record<S: StateRead + ?Sized>(
     }
     let status = record.status;
     let supersedes = record.supersedes;
+    let account_key = StateKey::furnished_account(furnisher, subject.number, &record.account);
+    let mut account = exec.load(&account_key)?.unwrap_or(FurnishedAccount {
+        furnisher,
+        subject: subject.id,
+        account: record.account,
+        latest: id,
+        records: 0,
+        open_dispute: None,
+        last_dispute: None,
+        deleted: None,
+    });
+    let compliance = match (account.open_dispute, account.last_dispute) {
+        (Some(dispute), _) => Some(Compliance {
+            code: ComplianceCondition::Xb,
+            dispute,
+        }),
+        (None, Some(dispute)) => Some(Compliance {
+            code: ComplianceCondition::Xh,
+            dispute,
+        }),
+        (None, None) => None,
+    };
+    let reinstates = account
+        .deleted
+        .filter(|deleted| supersedes == Some(*deleted));
+    if reinstates.is_some() {
+        account.deleted = None;
+    }
+    if status.class() == StatusClass::Deletion {
+        account.deleted = Some(id);
+    }
+    account.latest = id;
+    account.records = account
+        .records
+        .checked_add(1)
+        .ok_or(Rejection::IdsExhausted)?;
+    exec.store(account_key, &account);
     exec.store(
         StateKey::record(id),
         &Record {
@@ -132,6 +205,7 @@ pub(crate) fn store_record<S: StateRead + ?Sized>(
             open_dispute: None,
             deleted: false,
             loan: record.loan,
+            compliance,
         },
     );
     let sequence = subject.listings.records;
@@ -145,6 +219,14 @@ pub(crate) fn store_record<S: StateRead + ?Sized>(
         status,
         supersedes,
     });
+    if let Some(reinstates) = reinstates {
+        exec.emit(Event::AccountReinstated {
+            record: id,
+            subject: subject.id,
+            furnisher,
+            reinstates,
+        });
+    }
     if status.is_adverse() {
         exec.emit(Event::Adverse {
             subject: subject.id,

@@ -149,7 +149,7 @@ fn fixed_lending_payloads(subject: SubjectId) -> Vec<Payload> {
         Payload::RegisterAsset(RegisterAsset {
             class: AssetClassId(1),
             owner: Owner::Subject(subject),
-            metadata: Digest([0xdd; 32]),
+            identity: Digest([0xdd; 32]),
             value: Amount(2_000_000),
             denomination: Denomination::OffLedger(Name::new("usd").unwrap()),
         }),
@@ -162,11 +162,18 @@ fn fixed_lending_payloads(subject: SubjectId) -> Vec<Payload> {
             asset: AssetId(2),
             to: Owner::Institution(InstitutionId(3)),
         }),
+        Payload::AppointAppraiser(credence_types::lending::AppointAppraiser {
+            asset: AssetId(2),
+            appraiser: Some(InstitutionId(4)),
+        }),
         Payload::IssueCurrency(IssueCurrency {
             symbol: Name::new("cny").unwrap(),
         }),
         Payload::MintFunds(movement.clone()),
-        Payload::BurnFunds(movement.clone()),
+        Payload::RedeemFunds(credence_types::lending::Redemption {
+            currency: movement.currency,
+            amount: movement.amount,
+        }),
         Payload::TransferFunds(movement),
         Payload::OfferLoan(terms),
         Payload::AcceptLoan(LoanId(4)),

@@ -153,7 +153,7 @@ impl Workload {
                     Payload::RegisterAsset(RegisterAsset {
                         class: AssetClassId(0),
                         owner,
-                        metadata: Digest::of("vin", &[&(i as u64).to_be_bytes()]),
+                        identity: Digest::of("vin", &[&(i as u64).to_be_bytes()]),
                         value: Amount(2_000_000),
                         denomination: Denomination::OnLedger(usd),
                     }),

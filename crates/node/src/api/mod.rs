@@ -149,7 +149,7 @@ fn query_rejected(rejection: QueryRejection) -> ApiError {
         reads::subject_private_inquiries, file::subject_file,
         reads::subject_disputes, reads::subject_loans, reads::subject_assets, reads::loan_schedule,
         reads::loan_history, reads::institutions, reads::institution_loans,
-        reads::institution_consents, reads::meta, reads::block_events, encode, events::stream,
+        reads::institution_consents, reads::institution_disputes, reads::meta, reads::block_events, encode, events::stream,
     ),
     modifiers(&Exact),
     tags(
@@ -243,6 +243,10 @@ where
         .route(
             "/v1/institutions/{id}/consents",
             get(reads::institution_consents::<E>),
+        )
+        .route(
+            "/v1/institutions/{id}/disputes",
+            get(reads::institution_disputes::<E>),
         )
         .fallback(not_found)
         .route("/health", get(health::<E>))

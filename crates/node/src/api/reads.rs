@@ -450,6 +450,12 @@ institution_listing!(
     |i| i.listings.loans_made, StateKey::lender_loan, StateKey::loan
 );
 institution_listing!(
+    /// `GET /v1/institutions/{id}/disputes`: the disputes of records an institution
+    /// furnished, oldest first — its queue to answer, each with its deadline.
+    institution_disputes, "/v1/institutions/{id}/disputes", DisputeId, Dispute,
+    |i| i.listings.disputes_received, StateKey::furnisher_dispute, StateKey::dispute
+);
+institution_listing!(
     /// `GET /v1/institutions/{id}/consents`: the consents granted to an institution.
     institution_consents, "/v1/institutions/{id}/consents", ConsentId, Consent,
     |i| i.consents_received, StateKey::lender_consent, StateKey::consent

@@ -63,6 +63,9 @@ pub enum Table {
     SubjectRecord = 0x11,
     /// Queue: records by purge date.
     PurgeQueue = 0x12,
+    /// [`FurnishedAccount`](super::FurnishedAccount) by account reference, furnisher and
+    /// subject number.
+    FurnishedAccount = 0x13,
     /// [`Consent`](super::Consent) by id.
     Consent = 0x20,
     /// Listing: a subject's consents.
@@ -83,6 +86,8 @@ pub enum Table {
     SubjectDispute = 0x41,
     /// Queue: open disputes by answer deadline.
     DisputeDeadlineQueue = 0x42,
+    /// Listing: the disputes a furnisher received.
+    FurnisherDispute = 0x43,
     /// [`Proposal`](super::Proposal) by id.
     Proposal = 0x50,
     /// Index: who approved a proposal.
@@ -114,6 +119,8 @@ pub enum Table {
     BorrowerLoan = 0x6a,
     /// Listing: a lender's loans, by lender and sequence.
     LenderLoan = 0x6b,
+    /// Asset id by identity commitment (uniqueness index: one real asset, one registration).
+    AssetIdentity = 0x6c,
     /// [`TransactionReceipt`](super::TransactionReceipt) by transaction hash.
     Transaction = 0x70,
     /// The events of a block, by height.
@@ -250,6 +257,25 @@ impl StateKey {
         listing_key(Table::SubjectRecord, u64::from(subject_number), sequence)
     }
 
+    /// The key of a [`FurnishedAccount`](super::FurnishedAccount): the account reference
+    /// first (its bytes vary the most), then the furnisher and the subject's number.
+    pub fn furnished_account(
+        furnisher: InstitutionId,
+        subject_number: u32,
+        account: &Digest,
+    ) -> Self {
+        KeyBuilder::new(Table::FurnishedAccount)
+            .push(&account.0)
+            .u64(furnisher.0)
+            .u32(subject_number)
+            .build()
+    }
+
+    /// The key of the `sequence`th dispute a furnisher received (value: its id).
+    pub fn furnisher_dispute(furnisher: InstitutionId, sequence: u32) -> Self {
+        listing_key(Table::FurnisherDispute, furnisher.0, sequence)
+    }
+
     /// The key of a purge-queue entry.
     pub fn purge_queue(on: Date, record: RecordId) -> Self {
         queue_key(Table::PurgeQueue, on.start(), record.0)
@@ -348,6 +374,13 @@ impl StateKey {
     /// The key of an [`crate::lending::Asset`].
     pub fn asset(id: crate::ids::AssetId) -> Self {
         KeyBuilder::new(Table::Asset).u64(id.0).build()
+    }
+
+    /// The key of the asset registered under an identity commitment.
+    pub fn asset_identity(identity: &crate::Digest) -> Self {
+        KeyBuilder::new(Table::AssetIdentity)
+            .push(&identity.0)
+            .build()
     }
 
     /// The key of the `sequence`th entry of an owner's asset listing.

@@ -16,7 +16,8 @@ pub mod objects;
 
 pub use keys::{KEY_LEN, OwnerCode, StateKey, Table, offsets};
 pub use objects::{
-    BlockEvents, Consent, ConsentInquiry, Counters, Dispute, EVENTS_PER_BLOCK_MAX, Inquiry,
-    InquiryBasis, Institution, InstitutionListings, KycAttestation, ListingCounts, Meta, Principal,
-    Proposal, ProposalStatus, Record, ReportKeyEpoch, Signer, Subject, TransactionReceipt,
+    BlockEvents, Compliance, Consent, ConsentInquiry, Counters, Dispute, EVENTS_PER_BLOCK_MAX,
+    FurnishedAccount, Inquiry, InquiryBasis, Institution, InstitutionListings, KycAttestation,
+    ListingCounts, Meta, Principal, Proposal, ProposalStatus, Record, ReportKeyEpoch, Signer,
+    Subject, TransactionReceipt,
 };

@@ -158,11 +158,14 @@ pub struct InstitutionListings {
     pub assets: u32,
     /// Loans it borrowed.
     pub loans_borrowed: u32,
+    /// Disputes of records it furnished.
+    pub disputes_received: u32,
 }
 crate::codec_struct!(InstitutionListings {
     loans_made,
     assets,
-    loans_borrowed
+    loans_borrowed,
+    disputes_received
 });
 crate::codec_struct!(Institution {
     id,
@@ -316,6 +319,10 @@ pub struct Record {
     /// The loan contract that furnished it by itself, if any; such records carry only
     /// cleartext metadata (no payload), since the state machine cannot seal.
     pub loan: Option<crate::ids::LoanId>,
+    /// The Metro 2 compliance condition of its account when it was furnished, set by the
+    /// ledger from the account's dispute history (never by the furnisher): `XB` while a
+    /// dispute of the account is open, `XH` once one has been resolved.
+    pub compliance: Option<Compliance>,
 }
 crate::codec_struct!(Record {
     id,
@@ -335,6 +342,56 @@ crate::codec_struct!(Record {
     open_dispute,
     deleted,
     loan,
+    compliance,
+});
+
+/// A record's compliance condition and the dispute it comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Compliance {
+    /// The Metro 2 compliance condition code.
+    pub code: crate::metro2::ComplianceCondition,
+    /// The dispute (open for `XB`, resolved for `XH`).
+    pub dispute: DisputeId,
+}
+crate::codec_struct!(Compliance { code, dispute });
+
+/// One furnisher's account about one subject, as the ledger tracks it across the account's
+/// records: which record is newest, whether a dispute of it is open, and whether the account
+/// was deleted. It is what keeps a furnisher from going around a dispute (superseding the
+/// disputed record, or furnishing a deleted account again as if it were new).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FurnishedAccount {
+    /// The furnisher.
+    pub furnisher: InstitutionId,
+    /// The subject.
+    pub subject: SubjectId,
+    /// The account reference (a salted hash of the account number).
+    pub account: Digest,
+    /// Its newest record.
+    pub latest: RecordId,
+    /// Its records so far.
+    pub records: u32,
+    /// The dispute open on one of its records, if any: one at a time per account.
+    pub open_dispute: Option<DisputeId>,
+    /// The latest dispute of the account that was resolved.
+    pub last_dispute: Option<DisputeId>,
+    /// If the account is deleted (by a deletion status, a dispute answered `deleted`, or a
+    /// lapsed dispute), the record a reinstatement must supersede. While set, none of the
+    /// account's records is reported, and the furnisher may furnish it again only by
+    /// superseding that record.
+    pub deleted: Option<RecordId>,
+}
+crate::codec_struct!(FurnishedAccount {
+    furnisher,
+    subject,
+    account,
+    latest,
+    records,
+    open_dispute,
+    last_dispute,
+    deleted,
 });
 
 /// A consent a subject gave a lender.
