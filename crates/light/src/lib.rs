@@ -17,6 +17,8 @@
 //! accepted here exactly when the engine accepts them.
 
 pub mod certificate;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod network;
 pub mod proof;
 pub mod validators;

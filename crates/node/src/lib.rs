@@ -14,6 +14,8 @@ pub mod api;
 pub mod chain;
 pub mod config;
 pub mod consensus;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod mempool;
 pub mod metrics;
 pub mod run;

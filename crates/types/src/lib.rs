@@ -17,6 +17,8 @@ pub mod api;
 pub mod api_error;
 pub mod block;
 pub mod codec;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod genesis;
 pub mod governance;
 pub mod hash;

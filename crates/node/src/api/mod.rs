@@ -65,6 +65,11 @@ impl ApiError {
             message: message.into(),
         }
     }
+
+    /// The documented code, which carries the HTTP status.
+    pub fn code(&self) -> ApiErrorCode {
+        self.code
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -284,20 +289,26 @@ where
     let bytes = if binary {
         body.to_vec()
     } else {
-        let parsed: SubmitRequest = serde_json::from_slice(&body)
-            .map_err(|e| ApiError::new(ApiErrorCode::BodyMalformed, e.to_string()))?;
-        transaction_hex(&parsed.transaction).ok_or_else(|| {
-            ApiError::new(
-                ApiErrorCode::BodyMalformed,
-                format!(
-                    "`transaction` is not hex of 1 to {} bytes",
-                    credence_types::limits::TRANSACTION_BYTES_MAX
-                ),
-            )
-        })?
+        submit_from_json(&body)?
     };
     let hash = api.node.submit(&bytes).await?;
     Ok((StatusCode::ACCEPTED, Json(Submitted { hash })))
+}
+
+/// The transaction's bytes of a submit request's JSON body (`{"transaction": HEX}`): the
+/// client's bytes, untrusted. The node decodes and checks the transaction itself.
+pub fn submit_from_json(body: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let parsed: SubmitRequest = serde_json::from_slice(body)
+        .map_err(|e| ApiError::new(ApiErrorCode::BodyMalformed, e.to_string()))?;
+    transaction_hex(&parsed.transaction).ok_or_else(|| {
+        ApiError::new(
+            ApiErrorCode::BodyMalformed,
+            format!(
+                "`transaction` is not hex of 1 to {} bytes",
+                credence_types::limits::TRANSACTION_BYTES_MAX
+            ),
+        )
+    })
 }
 
 #[utoipa::path(post, path = "/v1/transactions/encode", tag = "transactions",
@@ -310,14 +321,20 @@ where
 /// reads no state; the node checks the signed transaction in full when it is submitted.
 async fn encode(body: Result<Bytes, BytesRejection>) -> Result<Json<Encoded>, ApiError> {
     let body = body.map_err(body_rejected)?;
-    let malformed =
-        |e: serde_json::Error| ApiError::new(ApiErrorCode::BodyMalformed, e.to_string());
-    let mut json: serde_json::Value = serde_json::from_slice(&body).map_err(malformed)?;
-    whole_numbers(&mut json);
-    let transaction: Transaction = serde_json::from_value(json).map_err(malformed)?;
+    let transaction = transaction_from_json(&body)?;
     Ok(Json(Encoded {
         signing_bytes: hex::encode(transaction.signing_bytes()),
     }))
+}
+
+/// The unsigned transaction an encode request's body describes, as JSON: the client's bytes,
+/// untrusted. Whole numbers written as floats (`5.0`) are read as integers.
+pub fn transaction_from_json(body: &[u8]) -> Result<Transaction, ApiError> {
+    let malformed =
+        |e: serde_json::Error| ApiError::new(ApiErrorCode::BodyMalformed, e.to_string());
+    let mut json: serde_json::Value = serde_json::from_slice(body).map_err(malformed)?;
+    whole_numbers(&mut json);
+    serde_json::from_value(json).map_err(malformed)
 }
 
 /// A transaction's bytes from its hex in a request body, if the hex has the documented shape:
@@ -368,7 +385,26 @@ where
     E: commonware_storage::Context + commonware_runtime::Spawner,
 {
     let body = body.map_err(body_rejected)?;
-    let parsed: BatchRequest = serde_json::from_slice(&body)
+    let decoded = batch_from_json(&body)?;
+    let mut results = Vec::with_capacity(decoded.len());
+    for bytes in decoded {
+        let outcome = api.node.submit(&bytes).await.map_err(ApiError::from);
+        results.push(match outcome {
+            Ok(hash) => BatchItem::Accepted { hash },
+            Err(error) => BatchItem::Refused {
+                code: error.code.code().to_string(),
+                message: error.message,
+            },
+        });
+    }
+    Ok(Json(results))
+}
+
+/// The transactions' bytes, in order, of a batch request's body: the client's bytes,
+/// untrusted. The body's shape is checked whole before anything is admitted: a batch with
+/// an item that is not hex is the client's malformed request, not a list of refusals.
+pub fn batch_from_json(body: &[u8]) -> Result<Vec<Vec<u8>>, ApiError> {
+    let parsed: BatchRequest = serde_json::from_slice(body)
         .map_err(|e| ApiError::new(ApiErrorCode::BodyMalformed, e.to_string()))?;
     if parsed.transactions.len() > BATCH_TRANSACTIONS_MAX {
         return Err(ApiError::new(
@@ -376,9 +412,7 @@ where
             format!("at most {BATCH_TRANSACTIONS_MAX} transactions per batch"),
         ));
     }
-    // The body's shape is checked whole before anything is admitted: a batch with an item
-    // that is not hex is the client's malformed request, not a list of refusals.
-    let decoded = parsed
+    parsed
         .transactions
         .iter()
         .enumerate()
@@ -393,19 +427,7 @@ where
                 )
             })
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut results = Vec::with_capacity(decoded.len());
-    for bytes in decoded {
-        let outcome = api.node.submit(&bytes).await.map_err(ApiError::from);
-        results.push(match outcome {
-            Ok(hash) => BatchItem::Accepted { hash },
-            Err(error) => BatchItem::Refused {
-                code: error.code.code().to_string(),
-                message: error.message,
-            },
-        });
-    }
-    Ok(Json(results))
+        .collect()
 }
 
 #[utoipa::path(get, path = "/v1/accounts/{key}", tag = "transactions",

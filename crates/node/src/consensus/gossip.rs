@@ -20,7 +20,8 @@ pub const GOSSIP_BATCH_BYTES_MAX: usize = 1 << 20;
 /// Longest a transaction waits to fill a batch.
 const GOSSIP_DELAY: Duration = Duration::from_millis(10);
 
-type Batch = BoundedVec<SignedTransaction, GOSSIP_BATCH_MAX>;
+/// A gossip message: transactions, encoded as a bounded list.
+pub type Batch = BoundedVec<SignedTransaction, GOSSIP_BATCH_MAX>;
 
 /// Starts sending admitted transactions to peers and admitting theirs.
 pub fn start<E, S, R, B>(

@@ -16,6 +16,8 @@
 pub mod application;
 pub mod block;
 pub mod finality;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod gossip;
 pub mod network;
 
