@@ -99,7 +99,8 @@ pub struct BlocksSection {
     pub interval_ms: u64,
     /// Time between empty blocks when idle, in milliseconds.
     pub empty_interval_ms: u64,
-    /// Most transactions this node puts in a block (at most the network's limit).
+    /// Most transactions this node puts in a block it proposes (at most the network's
+    /// limit). Blocks other leaders propose are checked against the network's limit only.
     pub transactions_max: usize,
 }
 

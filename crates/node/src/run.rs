@@ -5,7 +5,7 @@ use crate::{
     api,
     config::NodeConfig,
     consensus::{self, EngineConfig, network},
-    service::{Settings, Verifier, transactions_bytes_max},
+    service::{Settings, Verifier},
     validator::{self, Parts, Validator},
 };
 use commonware_runtime::{Runner as _, Supervisor as _, tokio as runtime};
@@ -85,8 +85,8 @@ pub fn run(config: NodeConfig, extra: axum::Router) -> Result<(), RunError> {
         let settings = Settings {
             chain_id: config.network.genesis.chain_id.clone(),
             me,
-            block_transactions_max: config.node.blocks.transactions_max,
-            block_bytes_max: transactions_bytes_max(config.network.block_bytes_max),
+            block_limits: config.block_limits(),
+            propose_transactions_max: config.node.blocks.transactions_max,
             block_interval: config.block_interval(),
             empty_block_interval: config.empty_block_interval(),
             nonce_window: config.node.mempool.nonce_window,

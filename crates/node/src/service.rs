@@ -4,6 +4,7 @@
 
 use crate::{
     chain::{Chain, ChainError, Committed, Executed, child_time},
+    consensus::block::BlockLimits,
     mempool::{Mempool, MempoolError},
     metrics::Metrics,
 };
@@ -32,10 +33,12 @@ pub struct Settings {
     pub chain_id: ChainId,
     /// This validator's key.
     pub me: PublicKey,
-    /// Most transactions this node puts in a block.
-    pub block_transactions_max: usize,
-    /// Most bytes of transactions this node puts in a block.
-    pub block_bytes_max: usize,
+    /// The network's bounds on a block: the same at every validator, and the only limits a
+    /// proposal is checked against.
+    pub block_limits: BlockLimits,
+    /// Most transactions this node puts in a block it proposes: its operator's choice, which
+    /// never decides whether another leader's block is valid.
+    pub propose_transactions_max: usize,
     /// Least time between a block and its child when there are transactions to include.
     pub block_interval: Duration,
     /// Time between a block and an empty child: the chain keeps finalising when idle, since
@@ -46,13 +49,21 @@ pub struct Settings {
 }
 
 /// Room in a block for all but its transactions (header, framing). A node fills a block with
-/// at most the network's block bytes less this ([`transactions_bytes_max`]), and refuses a
-/// proposal whose size exceeds its own limit by more than this.
+/// at most the network's block bytes less this, so what it proposes always fits the bound
+/// every verifier applies.
 pub const BLOCK_OVERHEAD_BYTES: usize = 1 << 16;
 
-/// Most bytes of transactions a node puts in a block of at most `block_bytes_max` bytes.
-pub fn transactions_bytes_max(block_bytes_max: usize) -> usize {
-    block_bytes_max.saturating_sub(BLOCK_OVERHEAD_BYTES)
+impl Settings {
+    /// Most transactions, and bytes of them, this node puts in a block it proposes.
+    fn proposal_room(&self) -> (usize, usize) {
+        (
+            self.propose_transactions_max
+                .clamp(1, self.block_limits.transactions_max.max(1)),
+            self.block_limits
+                .bytes_max
+                .saturating_sub(BLOCK_OVERHEAD_BYTES),
+        )
+    }
 }
 
 /// The parallelism used to verify signatures.
@@ -420,15 +431,12 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
             }
         }
         let pending = chain.pending_nonces(&parent_digest).ok()?;
+        let (transactions_max, bytes_max) = self.settings.proposal_room();
         let transactions = self
             .mempool
             .lock()
             .expect("the mempool lock is never poisoned")
-            .select(
-                self.settings.block_transactions_max,
-                self.settings.block_bytes_max,
-                &pending,
-            );
+            .select(transactions_max, bytes_max, &pending);
         let hashes: Vec<Digest> = transactions.iter().map(VerifiedTransaction::hash).collect();
         let stub = BlockHeader {
             parent: parent_digest,
@@ -483,12 +491,10 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
             && header.time > parent.time
             && header.time.0 <= parent.time.0.saturating_add(MAX_TIME_STEP_MS)
             && &header.proposer == leader
-            && block.transactions.len() <= self.settings.block_transactions_max.max(1)
-            && block.encode_size()
-                <= self
-                    .settings
-                    .block_bytes_max
-                    .saturating_add(BLOCK_OVERHEAD_BYTES);
+            // The network's bounds, never this node's own proposing limit: validators whose
+            // operators chose different limits still agree on every block.
+            && block.transactions.len() <= self.settings.block_limits.transactions_max
+            && block.encode_size() <= self.settings.block_limits.bytes_max;
         if !structure_ok {
             return Ok(false);
         }

@@ -76,6 +76,61 @@ fn healthy_seven_validators() {
 
 /// Links whose latency varies far more than its mean (40 ms ± 120 ms): messages overtake
 /// each other and some arrive long after later ones, gossip included.
+/// Operators choose how many transactions their validator puts in a block; the network's
+/// bounds alone decide which blocks are valid. Three validators propose one transaction at a
+/// time and the fourth fills its blocks: its full blocks still gather the three's votes,
+/// every transaction finalises once, and all agree on every block and root.
+#[test]
+fn validators_with_different_local_limits_agree() {
+    for_each_seed(
+        "validators_with_different_local_limits_agree",
+        0..2,
+        |seed| {
+            let (consortium, workload) = common::workload(4, seed, 64);
+            let filler = consortium.keys[3].public_key();
+            let config = (0..3).fold(Config::default(), |config, index| {
+                config.with_propose_transactions_max(index, 1)
+            });
+            deterministic::Runner::new(runtime(seed)).start(|context| async move {
+                let mut sim = common::start(context, consortium, config).await;
+                sim.submit_paced(&workload, 16, Duration::from_millis(100))
+                    .await;
+                let summary = sim
+                    .settle_and_verify(10, Duration::from_secs(60))
+                    .await
+                    .or_fail();
+                // The largest block each side proposed, as the first validator finalised them.
+                let (filled, sparing) = sim.journal().read(|observed| {
+                    observed.nodes[0]
+                        .commits
+                        .values()
+                        .fold((0, 0), |(filled, sparing), commit| {
+                            let size = commit.transactions.len();
+                            if commit.proposer == filler {
+                                (filled.max(size), sparing)
+                            } else {
+                                (filled, sparing.max(size))
+                            }
+                        })
+                });
+                assert!(
+                    filled > 1,
+                    "the filler's full blocks were finalised (largest {filled})"
+                );
+                assert!(
+                    sparing <= 1,
+                    "the others kept to their own limit ({sparing})"
+                );
+                common::report(
+                    "validators_with_different_local_limits_agree",
+                    seed,
+                    &summary,
+                );
+            });
+        },
+    );
+}
+
 fn reordering() -> Config {
     Config::default().with_link(Link {
         latency: Duration::from_millis(40),

@@ -33,6 +33,9 @@ pub struct Config {
     pub empty_block_interval: Duration,
     /// The network's block bounds.
     pub block_limits: BlockLimits,
+    /// Most transactions a validator puts in a block it proposes, by index, where its
+    /// operator chose less than the network allows.
+    pub propose_transactions_max: BTreeMap<usize, usize>,
     /// Rate quota of every channel, per peer. Low quotas silently drop votes and stall views.
     pub quota: Quota,
     /// Validators that are not honest, by index.
@@ -53,6 +56,7 @@ impl Default for Config {
                 transactions_max: 1_000,
                 bytes_max: 4 << 20,
             },
+            propose_transactions_max: BTreeMap::new(),
             quota: Quota::per_second(NZU32!(10_000)),
             byzantine: BTreeMap::new(),
         }
@@ -64,6 +68,14 @@ impl Config {
     #[must_use]
     pub fn with_link(mut self, link: Link) -> Self {
         self.link = link;
+        self
+    }
+
+    /// Validator `index` proposes blocks of at most `transactions` transactions, its
+    /// operator's local setting.
+    #[must_use]
+    pub fn with_propose_transactions_max(mut self, index: usize, transactions: usize) -> Self {
+        self.propose_transactions_max.insert(index, transactions);
         self
     }
 

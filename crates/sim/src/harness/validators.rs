@@ -12,7 +12,7 @@ use credence_node::{
     chain::Committed,
     consensus::{self, Channels, EngineConfig, block::BlockLimits},
     mempool::MempoolLimits,
-    service::{Settings, Verifier, transactions_bytes_max},
+    service::{Settings, Verifier},
     validator::{self, Parts, Validator},
 };
 use credence_store::StoreConfig;
@@ -90,7 +90,7 @@ impl Simulation {
                         genesis: self.consortium.genesis.clone(),
                         store: StoreConfig::small(&format!("validator-{index}-store")),
                         mempool: MempoolLimits::default(),
-                        settings: self.settings(&key),
+                        settings: self.settings(index, &key),
                         verifier: Verifier::Sequential,
                     },
                     engine: engine_config(&self.consortium, &key, index, self.config.block_limits),
@@ -123,13 +123,18 @@ impl Simulation {
         Ok(())
     }
 
-    fn settings(&self, key: &credence_crypto::SigningKey) -> Settings {
+    fn settings(&self, index: usize, key: &credence_crypto::SigningKey) -> Settings {
         let limits = self.config.block_limits;
         Settings {
             chain_id: self.consortium.genesis.chain_id.clone(),
             me: key.public_key(),
-            block_transactions_max: limits.transactions_max,
-            block_bytes_max: transactions_bytes_max(limits.bytes_max),
+            block_limits: limits,
+            propose_transactions_max: self
+                .config
+                .propose_transactions_max
+                .get(&index)
+                .copied()
+                .unwrap_or(limits.transactions_max),
             block_interval: self.config.block_interval,
             empty_block_interval: self.config.empty_block_interval,
             nonce_window: 4_096,
