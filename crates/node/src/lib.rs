@@ -18,6 +18,9 @@ pub mod consensus;
 pub mod fuzzing;
 pub mod mempool;
 pub mod metrics;
+pub mod refusal;
 pub mod run;
 pub mod service;
+#[cfg(feature = "byzantine")]
+pub mod tamper;
 pub mod validator;

@@ -20,6 +20,7 @@ pub struct Metrics {
     execution_seconds: Histogram,
     commit_seconds: Histogram,
     deadlines_failed: Counter,
+    proposals_refused: Counter,
 }
 
 impl Metrics {
@@ -49,7 +50,16 @@ impl Metrics {
                 "deadlines_failed",
                 "deadline entries whose rule failed and were taken off their queue",
             ),
+            proposals_refused: context.counter(
+                "proposals_refused",
+                "proposed blocks this node refused to vote for (the log names each rule)",
+            ),
         }
+    }
+
+    /// Records a refused proposal.
+    pub fn refused(&self) {
+        self.proposals_refused.inc();
     }
 
     /// Records the mempool's size.

@@ -7,6 +7,7 @@ use crate::{
     consensus::block::BlockLimits,
     mempool::{Mempool, MempoolError},
     metrics::Metrics,
+    refusal::{Refusal, Refusals},
 };
 use commonware_runtime::Clock;
 use credence_crypto::{VerifiedTransaction, verify_batch, verify_one};
@@ -21,7 +22,7 @@ use credence_types::{
 };
 use futures::lock::Mutex as AsyncMutex;
 use std::{
-    collections::HashSet,
+    collections::BTreeSet,
     sync::{Arc, Mutex},
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
@@ -141,6 +142,11 @@ pub struct Node<E: commonware_storage::Context + commonware_runtime::Spawner> {
     pub halted: tokio::sync::watch::Sender<Option<String>>,
     /// The most recent committed blocks, newest last, for the API.
     pub recent: Mutex<std::collections::VecDeque<BlockSummary>>,
+    /// Proposals this node refused to vote for, by rule.
+    pub refusals: Refusals,
+    /// What this node does to its proposals as a Byzantine leader (simulation only).
+    #[cfg(feature = "byzantine")]
+    pub(crate) tamper: std::sync::OnceLock<Arc<dyn crate::tamper::Tamper>>,
 }
 
 /// The receiving ends of a new node's channels, for the tasks that serve them.
@@ -176,6 +182,9 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
             gossip,
             halted,
             recent: Mutex::new(std::collections::VecDeque::new()),
+            refusals: Refusals::default(),
+            #[cfg(feature = "byzantine")]
+            tamper: std::sync::OnceLock::new(),
         };
         (
             node,
@@ -432,28 +441,48 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         }
         let pending = chain.pending_nonces(&parent_digest).ok()?;
         let (transactions_max, bytes_max) = self.settings.proposal_room();
-        let transactions = self
+        let mut transactions = self
             .mempool
             .lock()
             .expect("the mempool lock is never poisoned")
             .select(transactions_max, bytes_max, &pending);
-        let hashes: Vec<Digest> = transactions.iter().map(VerifiedTransaction::hash).collect();
-        let stub = BlockHeader {
-            parent: parent_digest,
-            height: parent.height.next()?,
-            time: child_time(parent, now(clock)),
-            proposer: self.settings.me,
-            transactions_root: transactions_root(hashes.iter().copied()),
-            transaction_count: u32::try_from(hashes.len()).ok()?,
-            state_root: Digest::default(),
-        };
-        let executed = match chain.execute(&stub, &transactions).await {
-            Ok(executed) => executed,
-            Err(error) => {
-                tracing::error!(%error, "could not execute own proposal");
-                return None;
-            }
-        };
+        let time = child_time(parent, now(clock));
+        let mut executed = self
+            .execute_proposal(&chain, parent, time, &transactions)
+            .await?;
+        // A transaction that would use up no nonce (not its signer's next, or for another
+        // chain) changes nothing and makes the block refused: leave it out. Leaving out
+        // transactions that changed nothing leaves every other one the same state, so the
+        // second execution has none.
+        if executed
+            .outcome
+            .receipts
+            .iter()
+            .any(|receipt| Refusal::of_outcome(receipt.outcome).is_some())
+        {
+            let kept: Vec<VerifiedTransaction> = transactions
+                .iter()
+                .zip(&executed.outcome.receipts)
+                .filter(|(_, receipt)| Refusal::of_outcome(receipt.outcome).is_none())
+                .map(|(transaction, _)| transaction.clone())
+                .collect();
+            tracing::warn!(
+                left_out = transactions.len() - kept.len(),
+                "proposal left out transactions that could not apply"
+            );
+            transactions = kept;
+            executed = self
+                .execute_proposal(&chain, parent, time, &transactions)
+                .await?;
+            assert!(
+                executed
+                    .outcome
+                    .receipts
+                    .iter()
+                    .all(|receipt| Refusal::of_outcome(receipt.outcome).is_none()),
+                "leaving out transactions that changed nothing must not change the others"
+            );
+        }
         drop(chain);
         let header = executed.header;
         self.keep(executed).await;
@@ -471,41 +500,106 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         })
     }
 
+    /// Executes `transactions` as this node's child of `parent` at `time`.
+    async fn execute_proposal(
+        &self,
+        chain: &Chain<E>,
+        parent: &BlockHeader,
+        time: TimestampMs,
+        transactions: &[VerifiedTransaction],
+    ) -> Option<Executed> {
+        let stub = BlockHeader {
+            parent: parent.digest(),
+            height: parent.height.next()?,
+            time,
+            proposer: self.settings.me,
+            transactions_root: transactions_root(
+                transactions.iter().map(VerifiedTransaction::hash),
+            ),
+            transaction_count: u32::try_from(transactions.len()).ok()?,
+            state_root: Digest::default(),
+        };
+        match chain.execute(&stub, transactions).await {
+            Ok(executed) => Some(executed),
+            Err(error) => {
+                tracing::error!(%error, "could not execute own proposal");
+                None
+            }
+        }
+    }
+
     async fn keep(&self, executed: Executed) {
         self.chain.lock().await.keep(executed);
     }
 
     /// Checks a proposed block whose parent (`parent`) is executed here: structure, time,
-    /// signatures, and the state root by executing it. A timestamp ahead of this node's
-    /// clock is waited out, so validity never depends on whose clock is right.
+    /// signatures, and execution — every transaction must use up its nonce, and the state
+    /// root must be the header's. A timestamp ahead of this node's clock is waited out, so
+    /// validity never depends on whose clock is right. A refusal is logged with its rule and
+    /// counted in [`Node::refusals`].
     pub async fn verify(
         &self,
         clock: &impl Clock,
         block: &Block,
         parent: &BlockHeader,
         leader: &PublicKey,
-    ) -> Result<bool, ChainError> {
+    ) -> Result<Result<(), Refusal>, ChainError> {
+        let verdict = self.check(clock, block, parent, leader).await?;
+        if let Err(refusal) = verdict {
+            tracing::warn!(
+                height = block.header.height.0,
+                proposer = %block.header.proposer,
+                reason = refusal.code(),
+                "proposal refused"
+            );
+            self.refusals.count(refusal);
+            self.metrics.refused();
+        }
+        Ok(verdict)
+    }
+
+    async fn check(
+        &self,
+        clock: &impl Clock,
+        block: &Block,
+        parent: &BlockHeader,
+        leader: &PublicKey,
+    ) -> Result<Result<(), Refusal>, ChainError> {
         let header = &block.header;
-        let structure_ok = header.parent == parent.digest()
-            && header.height.0 == parent.height.0.saturating_add(1)
-            && header.time > parent.time
-            && header.time.0 <= parent.time.0.saturating_add(MAX_TIME_STEP_MS)
-            && &header.proposer == leader
-            // The network's bounds, never this node's own proposing limit: validators whose
-            // operators chose different limits still agree on every block.
-            && block.transactions.len() <= self.settings.block_limits.transactions_max
-            && block.encode_size() <= self.settings.block_limits.bytes_max;
-        if !structure_ok {
-            return Ok(false);
+        if header.parent != parent.digest() {
+            return Ok(Err(Refusal::ParentMismatch));
+        }
+        if header.height.0 != parent.height.0.saturating_add(1) {
+            return Ok(Err(Refusal::HeightNotNext));
+        }
+        if header.time <= parent.time {
+            return Ok(Err(Refusal::TimeNotAfterParent));
+        }
+        if header.time.0 > parent.time.0.saturating_add(MAX_TIME_STEP_MS) {
+            return Ok(Err(Refusal::TimeStepTooLarge));
+        }
+        if &header.proposer != leader {
+            return Ok(Err(Refusal::ProposerNotLeader));
+        }
+        // The network's bounds, never this node's own proposing limit: validators whose
+        // operators chose different limits still agree on every block.
+        if block.transactions.len() > self.settings.block_limits.transactions_max {
+            return Ok(Err(Refusal::TooManyTransactions));
+        }
+        if block.encode_size() > self.settings.block_limits.bytes_max {
+            return Ok(Err(Refusal::BlockTooLarge));
         }
         let hashes: Vec<Digest> = block
             .transactions
             .iter()
             .map(SignedTransaction::hash)
             .collect();
-        let unique: HashSet<&Digest> = hashes.iter().collect();
-        if unique.len() != hashes.len() || !block.commits_to(&hashes) {
-            return Ok(false);
+        let unique: BTreeSet<&Digest> = hashes.iter().collect();
+        if unique.len() != hashes.len() {
+            return Ok(Err(Refusal::DuplicateTransaction));
+        }
+        if !block.commits_to(&hashes) {
+            return Ok(Err(Refusal::TransactionsRootMismatch));
         }
         sleep_until(clock, header.time).await;
 
@@ -531,7 +625,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
             let (indices, signed): (Vec<usize>, Vec<SignedTransaction>) =
                 unverified.into_iter().unzip();
             let Ok(verified) = self.verifier.verify(signed) else {
-                return Ok(false);
+                return Ok(Err(Refusal::SignatureInvalid));
             };
             for (index, verified) in indices.into_iter().zip(verified) {
                 transactions[index] = Some(verified);
@@ -545,21 +639,25 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         let started = clock.current();
         let chain = self.chain.lock().await;
         if chain.is_executed(&header.digest()) {
-            return Ok(true);
+            return Ok(Ok(()));
         }
         let executed = chain.execute(header, &transactions).await?;
         drop(chain);
+        if let Some(refusal) = executed
+            .outcome
+            .receipts
+            .iter()
+            .find_map(|receipt| Refusal::of_outcome(receipt.outcome))
+        {
+            return Ok(Err(refusal));
+        }
         if executed.header.state_root != header.state_root {
-            tracing::warn!(
-                height = header.height.0,
-                "proposal's state root does not match execution"
-            );
-            return Ok(false);
+            return Ok(Err(Refusal::StateRootMismatch));
         }
         self.keep(executed).await;
         self.metrics
             .executed(clock.current().duration_since(started).unwrap_or_default());
-        Ok(true)
+        Ok(Ok(()))
     }
 
     /// Commits a finalised block (the child of the tip) and tells listeners. Blocks at or
@@ -628,6 +726,10 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
                     .map(VerifiedTransaction::hash)
                     .collect(),
             });
+        }
+        #[cfg(feature = "byzantine")]
+        if let Some(tamper) = self.tamper.get() {
+            tamper.observe(&committed);
         }
         let _ = self.commits.send(Arc::new(committed));
         Ok(())

@@ -12,13 +12,16 @@
 //! - [`journal`]: what was observed (commits, submissions), as plain data that outlives a
 //!   runtime crash.
 //! - [`check`]: the invariants every scenario ends by checking.
+//! - [`proposers`]: Byzantine proposers, leaders that rewrite the blocks they propose.
 //! - [`seeds`]: seed sweeps, `SEED=<n>` to replay one, the seed in every failure.
 //!
 //! The scenarios themselves are in `tests/`: `healthy.rs` (4 and 7 validators, lossy and
 //! reordering links, same seed ⇒ same run), `faults.rs` (an isolated validator catching up,
 //! a 2/2 split, crashes and restarts of up to f validators, whole-runtime crashes),
 //! `byzantine.rs` (simplex's nuller, conflicter and equivocator mocks as one of four
-//! validators, and two of seven).
+//! validators, and two of seven), `byzantine_proposers.rs` (one leader of four proposing a
+//! wrong root, a forged signature, a bad time, an oversized block, another chain's
+//! transaction, a duplicate or replayed transaction, a nonce gap).
 //!
 //! # Running
 //!
@@ -36,6 +39,7 @@ pub mod check;
 pub mod consortium;
 pub mod harness;
 pub mod journal;
+pub mod proposers;
 pub mod seeds;
 
 pub use check::Summary;
@@ -44,6 +48,7 @@ pub use harness::{
     ByzantineEngine, ByzantineSetup, Config, Context, SimError, Simulation, runtime,
 };
 pub use journal::Journal;
+pub use proposers::{Attack, ByzantineProposer};
 pub use seeds::{for_each_seed, seeds};
 
 /// Unwraps a simulation result, panicking with the error's readable form (the seed is

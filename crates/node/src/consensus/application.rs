@@ -108,7 +108,11 @@ where
             Ok(parent) => parent?,
             Err(error) => self.stall(&error).await,
         };
-        let block = ChainBlock::new(self.node.propose(&runtime, &parent).await?);
+        let block = self.node.propose(&runtime, &parent).await?;
+        // A Byzantine leader of the simulation rewrites its block here, before anyone sees it.
+        #[cfg(feature = "byzantine")]
+        let block = self.node.tamper_proposal(&parent, block).await;
+        let block = ChainBlock::new(block);
         let digest = block.digest();
         Some(Digested::precomputed(block, digest))
     }
@@ -133,7 +137,8 @@ where
             .verify(&runtime, block.inner().block(), &parent, &leader)
             .await
         {
-            Ok(valid) => valid,
+            // Refusals are logged and counted by the node.
+            Ok(verdict) => verdict.is_ok(),
             Err(error) => self.stall(&error).await,
         }
     }

@@ -13,7 +13,7 @@ impl Simulation {
         let size = self.size();
         for step in 0..size {
             let index = (self.next + step) % size;
-            if self.node(index).is_some() {
+            if self.is_honest(index) && self.node(index).is_some() {
                 self.next = (index + 1) % size;
                 return Some(index);
             }

@@ -1,11 +1,15 @@
 //! How a simulated network is set up: its links, block pacing and limits, channel quotas,
-//! and which validators are Byzantine (and what they run instead of the node).
+//! and which validators are Byzantine: those that run something else instead of the node,
+//! and those that run the node but tamper with the blocks they propose.
 
 use super::{Context, SimChannels};
 use commonware_p2p::simulated::Link;
 use commonware_runtime::Quota;
 use commonware_utils::{NZU32, probability};
-use credence_node::consensus::{Scheme, block::BlockLimits};
+use credence_node::{
+    consensus::{Scheme, block::BlockLimits},
+    tamper::Tamper,
+};
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 /// What a Byzantine validator runs in place of its node: it gets the validator's context
@@ -40,6 +44,9 @@ pub struct Config {
     pub quota: Quota,
     /// Validators that are not honest, by index.
     pub byzantine: BTreeMap<usize, ByzantineEngine>,
+    /// Validators that run the node but rewrite every block they propose, by index: Byzantine
+    /// proposers (see `crate::proposers`).
+    pub tampering: BTreeMap<usize, Arc<dyn Tamper>>,
 }
 
 impl Default for Config {
@@ -59,6 +66,7 @@ impl Default for Config {
             propose_transactions_max: BTreeMap::new(),
             quota: Quota::per_second(NZU32!(10_000)),
             byzantine: BTreeMap::new(),
+            tampering: BTreeMap::new(),
         }
     }
 }
@@ -83,6 +91,14 @@ impl Config {
     #[must_use]
     pub fn with_byzantine(mut self, index: usize, engine: ByzantineEngine) -> Self {
         self.byzantine.insert(index, engine);
+        self
+    }
+
+    /// Validator `index` runs the node, but as a Byzantine proposer: `tamper` rewrites every
+    /// block it proposes, before the other validators see it.
+    #[must_use]
+    pub fn with_tampering(mut self, index: usize, tamper: Arc<dyn Tamper>) -> Self {
+        self.tampering.insert(index, tamper);
         self
     }
 }

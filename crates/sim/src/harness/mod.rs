@@ -7,7 +7,8 @@
 //! aborts every task of that validator at once, as a killed process would, and drops its
 //! unsynced writes; its storage stays in the runtime, and [`Simulation::restart`] opens it
 //! again. A Byzantine validator runs whatever its [`ByzantineEngine`] starts, with the same
-//! identity and channels. Committed blocks are copied into a [`Journal`] by a task outside
+//! identity and channels; a Byzantine proposer runs the node with a tamper installed
+//! ([`Config::with_tampering`]). Committed blocks are copied into a [`Journal`] by a task outside
 //! the validator's, so a crash loses no record of a durable commit.
 //!
 //! What is here is only what a simulation adds to the node:
@@ -109,6 +110,7 @@ struct Slot {
     key: credence_crypto::SigningKey,
     peer: Peer,
     byzantine: Option<ByzantineEngine>,
+    tamper: Option<Arc<dyn credence_node::tamper::Tamper>>,
     running: Option<Running>,
     incarnation: u64,
 }
@@ -174,6 +176,7 @@ impl Simulation {
                 key: key.clone(),
                 peer,
                 byzantine: config.byzantine.get(&index).cloned(),
+                tamper: config.tampering.get(&index).cloned(),
                 running: None,
                 incarnation: 0,
             })
@@ -229,11 +232,11 @@ impl Simulation {
         self.slots.get(index).map(|slot| &slot.peer)
     }
 
-    /// Whether validator `index` runs the node.
+    /// Whether validator `index` runs the node, untampered.
     pub fn is_honest(&self, index: usize) -> bool {
         self.slots
             .get(index)
-            .is_some_and(|slot| slot.byzantine.is_none())
+            .is_some_and(|slot| slot.byzantine.is_none() && slot.tamper.is_none())
     }
 
     /// Whether validator `index` is running.
@@ -255,7 +258,8 @@ impl Simulation {
             .collect()
     }
 
-    /// Validator `index`'s node, if it is honest and running.
+    /// Validator `index`'s node, if it runs one (honest, or a Byzantine proposer) and is
+    /// running.
     pub fn node(&self, index: usize) -> Option<&ValidatorNode> {
         self.slots.get(index)?.running.as_ref()?.node.as_ref()
     }

@@ -103,7 +103,16 @@ impl Simulation {
                 (Some(_), None) => "byzantine (stopped)".to_string(),
                 (None, None) => "crashed".to_string(),
                 (None, Some(running)) => match &running.node {
-                    Some(node) => format!("running, mempool {}", node.mempool_len()),
+                    Some(node) => format!(
+                        "{}running, mempool {}, refused {}",
+                        if slot.tamper.is_some() {
+                            "byzantine proposer, "
+                        } else {
+                            ""
+                        },
+                        node.mempool_len(),
+                        describe_refusals(node)
+                    ),
                     None => "running".to_string(),
                 },
             };
@@ -268,4 +277,17 @@ impl Simulation {
             self.context.sleep(POLL).await;
         }
     }
+}
+
+/// A node's refused proposals, by rule, for failure messages.
+fn describe_refusals(node: &super::ValidatorNode) -> String {
+    let counts = node.refusals.snapshot();
+    if counts.is_empty() {
+        return "none".to_string();
+    }
+    counts
+        .iter()
+        .map(|(refusal, count)| format!("{refusal} {count}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

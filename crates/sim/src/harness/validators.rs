@@ -13,6 +13,7 @@ use credence_node::{
     consensus::{self, Channels, EngineConfig, block::BlockLimits},
     mempool::MempoolLimits,
     service::{Settings, Verifier},
+    tamper::Tamper,
     validator::{self, Parts, Validator},
 };
 use credence_store::StoreConfig;
@@ -35,6 +36,7 @@ struct HonestSetup {
     peers: simulated::Manager<Peer, Context>,
     blocker: simulated::Control<Peer, Context>,
     journal: Journal,
+    tamper: Option<Arc<dyn Tamper>>,
 }
 
 impl Simulation {
@@ -53,6 +55,7 @@ impl Simulation {
         let peer = slot.peer.clone();
         let key = slot.key.clone();
         let byzantine = slot.byzantine.clone();
+        let tamper = slot.tamper.clone();
 
         let control = self.oracle.control(peer);
         let quota = self.config.quota;
@@ -98,6 +101,7 @@ impl Simulation {
                     peers: self.oracle.manager(),
                     blocker: control,
                     journal: self.journal.clone(),
+                    tamper,
                 };
                 let (reply, started) = oneshot::channel();
                 let handle = context.spawn(move |context| run_honest(context, setup, reply));
@@ -208,6 +212,7 @@ async fn run_honest(
         peers,
         blocker,
         journal,
+        tamper,
     } = setup;
     let opened = match validator::open(&context, parts).await {
         Ok(opened) => opened,
@@ -216,6 +221,9 @@ async fn run_honest(
             return;
         }
     };
+    if let Some(tamper) = tamper {
+        opened.node.install_tamper(tamper);
+    }
     // Before consensus starts, so that no commit goes unjournaled.
     let commits = opened.node.commits.subscribe();
     let Validator { node, running, .. } = match opened
