@@ -13,7 +13,7 @@ use credence_types::{
     codec::encode,
 };
 use credence_types::{
-    api::{CertifiedHeader, Entry, EventId, EventsQuery, Page},
+    api::{CertifiedHeader, Entry, EventId, EventsQuery, Page, StreamedEvent},
     codec::{Read, decode},
     state::StateKey,
 };
@@ -225,6 +225,11 @@ impl NodeClient {
             .send()
             .await?;
         Self::read(response).await
+    }
+
+    /// The events a committed block caused, in order, each with its stream id.
+    pub async fn block_events(&self, height: Height) -> Result<Vec<StreamedEvent>, ClientError> {
+        self.get(&format!("blocks/{}/events", height.0)).await
     }
 
     async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {

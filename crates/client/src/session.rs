@@ -14,12 +14,11 @@ use credence_types::{
     ConsentId, Digest, EncryptionKey, InstitutionId, LoanId, Payload, RecordId, Rejection,
     SubjectId, TimestampMs,
     api::{Entry, TransactionStatus},
-    codec::decode,
     lending::{Loan, LoanPayment},
     metro2::Tradeline,
     money::Amount,
     receipt::{Event, EventSource, Outcome},
-    state::{BlockEvents, Consent, Institution, Principal, StateKey, Subject},
+    state::{Consent, Institution, Principal, Subject},
     time::Date,
     transaction::{InquiryKind, Purpose, RecordInquiry},
 };
@@ -244,22 +243,14 @@ impl Session {
 
     /// The events transaction `index` of block `height` caused.
     async fn events_of(&self, height: u64, index: u32) -> Result<Vec<Event>, SessionError> {
-        let key = StateKey::block_events(credence_types::Height(height));
-        let entry = self
+        let events = self
             .node
-            .entry::<String>(&format!("state/{}", hex::encode(key.0)))
+            .block_events(credence_types::Height(height))
             .await?;
-        let Some(value) = entry.value else {
-            return Ok(Vec::new());
-        };
-        let bytes = hex::decode(value).map_err(|_| SessionError::Malformed("block events"))?;
-        let events: BlockEvents =
-            decode(&bytes).map_err(|_| SessionError::Malformed("block events"))?;
         Ok(events
-            .as_slice()
-            .iter()
+            .into_iter()
             .filter(|e| e.source == EventSource::Transaction(index))
-            .map(|e| e.event.clone())
+            .map(|e| e.event)
             .collect())
     }
 

@@ -31,7 +31,7 @@ use credence_types::{
     BlockContext, Rejection,
     codec::encode,
     receipt::{BlockEvent, DeadlineQueue, EventSource, Outcome, Receipt},
-    state::{BlockEvents, Meta, Signer, StateKey, TransactionReceipt},
+    state::{BlockEventsChunk, Meta, Signer, StateKey, TransactionReceipt},
 };
 use exec::{Exec, Fail};
 pub use state::{ChangeSet, StateError, StateRead, apply_changes};
@@ -193,10 +193,12 @@ impl<'s, S: StateRead + ?Sized> BlockExecutor<'s, S> {
     pub fn finish(self) -> Result<BlockOutcome, StateError> {
         let height = self.exec.height();
         let (mut changes, events) = self.exec.finish();
-        if !events.is_empty() {
-            let list =
-                BlockEvents::new(events.clone()).expect("a block's events fit the events bound");
-            changes.insert(StateKey::block_events(height), Some(encode(&list)));
+        // In chunks, so that no stored value grows with the block (see `BlockEventsChunk`).
+        // A block's transactions and deadlines are bounded, and so are its events.
+        let chunks = BlockEventsChunk::split(&events)
+            .map_err(|_| StateError::Invariant("a block's events fit the events bound"))?;
+        for (chunk, number) in chunks.iter().zip(0u32..) {
+            changes.insert(StateKey::block_events(height, number), Some(encode(chunk)));
         }
         Ok(BlockOutcome {
             changes,

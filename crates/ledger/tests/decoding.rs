@@ -8,7 +8,7 @@ use credence_types::{
     codec::{decode, encode},
     receipt::BlockEvent,
     state::{
-        BlockEvents, Consent, Dispute, Inquiry, Institution, Meta, Record, StateKey, Subject,
+        BlockEventsChunk, Consent, Dispute, Inquiry, Institution, Meta, Record, StateKey, Subject,
         Table, TransactionReceipt,
     },
 };
@@ -27,7 +27,7 @@ fn decode_as(table: u8, bytes: &[u8]) -> Option<bool> {
         t if t == tag(Table::Inquiry) => decode::<Inquiry>(bytes).is_ok(),
         t if t == tag(Table::Dispute) => decode::<Dispute>(bytes).is_ok(),
         t if t == tag(Table::Transaction) => decode::<TransactionReceipt>(bytes).is_ok(),
-        t if t == tag(Table::BlockEvents) => decode::<BlockEvents>(bytes).is_ok(),
+        t if t == tag(Table::BlockEvents) => decode::<BlockEventsChunk>(bytes).is_ok(),
         _ => return None,
     })
 }

@@ -17,6 +17,7 @@ use commonware_utils::sequence::FixedBytes;
 use credence_types::{
     Digest,
     codec::BoundedBytes,
+    limits::STATE_VALUE_BYTES_MAX,
     state::{KEY_LEN, StateKey},
 };
 
@@ -27,12 +28,44 @@ pub type Family = mmr::Family;
 /// Bytes of activity bitmap grafted per Merkle leaf: one digest's worth, which keeps proofs
 /// smallest.
 pub const CHUNK: usize = 32;
-/// Largest value the store accepts, in bytes.
-pub const VALUE_BYTES_MAX: usize = 16 << 20;
+/// Largest value the store accepts, in bytes: the largest value ledger state holds
+/// ([`STATE_VALUE_BYTES_MAX`], derived from the format's limits and checked against the
+/// largest object of every table).
+pub const VALUE_BYTES_MAX: usize = STATE_VALUE_BYTES_MAX;
 /// Most digests a decoded proof may hold: far more than a log of 2^64 operations needs.
 const PROOF_DIGESTS_MAX: usize = 256;
-/// Largest encoded proof, in bytes.
+/// Largest encoded proof, in bytes, as the node serves it and the client decodes it.
 pub const PROOF_BYTES_MAX: usize = 64 * 1024;
+
+/// Longest varint of a `u64` (a location, a leaf count).
+const VARINT_U64_BYTES_MAX: usize = 10;
+/// Longest varint of a length.
+const VARINT_LENGTH_BYTES_MAX: usize = 5;
+/// Largest encoding of the operation proof inside every state proof: the operation's
+/// location, its bitmap chunk, and the range proof (leaf count, inactive peaks, up to
+/// [`PROOF_DIGESTS_MAX`] digests with their count, the pending and partial chunk digests
+/// with their option tags, and the operations root).
+pub const OPERATION_PROOF_BYTES_MAX: usize = VARINT_U64_BYTES_MAX
+    + CHUNK
+    + 2 * VARINT_U64_BYTES_MAX
+    + VARINT_LENGTH_BYTES_MAX
+    + PROOF_DIGESTS_MAX * DIGEST_BYTES
+    + 2 * (1 + DIGEST_BYTES)
+    + DIGEST_BYTES;
+/// Largest encoded inclusion proof: the operation proof and the next key. (The value travels
+/// beside it, bounded by [`VALUE_BYTES_MAX`].)
+pub const INCLUSION_PROOF_BYTES_MAX: usize = OPERATION_PROOF_BYTES_MAX + KEY_LEN;
+/// Largest encoded absence proof. It carries the neighbouring entry whole — its key, its
+/// value and the next key — because the Merkle leaf commits to the encoded operation, value
+/// included, so nothing less lets a verifier recompute the leaf. With every stored value at
+/// most [`VALUE_BYTES_MAX`], an absence proof beside any entry stays within
+/// [`PROOF_BYTES_MAX`]; the other form (an empty store's last commit, with its metadata)
+/// is smaller still.
+pub const ABSENCE_PROOF_BYTES_MAX: usize =
+    1 + OPERATION_PROOF_BYTES_MAX + 2 * KEY_LEN + VARINT_LENGTH_BYTES_MAX + VALUE_BYTES_MAX;
+const _: () = assert!(ABSENCE_PROOF_BYTES_MAX <= PROOF_BYTES_MAX);
+const _: () = assert!(INCLUSION_PROOF_BYTES_MAX <= PROOF_BYTES_MAX);
+const DIGEST_BYTES: usize = 32;
 
 /// The store's proof that a key holds a value.
 pub type InclusionProof = KeyValueProof<Family, Key, sha256::Digest, CHUNK>;
@@ -115,5 +148,18 @@ pub fn verify(
                 Err(ProofError::Mismatch)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_proof_bounds_are_the_documented_figures() {
+        // ARCHITECTURE.md ("State store") quotes these.
+        assert_eq!(VALUE_BYTES_MAX, 12_800);
+        assert_eq!(INCLUSION_PROOF_BYTES_MAX, 8_405);
+        assert_eq!(ABSENCE_PROOF_BYTES_MAX, 21_259);
     }
 }

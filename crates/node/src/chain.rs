@@ -45,6 +45,9 @@ pub enum ChainError {
     /// A finalised block holds a transaction whose signature does not verify.
     #[error("finalised block at height {0} holds an invalid signature")]
     InvalidFinalized(Height),
+    /// This node broke one of its own invariants (a bug): it stops rather than guess.
+    #[error("a node invariant is broken: {0}")]
+    Invariant(&'static str),
     /// A finalised block does not follow the committed tip.
     #[error("finalised block at height {got} does not follow the committed tip {tip}")]
     OutOfOrder {
@@ -120,7 +123,9 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Chain<E> {
             }
         };
         let genesis_block = Block::genesis(genesis.genesis_time, genesis_root);
-        let header = store.committed().expect("genesis is committed");
+        let header = store.committed().ok_or(ChainError::Invariant(
+            "an opened chain has committed genesis",
+        ))?;
         tracing::info!(height = header.height.0, "chain opened");
         Ok(Self {
             store,

@@ -17,7 +17,7 @@
 
 use credence_crypto::VerifiedTransaction;
 use credence_types::{Digest, PublicKey, codec::EncodeSize as _};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 /// Why the mempool refused a transaction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -216,9 +216,9 @@ impl Mempool {
     ) -> Vec<VerifiedTransaction> {
         // Each signer's run of consecutive nonces, from its next.
         let mut queues: Vec<Vec<&VerifiedTransaction>> = Vec::new();
-        let signers: BTreeSet<&PublicKey> = self.by_signer.keys().collect();
-        for signer in signers {
-            let queue = &self.by_signer[signer];
+        // In key order, not the hash map's, so every node selects alike.
+        let signers: BTreeMap<&PublicKey, &Queue> = self.by_signer.iter().collect();
+        for (signer, queue) in signers {
             let last = match (queue.committed, pending.get(signer)) {
                 (_, Some(pending)) => *pending,
                 (Some(committed), None) => committed,

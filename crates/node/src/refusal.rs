@@ -138,19 +138,23 @@ impl std::fmt::Display for Refusal {
 pub struct Refusals(Mutex<BTreeMap<Refusal, u64>>);
 
 impl Refusals {
+    /// The counts, locked. Taken over if poisoned: each update is one saturating add.
+    fn counts(&self) -> std::sync::MutexGuard<'_, BTreeMap<Refusal, u64>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Counts one refusal.
     pub fn count(&self, refusal: Refusal) {
-        let mut counts = self.0.lock().expect("the refusals lock is never poisoned");
+        let mut counts = self.counts();
         let count = counts.entry(refusal).or_default();
         *count = count.saturating_add(1);
     }
 
     /// The counts so far.
     pub fn snapshot(&self) -> BTreeMap<Refusal, u64> {
-        self.0
-            .lock()
-            .expect("the refusals lock is never poisoned")
-            .clone()
+        self.counts().clone()
     }
 }
 

@@ -161,6 +161,24 @@ pub struct NodeChannels {
 const COMMIT_BUFFER: usize = 1_024;
 
 impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
+    /// The mempool, locked. The lock is poisoned only if a mempool operation panicked while
+    /// holding it, and none does (each is map and queue bookkeeping, with checked or
+    /// saturating arithmetic and no indexing); a pool such a panic left half-updated would
+    /// be a broken invariant, which stops the node loudly rather than guess.
+    pub fn pool(&self) -> std::sync::MutexGuard<'_, Mempool> {
+        self.mempool
+            .lock()
+            .expect("no mempool operation panics while holding the lock")
+    }
+
+    /// The recent committed blocks, locked. Taken over if poisoned: the queue only ever
+    /// gains or loses whole block summaries.
+    fn recent_blocks(&self) -> std::sync::MutexGuard<'_, std::collections::VecDeque<BlockSummary>> {
+        self.recent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// A node over `chain`, with an empty mempool.
     pub fn new(
         chain: Chain<E>,
@@ -265,10 +283,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
 
     /// The recent committed block at `height`, if still kept.
     pub fn recent_block(&self, height: credence_types::Height) -> Option<BlockSummary> {
-        let recent = self
-            .recent
-            .lock()
-            .expect("the recent-blocks lock is never poisoned");
+        let recent = self.recent_blocks();
         let newest = recent.back()?.header.height.0;
         let back = usize::try_from(newest.checked_sub(height.0)?).ok()?;
         let index = recent.len().checked_sub(back.checked_add(1)?)?;
@@ -287,10 +302,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         }
         let verified = verify_one(signed).map_err(|_| SubmitError::BadSignature)?;
         let committed = self.check_nonce(&verified).await?;
-        self.mempool
-            .lock()
-            .expect("the mempool lock is never poisoned")
-            .insert(verified.clone(), Some(committed))?;
+        self.pool().insert(verified.clone(), Some(committed))?;
         self.metrics.mempool_size(self.mempool_len());
         Ok(verified)
     }
@@ -322,10 +334,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
     pub fn admit_gossip(&self, transactions: Vec<SignedTransaction>) -> bool {
         let chain_id = &self.settings.chain_id;
         let fresh: Vec<SignedTransaction> = {
-            let pool = self
-                .mempool
-                .lock()
-                .expect("the mempool lock is never poisoned");
+            let pool = self.pool();
             transactions
                 .into_iter()
                 .filter(|t| &t.transaction.chain_id == chain_id && !pool.contains(&t.hash()))
@@ -344,10 +353,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
                 false,
             ),
         };
-        let mut pool = self
-            .mempool
-            .lock()
-            .expect("the mempool lock is never poisoned");
+        let mut pool = self.pool();
         for transaction in verified {
             // Duplicates, conflicts, stale nonces and a full pool are normal under gossip.
             let _ = pool.insert(transaction, None);
@@ -358,10 +364,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
 
     /// Transactions waiting.
     pub fn mempool_len(&self) -> usize {
-        self.mempool
-            .lock()
-            .expect("the mempool lock is never poisoned")
-            .len()
+        self.pool().len()
     }
 
     /// Executes `blocks` (oldest first; each the parent of the next, the first a child of an
@@ -421,18 +424,10 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         let chain = self.chain.lock().await;
         // Each signer's transactions continue from its next nonce on the parent. Signers
         // known only from gossip have their committed nonce read once.
-        let unsettled = self
-            .mempool
-            .lock()
-            .expect("the mempool lock is never poisoned")
-            .unsettled();
+        let unsettled = self.pool().unsettled();
         for signer in unsettled {
             match committed_nonce(&chain, &signer).await {
-                Ok(last) => self
-                    .mempool
-                    .lock()
-                    .expect("the mempool lock is never poisoned")
-                    .settle(&signer, last),
+                Ok(last) => self.pool().settle(&signer, last),
                 Err(error) => {
                     tracing::error!(%error, "could not read a signer's nonce");
                     return None;
@@ -441,11 +436,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         }
         let pending = chain.pending_nonces(&parent_digest).ok()?;
         let (transactions_max, bytes_max) = self.settings.proposal_room();
-        let mut transactions = self
-            .mempool
-            .lock()
-            .expect("the mempool lock is never poisoned")
-            .select(transactions_max, bytes_max, &pending);
+        let mut transactions = self.pool().select(transactions_max, bytes_max, &pending);
         let time = child_time(parent, now(clock));
         let mut executed = self
             .execute_proposal(&chain, parent, time, &transactions)
@@ -488,15 +479,20 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         self.keep(executed).await;
         self.metrics
             .executed(clock.current().duration_since(started).unwrap_or_default());
+        // The selection is bounded by the block limits, which configuration bounds by the
+        // format's; a selection beyond them is this node's bug: propose nothing, say why.
+        let Some(transactions) = BoundedVec::new(
+            transactions
+                .into_iter()
+                .map(VerifiedTransaction::into_signed)
+                .collect(),
+        ) else {
+            tracing::error!("the mempool selected more transactions than a block holds");
+            return None;
+        };
         Some(Block {
             header,
-            transactions: BoundedVec::new(
-                transactions
-                    .into_iter()
-                    .map(VerifiedTransaction::into_signed)
-                    .collect(),
-            )
-            .expect("selection is bounded by the block limits"),
+            transactions,
         })
     }
 
@@ -607,10 +603,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         let mut transactions = Vec::with_capacity(hashes.len());
         let mut unverified = Vec::new();
         {
-            let pool = self
-                .mempool
-                .lock()
-                .expect("the mempool lock is never poisoned");
+            let pool = self.pool();
             for (index, (signed, hash)) in block.transactions.iter().zip(&hashes).enumerate() {
                 match pool.get(hash) {
                     Some(verified) => transactions.push(Some(verified)),
@@ -628,13 +621,18 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
                 return Ok(Err(Refusal::SignatureInvalid));
             };
             for (index, verified) in indices.into_iter().zip(verified) {
-                transactions[index] = Some(verified);
+                if let Some(slot) = transactions.get_mut(index) {
+                    *slot = Some(verified);
+                }
             }
         }
-        let transactions: Vec<VerifiedTransaction> = transactions
-            .into_iter()
-            .map(|t| t.expect("every slot is filled"))
-            .collect();
+        // Batch verification answers every transaction it is given, so every slot is filled;
+        // one left empty is this node's bug, not the block's fault.
+        let Some(transactions) = transactions.into_iter().collect::<Option<Vec<_>>>() else {
+            return Err(ChainError::Invariant(
+                "signature verification answers every transaction of a block",
+            ));
+        };
 
         let started = clock.current();
         let chain = self.chain.lock().await;
@@ -674,10 +672,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
                 .await?;
             // Settle the mempool before a proposer can see the new tip, so it never selects
             // a transaction this block used up.
-            let mut pool = self
-                .mempool
-                .lock()
-                .expect("the mempool lock is never poisoned");
+            let mut pool = self.pool();
             for (transaction, receipt) in committed
                 .transactions
                 .iter()
@@ -710,10 +705,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
             }
         }
         {
-            let mut recent = self
-                .recent
-                .lock()
-                .expect("the recent-blocks lock is never poisoned");
+            let mut recent = self.recent_blocks();
             if recent.len() >= RECENT_BLOCKS_MAX {
                 recent.pop_front();
             }

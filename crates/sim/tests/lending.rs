@@ -29,7 +29,7 @@ use credence_types::{
     },
     metro2::AccountStatus,
     receipt::{Event, Outcome},
-    state::{BlockEvents, Record, StateKey, TransactionReceipt},
+    state::{BlockEventsChunk, Record, StateKey, TransactionReceipt},
     time::MS_PER_DAY,
 };
 use std::time::Duration;
@@ -293,15 +293,16 @@ fn founding_story_on_the_network_missed_payments_default_and_charge_off() {
             // What every lender watching heard, in order, from the block events.
             let mut adverse = Vec::new();
             for height in 1..=height {
-                let Some(events) = agreed::<BlockEvents>(
-                    &sim,
-                    &StateKey::block_events(credence_types::Height(height)),
-                )
-                .await
-                else {
-                    continue;
-                };
-                for event in events.as_slice() {
+                let mut chunks = Vec::new();
+                for number in 0u32.. {
+                    let key = StateKey::block_events(credence_types::Height(height), number);
+                    let Some(chunk) = agreed::<BlockEventsChunk>(&sim, &key).await else {
+                        break;
+                    };
+                    chunks.push(chunk);
+                }
+                let events = BlockEventsChunk::join(chunks).expect("a block's chunks join");
+                for event in &events {
                     if let Event::Adverse { status, .. } = event.event {
                         adverse.push(status);
                     }

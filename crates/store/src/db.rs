@@ -57,9 +57,14 @@ pub enum StoreError {
         /// The height offered.
         got: Height,
     },
-    /// A value is larger than the store accepts.
+    /// A value is larger than the store accepts (`VALUE_BYTES_MAX`). The ledger never
+    /// writes one: every object fits the state's value bound.
     #[error("a value of {0} bytes is larger than the store accepts")]
     ValueTooLarge(usize),
+    /// A proof is larger than a proof may be (`PROOF_BYTES_MAX`): the store holds a value
+    /// larger than it accepts, so it was written by something else than this version.
+    #[error("a proof of {0} bytes is larger than a proof may be")]
+    ProofTooLarge(usize),
     /// Executing a block failed on a state read.
     #[error("executing the block: {0}")]
     State(#[from] credence_ledger::StateError),
@@ -67,6 +72,15 @@ pub enum StoreError {
 
 fn database<T: std::fmt::Display>(error: T) -> StoreError {
     StoreError::Database(error.to_string())
+}
+
+/// Refuses a value larger than the store accepts: a proof beside it, or of it, would not fit
+/// its bound (see [`crate::proof`]).
+fn bounded(value: Option<&[u8]>) -> Result<(), StoreError> {
+    match value {
+        Some(value) if value.len() > VALUE_BYTES_MAX => Err(StoreError::ValueTooLarge(value.len())),
+        _ => Ok(()),
+    }
 }
 
 /// The commit metadata of a block: its header without the state root (the root is the
@@ -78,6 +92,22 @@ fn metadata(header: &BlockHeader) -> Vec<u8> {
         state_root: Digest::default(),
         ..*header
     })
+}
+
+/// A non-zero count. Called in `const` blocks, so a zero fails the build, not the node.
+const fn non_zero(count: usize) -> NonZeroUsize {
+    match NonZeroUsize::new(count) {
+        Some(count) => count,
+        None => panic!("store counts are not zero"),
+    }
+}
+
+/// [`non_zero`] for a `u64`.
+const fn non_zero_u64(count: u64) -> std::num::NonZeroU64 {
+    match std::num::NonZeroU64::new(count) {
+        Some(count) => count,
+        None => panic!("store counts are not zero"),
+    }
 }
 
 /// Tuning of the store; none of it changes what is stored, except where noted.
@@ -102,9 +132,9 @@ impl StoreConfig {
     pub fn node(partition_prefix: &str) -> Self {
         Self {
             partition_prefix: partition_prefix.to_string(),
-            cache_pages: NonZeroUsize::new(65_536).expect("non-zero"),
-            write_buffer: NonZeroUsize::new(2 << 20).expect("non-zero"),
-            items_per_blob: std::num::NonZeroU64::new(100_000).expect("non-zero"),
+            cache_pages: const { non_zero(65_536) },
+            write_buffer: const { non_zero(2 << 20) },
+            items_per_blob: const { non_zero_u64(100_000) },
             maintenance_interval: 1_000,
         }
     }
@@ -113,9 +143,9 @@ impl StoreConfig {
     pub fn small(partition_prefix: &str) -> Self {
         Self {
             partition_prefix: partition_prefix.to_string(),
-            cache_pages: NonZeroUsize::new(1_024).expect("non-zero"),
-            write_buffer: NonZeroUsize::new(64 << 10).expect("non-zero"),
-            items_per_blob: std::num::NonZeroU64::new(1_000).expect("non-zero"),
+            cache_pages: const { non_zero(1_024) },
+            write_buffer: const { non_zero(64 << 10) },
+            items_per_blob: const { non_zero_u64(1_000) },
             maintenance_interval: 50,
         }
     }
@@ -123,7 +153,7 @@ impl StoreConfig {
     fn database(&self) -> VariableConfig<EightCap, DbCodecConfig, Sequential, NonZeroUsize> {
         let prefix = &self.partition_prefix;
         let page_cache = CacheRef::new(page_size(BLOB_PAGE_SIZE), self.cache_pages);
-        let replay = NonZeroUsize::new(1 << 20).expect("non-zero");
+        let replay = const { non_zero(1 << 20) };
         VariableConfig {
             merkle_config: MerkleConfig {
                 journal_partition: format!("{prefix}-state-mmr"),
@@ -147,9 +177,9 @@ impl StoreConfig {
             },
             grafted_metadata_partition: format!("{prefix}-state-grafted"),
             translator: EightCap,
-            init_cache: Some(NonZeroUsize::new(1 << 16).expect("non-zero")),
+            init_cache: Some(const { non_zero(1 << 16) }),
             init_buffer: replay,
-            init_concurrency: NonZeroUsize::new(1).expect("non-zero"),
+            init_concurrency: const { non_zero(1) },
         }
     }
 }
@@ -282,11 +312,7 @@ impl<E: commonware_storage::Context + Spawner> Store<E> {
             None => db.new_batch(),
         };
         for (key, value) in changes {
-            if let Some(value) = value
-                && value.len() > VALUE_BYTES_MAX
-            {
-                return Err(StoreError::ValueTooLarge(value.len()));
-            }
+            bounded(value.as_deref())?;
             batch = batch.write(to_key(key), value.clone());
         }
         let batch = batch
@@ -360,6 +386,7 @@ impl<E: commonware_storage::Context + Spawner> Store<E> {
             .map_err(database)?;
         let mut batch = db.new_batch();
         for (key, value) in changes {
+            bounded(value.as_deref())?;
             batch = batch.write(to_key(key), value.clone());
         }
         let root = batch
@@ -386,11 +413,11 @@ impl<E: commonware_storage::Context + Spawner> Store<E> {
         match db.get(&stored).await.map_err(database)? {
             Some(value) => {
                 let proof = db.key_value_proof(stored).await.map_err(database)?;
-                Ok(proof::present(value, &proof))
+                proof::present(value, &proof)
             }
             None => {
                 let proof = db.exclusion_proof(&stored).await.map_err(database)?;
-                Ok(proof::absent(&proof))
+                proof::absent(&proof)
             }
         }
     }

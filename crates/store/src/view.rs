@@ -6,10 +6,20 @@ use crate::db::{Store, StoreError};
 use commonware_runtime::Spawner;
 use credence_ledger::{ChangeSet, StateError, StateRead, state::merge_range, state::widened_limit};
 use credence_types::state::StateKey;
-use std::{collections::BTreeMap, sync::Mutex};
+use std::{
+    collections::BTreeMap,
+    sync::{Mutex, MutexGuard, PoisonError},
+};
 
 type Range = (StateKey, StateKey, usize);
 type Entries = Vec<(StateKey, Vec<u8>)>;
+
+/// Locks one of the loaded maps. A poisoned lock is taken over as it is: the maps only ever
+/// gain whole entries (each an insert of a value read from the store), so a panic elsewhere
+/// while one was held cannot have left a half-written entry behind.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// Loaded state. Interior mutability lets the executor hold a shared borrow while the
 /// driver loads more.
@@ -30,7 +40,7 @@ impl Loaded {
     ) -> Result<(), StoreError> {
         let mut missing = Vec::new();
         {
-            let mut loaded = self.keys.lock().expect("the lock is never poisoned");
+            let mut loaded = lock(&self.keys);
             for key in keys {
                 if loaded.contains_key(&key) {
                     continue;
@@ -49,7 +59,7 @@ impl Loaded {
             return Ok(());
         }
         let values = store.get_many(&missing).await?;
-        let mut loaded = self.keys.lock().expect("the lock is never poisoned");
+        let mut loaded = lock(&self.keys);
         for (key, value) in missing.into_iter().zip(values) {
             loaded.insert(key, value);
         }
@@ -66,17 +76,14 @@ impl Loaded {
         let wide = widened_limit(pending, &start, &end, limit);
         let base = store.range(&start, &end, wide).await?;
         let merged = merge_range(base, pending, &start, &end, limit);
-        self.ranges
-            .lock()
-            .expect("the lock is never poisoned")
-            .insert((start, end, limit), merged);
+        lock(&self.ranges).insert((start, end, limit), merged);
         Ok(())
     }
 }
 
 impl StateRead for Loaded {
     fn get(&self, key: &StateKey) -> Result<Option<Vec<u8>>, StateError> {
-        let loaded = self.keys.lock().expect("the lock is never poisoned");
+        let loaded = lock(&self.keys);
         loaded.get(key).cloned().ok_or(StateError::NotLoaded(*key))
     }
 
@@ -86,7 +93,7 @@ impl StateRead for Loaded {
         end: &StateKey,
         limit: usize,
     ) -> Result<Vec<(StateKey, Vec<u8>)>, StateError> {
-        let ranges = self.ranges.lock().expect("the lock is never poisoned");
+        let ranges = lock(&self.ranges);
         ranges
             .get(&(*start, *end, limit))
             .cloned()

@@ -87,7 +87,7 @@ api_errors! {
     51 CertificateUnavailable 503 "certificate_unavailable" "The node holds no finalisation certificate for its latest block yet; retry.",
     52 FileTooLarge 422 "file_too_large" "The subject's file holds more entries than one proven answer carries (`api::FILE_ENTRIES_MAX`).",
     // The node.
-    60 NodeUnavailable 503 "node_unavailable" "The node cannot answer now (it is busy writing state, or has halted); retry.",
+    60 NodeUnavailable 503 "node_unavailable" "The node cannot answer now (it is busy writing state, has halted, or cannot read or prove what it stores); retry, here or at another node.",
     // The lender console's operator endpoints.
     80 ConsoleLocked 403 "console_locked" "The node has no operator token configured, so its lender console is off.",
     81 OperatorTokenInvalid 401 "operator_token_invalid" "The operator token is missing or wrong.",

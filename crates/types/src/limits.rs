@@ -9,6 +9,10 @@ pub const TRANSACTION_BYTES_MAX: usize = 64 * 1024;
 pub const SEALED_PAYLOAD_BYTES_MAX: usize = 8 * 1024;
 /// Most report-key epochs a subject may have; a consent wraps one key per epoch.
 pub const REPORT_KEY_EPOCHS_MAX: usize = 128;
+/// Encoded report key wrapped for one reader: its epoch (4), the HPKE encapsulated key (32)
+/// and the sealed 32-byte secret with its tag (48). A consent holds up to
+/// [`REPORT_KEY_EPOCHS_MAX`] of them.
+pub const WRAPPED_REPORT_KEY_BYTES: usize = 4 + 32 + 48;
 /// Most consents a subject may have active at once; a key rotation re-wraps for each.
 pub const ACTIVE_CONSENTS_PER_SUBJECT_MAX: usize = 32;
 /// Longest chain id, in bytes.
@@ -41,3 +45,36 @@ pub const CURE_DAYS_MAX: u16 = 1_000;
 // `CURE_DAYS_MAX / 28 + 2` can be overdue before the loan defaults: the overdue list never
 // fills for a loan that follows its terms.
 const _: () = assert!(OVERDUE_INSTALLMENTS_MAX > CURE_DAYS_MAX as usize / 28 + 2);
+
+/// Largest encoded event of a block (its source and the event), in bytes. Events name
+/// objects by id and pseudonym only; `state::largest` builds the largest of every kind.
+pub const BLOCK_EVENT_BYTES_MAX: usize = 128;
+/// Events stored under one key. A block's events are kept in chunks of this many (the
+/// last one shorter), so that no stored value grows with the block: the largest chunk is
+/// `EVENTS_PER_CHUNK * BLOCK_EVENT_BYTES_MAX` and a few bytes.
+pub const EVENTS_PER_CHUNK: usize = 64;
+/// Bytes of a stored object's encoding outside its one large field (a sealed payload, a
+/// list of wrapped keys, a chunk of events): ids, keys, times, flags and short lists (the
+/// largest object without a large field, a loan with its full collateral and overdue lists,
+/// is 1,307 bytes). `state::largest` checks every object against it.
+pub const OBJECT_FIELDS_BYTES_MAX: usize = 2 * 1024;
+
+const fn larger(a: usize, b: usize) -> usize {
+    if a > b { a } else { b }
+}
+
+/// Largest value any state key holds, in bytes: the largest of the three large fields an
+/// object may carry (a record's sealed payload, a consent's wrapped keys, a chunk of block
+/// events), plus the rest of the object. Every proof of a key, or of a key's absence beside
+/// any stored value, is bounded by this plus the Merkle path (see `credence_light::proof`),
+/// and the store refuses to write a larger value. The test
+/// `every_stored_objects_largest_encoding_fits_the_value_bound` builds the largest value of
+/// every table and checks it.
+pub const STATE_VALUE_BYTES_MAX: usize = OBJECT_FIELDS_BYTES_MAX
+    + larger(
+        SEALED_PAYLOAD_BYTES_MAX,
+        larger(
+            REPORT_KEY_EPOCHS_MAX * WRAPPED_REPORT_KEY_BYTES,
+            EVENTS_PER_CHUNK * BLOCK_EVENT_BYTES_MAX,
+        ),
+    );

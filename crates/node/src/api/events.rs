@@ -2,7 +2,7 @@
 //!
 //! Every event has the id `height:index` (its block, its place among the block's events).
 //! The stream reads the events of each committed block from the state (where every block's
-//! events are stored under its height), so a client that reconnects with `Last-Event-ID` —
+//! events are stored under its height, in chunks), so a client that reconnects with `Last-Event-ID` —
 //! to this node after a restart, or to another node — gets every event after that id, in
 //! order, with no gap and no duplicate. Once caught up, it waits for the next commit.
 
@@ -17,7 +17,7 @@ use credence_types::{
     api::{EventId, EventsQuery, StreamedEvent},
     codec::decode,
     receipt::Event,
-    state::{BlockEvents, Consent, StateKey, Subject, Table},
+    state::{Consent, StateKey, Subject},
     transaction::Purpose,
 };
 use futures::Stream;
@@ -204,32 +204,27 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Streaming<E> 
         }
         let end = tip_height.min(self.cursor.height.saturating_add(HEIGHTS_PER_READ - 1));
         let store = chain.store();
-        let entries = store
-            .range(
-                &StateKey::block_events(Height(self.cursor.height)),
-                &StateKey::block_events(Height(end.saturating_add(1))),
-                usize::try_from(HEIGHTS_PER_READ).unwrap_or(usize::MAX),
-            )
-            .await
-            .map_err(unavailable)?;
+        // Each block's first chunk, in one read; a block without events has none.
+        let heights: Vec<u64> = (self.cursor.height..=end).collect();
+        let firsts: Vec<StateKey> = heights
+            .iter()
+            .map(|height| StateKey::block_events(Height(*height), 0))
+            .collect();
+        let firsts = store.get_many(&firsts).await.map_err(unavailable)?;
         let mut found = Vec::new();
-        for (key, bytes) in entries {
-            if key.tag() != Table::BlockEvents as u8 {
-                continue;
-            }
-            let height = key.u64_at(1);
-            let events: BlockEvents = decode(&bytes).map_err(unavailable)?;
+        for (height, first) in heights.into_iter().zip(firsts) {
+            let Some(first) = first else { continue };
+            let events = super::reads::events_from(store, Height(height), &first).await?;
             let skip = if height == self.cursor.height {
                 self.cursor.skip
             } else {
                 0
             };
-            for (index, sourced) in events.as_slice().iter().enumerate() {
-                let index = u32::try_from(index).unwrap_or(u32::MAX);
+            for (sourced, index) in events.into_iter().zip(0u32..) {
                 if index < skip || !self.filter.passes(&sourced.event) {
                     continue;
                 }
-                found.push((height, index, sourced.clone()));
+                found.push((height, index, sourced));
             }
         }
         for (height, index, sourced) in found {

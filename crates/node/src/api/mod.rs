@@ -75,7 +75,9 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status =
-            StatusCode::from_u16(self.code.status()).expect("every API error has a valid status");
+            StatusCode::from_u16(self.code.status()).expect(
+            "every code's status is 400 to 599 (`numbers_and_codes_are_unique_and_statuses_are_errors`)",
+        );
         let body = ErrorBody {
             code: self.code.code().to_string(),
             message: self.message,
@@ -520,12 +522,7 @@ where
             outcome: receipt.outcome,
         }));
     }
-    let pending = api
-        .node
-        .mempool
-        .lock()
-        .expect("the mempool lock is never poisoned")
-        .contains(&hash);
+    let pending = api.node.pool().contains(&hash);
     if pending {
         return Ok(Json(TransactionStatus::Pending));
     }

@@ -200,13 +200,15 @@ pub struct Exact;
 
 impl Modify for Exact {
     fn modify(&self, openapi: &mut OpenApi) {
-        let mut document = serde_json::to_value(&*openapi).expect("a document serialises");
+        let mut document = serde_json::to_value(&*openapi)
+            .expect("an OpenAPI document, built from this crate's types, serialises to JSON");
         shape_parameters(&mut document);
         shape_submissions(&mut document);
         nullable_entry_values(&mut document);
         close_objects(&mut document);
         bound_integers(&mut document);
-        *openapi = serde_json::from_value(document).expect("the shaped document is a document");
+        *openapi = serde_json::from_value(document)
+            .expect("the shaping rewrites only values the OpenAPI types define, so it reads back");
     }
 }
 

@@ -20,9 +20,10 @@ use credence_types::{
     },
     codec::{Read, decode},
     lending::{Asset, Loan, LoanEvent},
+    receipt::BlockEvent,
     state::{
-        BlockEvents, Consent, Dispute, Inquiry, Institution, Meta, OwnerCode, Record, StateKey,
-        Subject,
+        BlockEventsChunk, Consent, Dispute, EventsChunkError, Inquiry, Institution, Meta,
+        OwnerCode, Record, StateKey, Subject,
     },
 };
 use std::str::FromStr;
@@ -43,6 +44,11 @@ where
     let chain = api.node.chain.lock().await;
     let tip = chain.tip();
     if prove {
+        // Every proof fits its bound by design (the store holds no value too large to prove
+        // beside); one the store cannot make anyway (a database failure, or
+        // `StoreError::ProofTooLarge` from a store another version wrote) is the node's
+        // fault, never the client's: `node_unavailable`, and the client asks again here or
+        // at another node.
         let proof = chain.store().prove(&key).await.map_err(unavailable)?;
         let value = match &proof {
             StateProof::Present { value, .. } => Some(value.as_slice().to_vec()),
@@ -209,15 +215,13 @@ where
     E: commonware_storage::Context + commonware_runtime::Spawner,
 {
     let height: u64 = parse_id(&height, "height")?;
-    let found = find(&api, StateKey::block_events(Height(height)), false).await?;
-    let Some(bytes) = found.value else {
-        return Ok(Json(Vec::new()));
+    let events = {
+        let chain = api.node.chain.lock().await;
+        stored_events(chain.store(), Height(height)).await?
     };
-    let events: BlockEvents = stored(&bytes)?;
     Ok(Json(
         events
-            .as_slice()
-            .iter()
+            .into_iter()
             .zip(0u32..)
             .map(|(sourced, index)| StreamedEvent {
                 id: EventId {
@@ -225,10 +229,60 @@ where
                     index,
                 },
                 source: sourced.source,
-                event: sourced.event.clone(),
+                event: sourced.event,
             })
             .collect(),
     ))
+}
+
+/// The events of the block at `height`, read from its chunks (none for a block without
+/// events, or a height not committed yet). Chunks that do not join into one block's events
+/// are the node's fault, never the client's.
+pub(super) async fn stored_events<E>(
+    store: &credence_store::Store<E>,
+    height: Height,
+) -> Result<Vec<BlockEvent>, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    match store
+        .get(&StateKey::block_events(height, 0))
+        .await
+        .map_err(unavailable)?
+    {
+        None => Ok(Vec::new()),
+        Some(first) => events_from(store, height, &first).await,
+    }
+}
+
+/// The events of the block at `height`, given its first chunk: reads the others.
+pub(super) async fn events_from<E>(
+    store: &credence_store::Store<E>,
+    height: Height,
+    first: &[u8],
+) -> Result<Vec<BlockEvent>, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    let first: BlockEventsChunk = stored(first)?;
+    let corrupt =
+        |error: EventsChunkError| unavailable(format!("the events of block {}: {error}", height.0));
+    let count = BlockEventsChunk::count(first.total).map_err(corrupt)?;
+    let rest: Vec<StateKey> = (1..count)
+        .map(|chunk| StateKey::block_events(height, chunk))
+        .collect();
+    let mut chunks = vec![first];
+    for (bytes, chunk) in store
+        .get_many(&rest)
+        .await
+        .map_err(unavailable)?
+        .into_iter()
+        .zip(1u32..)
+    {
+        let bytes = bytes.ok_or_else(|| corrupt(EventsChunkError::Inconsistent(chunk)))?;
+        chunks.push(stored(&bytes)?);
+    }
+    BlockEventsChunk::join(chunks).map_err(corrupt)
 }
 
 /// Defines `GET /v1/{kind}/{id}` for an entry kind.

@@ -82,7 +82,10 @@ where
     /// times the view out; the operator is told why.
     async fn stall(&self, error: &ChainError) -> ! {
         tracing::error!(%error, "cannot build on this chain; abstaining");
-        if matches!(error, ChainError::Diverged { .. } | ChainError::Store(_)) {
+        if matches!(
+            error,
+            ChainError::Diverged { .. } | ChainError::Store(_) | ChainError::Invariant(_)
+        ) {
             self.node.halt(error.to_string());
         }
         match futures::future::pending::<std::convert::Infallible>().await {}

@@ -56,7 +56,8 @@ pub fn start<E, S, R, B>(
                     break;
                 }
             }
-            let batch = Batch::new(batch).expect("batches are bounded");
+            let batch = Batch::new(batch)
+                .expect("the loop above stops at GOSSIP_BATCH_MAX, the batch's own bound");
             sender.send(Recipients::All, batch.encode(), false);
         }
     });

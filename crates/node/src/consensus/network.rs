@@ -70,7 +70,7 @@ where
         },
         cups::Version::V1,
     );
-    let peers_max = NonZeroUsize::new(validators.len().max(1)).expect("at least one");
+    let peers_max = NonZeroUsize::new(validators.len()).unwrap_or(NonZeroUsize::MIN);
     let config = lookup::Config::local(
         handshake,
         P2P_NAMESPACE,

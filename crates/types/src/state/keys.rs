@@ -16,7 +16,9 @@
 //!   (`subject number ‖ n`), both 32-bit, with the object's id as the value;
 //! - deadline queues are keyed by the due second and the low 32 bits of the id, then the
 //!   exact due time and the full id, so entries due in the same second stay apart while the
-//!   table still sorts by due time (to the second).
+//!   table still sorts by due time (to the second);
+//! - a block's events, stored in chunks, are keyed like a listing: the low 32 bits of the
+//!   height and the chunk number, then the full height.
 //!
 //! The test `keys_differ_in_their_indexed_bytes` checks every builder against this rule.
 
@@ -123,8 +125,54 @@ pub enum Table {
     AssetIdentity = 0x6c,
     /// [`TransactionReceipt`](super::TransactionReceipt) by transaction hash.
     Transaction = 0x70,
-    /// The events of a block, by height.
+    /// The events of a block, in chunks, by height and chunk number.
     BlockEvents = 0x71,
+}
+
+impl Table {
+    /// Every table, in tag order.
+    pub const ALL: [Table; 40] = [
+        Self::Meta,
+        Self::Signer,
+        Self::Institution,
+        Self::InstitutionName,
+        Self::Subject,
+        Self::ReportKeyEpoch,
+        Self::Kyc,
+        Self::Record,
+        Self::SubjectRecord,
+        Self::PurgeQueue,
+        Self::FurnishedAccount,
+        Self::Consent,
+        Self::SubjectConsent,
+        Self::LenderConsent,
+        Self::ConsentExpiryQueue,
+        Self::Inquiry,
+        Self::SubjectInquiry,
+        Self::SubjectPrivateInquiry,
+        Self::Dispute,
+        Self::SubjectDispute,
+        Self::DisputeDeadlineQueue,
+        Self::FurnisherDispute,
+        Self::Proposal,
+        Self::Approval,
+        Self::ProposalExpiryQueue,
+        Self::AssetClass,
+        Self::Asset,
+        Self::OwnerAsset,
+        Self::Currency,
+        Self::CurrencySymbol,
+        Self::Balance,
+        Self::Loan,
+        Self::LoanQueue,
+        Self::LoanHistory,
+        Self::AssetLoan,
+        Self::BorrowerLoan,
+        Self::LenderLoan,
+        Self::AssetIdentity,
+        Self::Transaction,
+        Self::BlockEvents,
+    ];
 }
 
 /// Builds a key from a table tag and the big-endian parts that follow it.
@@ -361,9 +409,12 @@ impl StateKey {
         KeyBuilder::new(Table::Transaction).push(&hash.0).build()
     }
 
-    /// The key of a block's events (a [`BlockEvents`](super::BlockEvents)).
-    pub fn block_events(height: Height) -> Self {
-        KeyBuilder::new(Table::BlockEvents).u64(height.0).build()
+    /// The key of chunk `chunk` of a block's events (a
+    /// [`BlockEventsChunk`](super::BlockEventsChunk)). Laid out as a listing (the height
+    /// as owner, the chunk as sequence), so every chunk of every block has its own index
+    /// bucket; readers ask for a block's chunks by key, never by scanning across heights.
+    pub fn block_events(height: Height, chunk: u32) -> Self {
+        listing_key(Table::BlockEvents, height.0, chunk)
     }
 
     /// The key of an [`crate::lending::AssetClass`].
@@ -556,8 +607,12 @@ mod tests {
                 StateKey::approval(ProposalId(1), InstitutionId(1)),
             ),
             (
-                StateKey::block_events(Height(1)),
-                StateKey::block_events(Height(2)),
+                StateKey::block_events(Height(1), 0),
+                StateKey::block_events(Height(2), 0),
+            ),
+            (
+                StateKey::block_events(Height(1), 0),
+                StateKey::block_events(Height(1), 1),
             ),
             (
                 StateKey::subject(&subject),
@@ -571,6 +626,15 @@ mod tests {
                 "{a:?} and {b:?} share an index bucket"
             );
         }
+    }
+
+    #[test]
+    fn every_table_is_listed_once_in_tag_order() {
+        assert!(
+            Table::ALL
+                .windows(2)
+                .all(|pair| (pair[0] as u8) < (pair[1] as u8))
+        );
     }
 
     #[test]

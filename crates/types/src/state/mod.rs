@@ -7,17 +7,21 @@
 //! - [`keys`]: the key layout — table tags, one constructor per key, and the rule that keeps
 //!   neighbouring keys in different index buckets.
 //! - [`objects`]: the stored objects (institutions, subjects, records, consents, inquiries,
-//!   disputes, proposals, receipts) and their canonical encodings.
+//!   disputes, proposals, receipts, a block's events in chunks) and their canonical
+//!   encodings; every one fits [`crate::limits::STATE_VALUE_BYTES_MAX`] (checked by the
+//!   `largest` tests).
 //!
 //! Both are re-exported here: callers name `state::StateKey`, `state::Record`, and so on.
 
 pub mod keys;
+#[cfg(test)]
+mod largest;
 pub mod objects;
 
 pub use keys::{KEY_LEN, OwnerCode, StateKey, Table, offsets};
 pub use objects::{
-    BlockEvents, Compliance, Consent, ConsentInquiry, Counters, Dispute, EVENTS_PER_BLOCK_MAX,
-    FurnishedAccount, Inquiry, InquiryBasis, Institution, InstitutionListings, KycAttestation,
-    ListingCounts, Meta, Principal, Proposal, ProposalStatus, Record, ReportKeyEpoch, Signer,
-    Subject, TransactionReceipt,
+    BlockEventsChunk, Compliance, Consent, ConsentInquiry, Counters, Dispute, EVENTS_PER_BLOCK_MAX,
+    EventsChunkError, FurnishedAccount, Inquiry, InquiryBasis, Institution, InstitutionListings,
+    KycAttestation, ListingCounts, Meta, Principal, Proposal, ProposalStatus, Record,
+    ReportKeyEpoch, Signer, Subject, TransactionReceipt,
 };

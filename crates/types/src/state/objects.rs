@@ -15,7 +15,7 @@ use crate::{
         ConsentId, DisputeId, Height, InquiryId, InstitutionId, ProposalId, RecordId, SubjectId,
     },
     keys::{EncryptionKey, PublicKey},
-    limits::{ACTIVE_CONSENTS_PER_SUBJECT_MAX, REPORT_KEY_EPOCHS_MAX},
+    limits::{ACTIVE_CONSENTS_PER_SUBJECT_MAX, EVENTS_PER_CHUNK, REPORT_KEY_EPOCHS_MAX},
     metro2::AccountStatus,
     receipt::{BlockEvent, DisputeResolution, Outcome},
     roles::Roles,
@@ -631,9 +631,167 @@ crate::codec_struct!(TransactionReceipt {
     outcome
 });
 
-/// Most events one block may hold: a bound for decoding [`BlockEvents`]. Each transaction
-/// emits at most a handful, and blocks are bounded in transactions.
+/// Most events one block may hold. Each transaction emits at most a handful, and blocks are
+/// bounded in transactions.
 pub const EVENTS_PER_BLOCK_MAX: usize = 1 << 20;
 
-/// The events of one block, in the order emitted: what the event stream replays.
-pub type BlockEvents = BoundedVec<BlockEvent, EVENTS_PER_BLOCK_MAX>;
+/// One chunk of a block's events, stored under
+/// [`StateKey::block_events`](super::StateKey::block_events)`(height, chunk)`: chunk `c`
+/// holds the block's events `c * EVENTS_PER_CHUNK ..`, at most [`EVENTS_PER_CHUNK`] of
+/// them, in the order emitted. A block without events has no chunk.
+///
+/// Events are chunked so that no stored value grows with its block: a proof that a key is
+/// absent carries the neighbouring entry whole, and must fit its bound beside any entry
+/// (ARCHITECTURE.md, "State store").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockEventsChunk {
+    /// How many events the whole block holds (the same in every chunk of the block), which
+    /// says how many chunks there are.
+    pub total: u32,
+    /// The events of this chunk.
+    pub events: BoundedVec<BlockEvent, EVENTS_PER_CHUNK>,
+}
+crate::codec_struct!(BlockEventsChunk { total, events });
+
+/// A block's chunks do not hold its events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EventsChunkError {
+    /// More events than a block may hold.
+    #[error("{0} events are more than a block may hold")]
+    TooMany(usize),
+    /// A chunk is missing, or one disagrees with the others on the block's total, or holds
+    /// other than the events its place says.
+    #[error("the block's event chunks are inconsistent at chunk {0}")]
+    Inconsistent(u32),
+}
+
+impl BlockEventsChunk {
+    /// How many chunks a block with `total` events fills; an error for more events than a
+    /// block may hold (so a reader never asks for more chunks than a block can have).
+    pub fn count(total: u32) -> Result<u32, EventsChunkError> {
+        match usize::try_from(total) {
+            Ok(events) if events <= EVENTS_PER_BLOCK_MAX => {
+                Ok(total.div_ceil(EVENTS_PER_CHUNK_U32))
+            }
+            _ => Err(EventsChunkError::TooMany(
+                usize::try_from(total).unwrap_or(usize::MAX),
+            )),
+        }
+    }
+
+    /// The chunk, and the place in it, of the block's `index`th event.
+    pub fn locate(index: u32) -> (u32, u32) {
+        (index / EVENTS_PER_CHUNK_U32, index % EVENTS_PER_CHUNK_U32)
+    }
+
+    /// Splits a block's events into its chunks, in chunk order.
+    pub fn split(events: &[BlockEvent]) -> Result<Vec<Self>, EventsChunkError> {
+        let too_many = EventsChunkError::TooMany(events.len());
+        if events.len() > EVENTS_PER_BLOCK_MAX {
+            return Err(too_many);
+        }
+        let total = u32::try_from(events.len()).map_err(|_| too_many)?;
+        events
+            .chunks(EVENTS_PER_CHUNK)
+            .map(|chunk| {
+                Ok(Self {
+                    total,
+                    events: BoundedVec::new(chunk.to_vec()).ok_or(too_many)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Joins a block's chunks, in chunk order, back into its events, checking that they are
+    /// exactly the chunks its events split into: one total, every chunk full but the last,
+    /// none missing and none extra.
+    pub fn join(
+        chunks: impl IntoIterator<Item = Self>,
+    ) -> Result<Vec<BlockEvent>, EventsChunkError> {
+        let mut events: Vec<BlockEvent> = Vec::new();
+        let mut total = None;
+        let mut index = 0u32;
+        for chunk in chunks {
+            let expected = *total.get_or_insert(chunk.total);
+            let wanted = usize::try_from(expected)
+                .ok()
+                .and_then(|all| all.checked_sub(events.len()))
+                .map(|left| left.min(EVENTS_PER_CHUNK));
+            if chunk.total != expected
+                || wanted.is_none_or(|wanted| wanted == 0 || chunk.events.len() != wanted)
+            {
+                return Err(EventsChunkError::Inconsistent(index));
+            }
+            events.extend(chunk.events.into_inner());
+            index = index.saturating_add(1);
+        }
+        if total.is_some_and(|total| usize::try_from(total) != Ok(events.len())) {
+            return Err(EventsChunkError::Inconsistent(index));
+        }
+        Ok(events)
+    }
+}
+
+/// [`EVENTS_PER_CHUNK`] as a `u32`, for chunk arithmetic on event indices (written out, not
+/// cast, and checked equal when the crate compiles).
+const EVENTS_PER_CHUNK_U32: u32 = 64;
+const _: () =
+    assert!(EVENTS_PER_CHUNK_U32 > 0 && EVENTS_PER_CHUNK_U32 as usize == EVENTS_PER_CHUNK);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::receipt::{Event, EventSource};
+
+    fn events(n: u32) -> Vec<BlockEvent> {
+        (0..n)
+            .map(|i| BlockEvent {
+                source: EventSource::Transaction(i),
+                event: Event::ProposalEnacted {
+                    proposal: ProposalId(u64::from(i)),
+                },
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_blocks_events_split_into_chunks_and_join_back() {
+        for n in [0, 1, 63, 64, 65, 128, 1_000] {
+            let all = events(n);
+            let chunks = BlockEventsChunk::split(&all).unwrap();
+            assert_eq!(chunks.len(), BlockEventsChunk::count(n).unwrap() as usize);
+            assert!(
+                chunks
+                    .iter()
+                    .all(|c| c.total == n && c.events.len() <= EVENTS_PER_CHUNK)
+            );
+            for index in 0..n {
+                let (chunk, place) = BlockEventsChunk::locate(index);
+                assert_eq!(
+                    chunks[chunk as usize].events.as_slice()[place as usize],
+                    all[index as usize]
+                );
+            }
+            assert_eq!(BlockEventsChunk::join(chunks).unwrap(), all);
+        }
+    }
+
+    #[test]
+    fn chunks_that_are_not_one_blocks_are_refused() {
+        assert!(BlockEventsChunk::count(u32::MAX).is_err());
+        let chunks = BlockEventsChunk::split(&events(130)).unwrap();
+        let missing_last = chunks[..2].to_vec();
+        assert!(BlockEventsChunk::join(missing_last).is_err());
+        let missing_middle = vec![chunks[0].clone(), chunks[2].clone()];
+        assert!(BlockEventsChunk::join(missing_middle).is_err());
+        let mut extra = chunks.clone();
+        extra.push(chunks[2].clone());
+        assert!(BlockEventsChunk::join(extra).is_err());
+        let mut other_total = chunks.clone();
+        other_total[1].total = 129;
+        assert!(BlockEventsChunk::join(other_total).is_err());
+        let mut short = chunks;
+        short[0].events = BoundedVec::new(events(63)).unwrap();
+        assert!(BlockEventsChunk::join(short).is_err());
+    }
+}
