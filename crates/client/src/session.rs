@@ -429,33 +429,34 @@ impl Session {
         if !needs_rotation(&self.consents(key).await?, subject.report_key_epoch, now) {
             return Ok(None);
         }
-        let keep = self.kept_consents(&subject, None).await?;
-        let rotation = build::rotation(
-            &id,
-            &key.encryption,
-            subject.report_key_epoch,
-            &keep,
-            &self.network.genesis.audit_key,
-        )?;
-        let done = self
-            .submit_and_wait(key, Payload::RotateReportKey(rotation))
-            .await?;
-        Ok(Some(done))
+        Ok(Some(self.rotate_past(key, &id, &subject).await?))
     }
 
     /// Moves the subject's report key to the next epoch, every active consent keeping access.
     pub async fn rotate(&self, key: &KeyFile) -> Result<Finalised, SessionError> {
         let id = SubjectId::from_key(&key.signing.public_key());
         let subject = self.subject(&id).await?;
-        let keep = self.kept_consents(&subject, None).await?;
+        self.rotate_past(key, &id, &subject).await
+    }
+
+    /// Moves `subject`'s report key past its current epoch, as [`Self::rotate`].
+    async fn rotate_past(
+        &self,
+        key: &KeyFile,
+        id: &SubjectId,
+        subject: &Subject,
+    ) -> Result<Finalised, SessionError> {
+        let keep = self.kept_consents(subject, None).await?;
         let rotation = build::rotation(
-            &id,
+            id,
             &key.encryption,
             subject.report_key_epoch,
             &keep,
             &self.network.genesis.audit_key,
         )?;
-        self.transact(key, Payload::RotateReportKey(rotation)).await
+        // A rotation never waits on closing ended consents: it is the closing.
+        self.submit_and_wait(key, Payload::RotateReportKey(rotation))
+            .await
     }
 
     /// Furnishes `tradeline` about `subject`: sealed here to the subject's current report

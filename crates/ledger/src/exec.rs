@@ -5,7 +5,7 @@ use crate::state::{ChangeSet, Overlay, StateError, StateRead};
 use commonware_codec::Read;
 use credence_types::{
     BlockContext, Rejection, TimestampMs,
-    codec::{EncodeSize, Write, decode, encode},
+    codec::{EncodeSize, Write, encode},
     receipt::{BlockEvent, Event, EventSource},
     state::{Meta, StateKey},
 };
@@ -74,12 +74,7 @@ impl<'s, S: StateRead + ?Sized> Exec<'s, S> {
 
     /// Reads and decodes the object under `key`.
     pub(crate) fn load<T: Read<Cfg = ()>>(&self, key: &StateKey) -> Result<Option<T>, StateError> {
-        match self.overlay.get(key)? {
-            None => Ok(None),
-            Some(bytes) => decode(&bytes)
-                .map(Some)
-                .map_err(|_| StateError::Corrupt { key: *key }),
-        }
+        crate::state::decode_stored(key, self.overlay.get(key)?)
     }
 
     /// Reads the object under `key`, rejecting with `missing` when there is none.

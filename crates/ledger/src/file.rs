@@ -13,10 +13,9 @@
 //! lender reads), its disputes, the loans it borrowed with the assets they hold as
 //! collateral, and the institutions that furnished its records.
 
-use crate::state::{StateError, StateRead};
+use crate::state::{StateError, StateRead, load};
 use credence_types::{
     ConsentId, Digest, InstitutionId, LoanId, SubjectId,
-    codec::decode,
     lending::{Asset, Collateral, Loan},
     state::{
         Consent, Dispute, FurnishedAccount, Inquiry, Institution, OwnerCode, Record, StateKey,
@@ -55,18 +54,6 @@ impl CreditFile {
         self.accounts
             .get(&(record.furnisher, record.account))
             .is_some_and(|account| account.deleted.is_some())
-    }
-}
-
-fn load<T: commonware_codec::Read<Cfg = ()>, S: StateRead + ?Sized>(
-    state: &S,
-    key: &StateKey,
-) -> Result<Option<T>, StateError> {
-    match state.get(key)? {
-        None => Ok(None),
-        Some(bytes) => decode(&bytes)
-            .map(Some)
-            .map_err(|_| StateError::Corrupt { key: *key }),
     }
 }
 

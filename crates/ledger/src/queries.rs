@@ -5,27 +5,14 @@
 
 use crate::{
     interest,
-    state::{StateError, StateRead},
+    state::{StateError, StateRead, load},
 };
 use credence_types::{
     AssetId, CurrencyId, Date, LoanId, SubjectId,
-    codec::decode,
     lending::{Asset, Balance, Collateral, Loan, LoanEvent, LoanStatus, Owner},
     money::Amount,
     state::{Institution, OwnerCode, StateKey, Subject},
 };
-
-fn load<T: commonware_codec::Read<Cfg = ()>, S: StateRead + ?Sized>(
-    state: &S,
-    key: &StateKey,
-) -> Result<Option<T>, StateError> {
-    match state.get(key)? {
-        None => Ok(None),
-        Some(bytes) => decode(&bytes)
-            .map(Some)
-            .map_err(|_| StateError::Corrupt { key: *key }),
-    }
-}
 
 /// An asset, with its lock and liquidation status.
 pub fn asset<S: StateRead + ?Sized>(state: &S, id: AssetId) -> Result<Option<Asset>, StateError> {

@@ -58,6 +58,26 @@ pub trait StateRead {
     ) -> Result<Vec<(StateKey, Vec<u8>)>, StateError>;
 }
 
+/// Decodes the object `stored` under `key`, if any: bytes that do not decode are corrupt state.
+pub fn decode_stored<T: commonware_codec::Read<Cfg = ()>>(
+    key: &StateKey,
+    stored: Option<Vec<u8>>,
+) -> Result<Option<T>, StateError> {
+    stored
+        .map(|bytes| {
+            credence_types::codec::decode(&bytes).map_err(|_| StateError::Corrupt { key: *key })
+        })
+        .transpose()
+}
+
+/// Reads and decodes the object under `key` in `state`.
+pub fn load<T: commonware_codec::Read<Cfg = ()>, S: StateRead + ?Sized>(
+    state: &S,
+    key: &StateKey,
+) -> Result<Option<T>, StateError> {
+    decode_stored(key, state.get(key)?)
+}
+
 /// In-memory state: what tests and the reference model use, and the shape of a snapshot.
 impl StateRead for BTreeMap<StateKey, Vec<u8>> {
     fn get(&self, key: &StateKey) -> Result<Option<Vec<u8>>, StateError> {

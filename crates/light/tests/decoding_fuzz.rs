@@ -6,46 +6,22 @@
 #![allow(clippy::unwrap_used)]
 
 use credence_light::fuzzing;
-use credence_types::fuzzing::mutate;
+use credence_types::fuzzing::{fuzz_files, mutate};
 use proptest::{prelude::*, sample::Index};
-use std::{
-    collections::BTreeMap,
-    path::{Path, PathBuf},
-    sync::OnceLock,
-};
-
-fn fuzz_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz")
-}
-
-/// The files of `dir`, by name (none if it does not exist).
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return BTreeMap::new();
-    };
-    entries
-        .map(|entry| {
-            let entry = entry.unwrap();
-            let name = entry.file_name().into_string().unwrap();
-            (name, std::fs::read(entry.path()).unwrap())
-        })
-        .collect()
-}
+use std::sync::OnceLock;
 
 fn corpus() -> &'static [Vec<u8>] {
     static CORPUS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     CORPUS.get_or_init(|| {
-        let mut inputs: Vec<Vec<u8>> = files(&fuzz_dir().join("corpus/proof"))
-            .into_values()
-            .collect();
-        inputs.extend(files(&fuzz_dir().join("regressions/proof")).into_values());
+        let mut inputs: Vec<Vec<u8>> = fuzz_files("corpus/proof").into_values().collect();
+        inputs.extend(fuzz_files("regressions/proof").into_values());
         inputs
     })
 }
 
 #[test]
 fn every_seed_is_a_real_proof_or_a_named_near_miss() {
-    let seeds = files(&fuzz_dir().join("corpus/proof"));
+    let seeds = fuzz_files("corpus/proof");
     assert!(seeds.len() >= 4, "fuzz/corpus/proof holds proofs");
     for (name, bytes) in seeds {
         assert_eq!(

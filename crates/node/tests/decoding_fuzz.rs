@@ -43,15 +43,11 @@ use credence_types::{
     api::{BatchRequest, SubmitRequest},
     block::transactions_root,
     codec::{BoundedVec, encode},
-    fuzzing::mutate,
+    fuzzing::{fuzz_dir, fuzz_files, mutate},
     state::{KEY_LEN, StateKey},
 };
 use proptest::{prelude::*, sample::Index};
-use std::{
-    collections::BTreeMap,
-    path::{Path, PathBuf},
-    sync::OnceLock,
-};
+use std::{collections::BTreeMap, sync::OnceLock};
 
 /// The fuzz targets whose property functions live in this crate.
 const TARGETS: [&str; 6] = [
@@ -63,24 +59,6 @@ const TARGETS: [&str; 6] = [
     "submit",
 ];
 
-fn fuzz_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz")
-}
-
-/// The files of `dir`, by name (none if it does not exist).
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return BTreeMap::new();
-    };
-    entries
-        .map(|entry| {
-            let entry = entry.unwrap();
-            let name = entry.file_name().into_string().unwrap();
-            (name, std::fs::read(entry.path()).unwrap())
-        })
-        .collect()
-}
-
 /// A target's seeds and regressions: what its twin starts from.
 fn corpus(target: &str) -> &'static [Vec<u8>] {
     static CORPORA: OnceLock<BTreeMap<&'static str, Vec<Vec<u8>>>> = OnceLock::new();
@@ -88,10 +66,10 @@ fn corpus(target: &str) -> &'static [Vec<u8>] {
         TARGETS
             .into_iter()
             .map(|target| {
-                let mut inputs: Vec<Vec<u8>> = files(&fuzz_dir().join("corpus").join(target))
+                let mut inputs: Vec<Vec<u8>> = fuzz_files(&format!("corpus/{target}"))
                     .into_values()
                     .collect();
-                inputs.extend(files(&fuzz_dir().join("regressions").join(target)).into_values());
+                inputs.extend(fuzz_files(&format!("regressions/{target}")).into_values());
                 assert!(!inputs.is_empty(), "fuzz/corpus/{target} holds seeds");
                 (target, inputs)
             })
@@ -171,7 +149,7 @@ fn accepts(target: &str, input: &[u8]) -> bool {
 #[test]
 fn every_seed_is_a_real_encoding_or_a_named_near_miss() {
     for target in TARGETS {
-        let seeds = files(&fuzz_dir().join("corpus").join(target));
+        let seeds = fuzz_files(&format!("corpus/{target}"));
         assert!(seeds.len() >= 3, "fuzz/corpus/{target} holds seeds");
         for (name, bytes) in seeds {
             assert_eq!(

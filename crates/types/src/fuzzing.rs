@@ -82,6 +82,32 @@ pub fn block(bytes: &[u8]) -> Option<Block> {
     Some(block)
 }
 
+/// The repository's `fuzz/` directory: the targets, their seed corpus and regressions.
+pub fn fuzz_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz")
+}
+
+/// The files under `fuzz/<part>` (as `corpus/proof`), by name; none if it does not exist.
+/// Panics on an unreadable file: the corpus is part of the repository.
+pub fn fuzz_files(part: &str) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let Ok(entries) = std::fs::read_dir(fuzz_dir().join(part)) else {
+        return std::collections::BTreeMap::new();
+    };
+    entries
+        .map(|entry| {
+            let entry = entry.expect("the fuzz corpus is readable");
+            let name = entry
+                .file_name()
+                .into_string()
+                .expect("corpus file names are UTF-8");
+            (
+                name,
+                std::fs::read(entry.path()).expect("the fuzz corpus is readable"),
+            )
+        })
+        .collect()
+}
+
 /// `seed` changed by a few of the edits a fuzzer makes (bit flips, byte overwrites with
 /// boundary values, truncations, removals, insertions, duplications, and a splice with
 /// `other`), chosen by `entropy`: for the proptest twins of the fuzz targets, which start

@@ -5,49 +5,25 @@
 //! this on the stable toolchain; the fuzzer runs the target for hours.
 #![allow(clippy::unwrap_used)]
 
-use credence_types::fuzzing::{self, mutate};
+use credence_types::fuzzing::{self, fuzz_files, mutate};
 use proptest::{prelude::*, sample::Index};
-use std::{
-    collections::BTreeMap,
-    path::{Path, PathBuf},
-    sync::OnceLock,
-};
-
-fn fuzz_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz")
-}
-
-/// The files of `dir`, by name (none if it does not exist).
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return BTreeMap::new();
-    };
-    entries
-        .map(|entry| {
-            let entry = entry.unwrap();
-            let name = entry.file_name().into_string().unwrap();
-            (name, std::fs::read(entry.path()).unwrap())
-        })
-        .collect()
-}
+use std::sync::OnceLock;
 
 /// The transaction target's seeds and regressions, and the block seeds (a block's
 /// transactions are transactions too).
 fn corpus() -> &'static [Vec<u8>] {
     static CORPUS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     CORPUS.get_or_init(|| {
-        let mut inputs: Vec<Vec<u8>> = files(&fuzz_dir().join("corpus/transaction"))
-            .into_values()
-            .collect();
-        inputs.extend(files(&fuzz_dir().join("regressions/transaction")).into_values());
-        inputs.extend(files(&fuzz_dir().join("corpus/block")).into_values());
+        let mut inputs: Vec<Vec<u8>> = fuzz_files("corpus/transaction").into_values().collect();
+        inputs.extend(fuzz_files("regressions/transaction").into_values());
+        inputs.extend(fuzz_files("corpus/block").into_values());
         inputs
     })
 }
 
 #[test]
 fn every_seed_is_a_real_transaction() {
-    let seeds = files(&fuzz_dir().join("corpus/transaction"));
+    let seeds = fuzz_files("corpus/transaction");
     assert!(
         seeds.len() >= 26,
         "fuzz/corpus/transaction holds a transaction of every kind"
