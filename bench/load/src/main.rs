@@ -189,6 +189,7 @@ fn start_devnet(dir: &std::path::Path, validators: usize, base_port: u16) -> any
             chain_id: "credence-bench".to_string(),
             base_port,
             genesis_time: layout::now()?,
+            epoch_length_blocks: layout::EPOCH_LENGTH_BLOCKS,
         },
     )?;
     eprintln!("started {validators} validators in {}", dir.display());

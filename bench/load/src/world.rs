@@ -56,7 +56,7 @@ impl World {
             serde_json::from_str(&std::fs::read_to_string(&network_path).with_context(|| {
                 format!("reading {}; is a devnet there?", network_path.display())
             })?)?;
-        let nodes = (0..network.validators.len())
+        let nodes = (0..network.genesis_validators().len())
             .map(|i| {
                 credence_devnet::layout::api_address(options.base_port, i)
                     .map(|a| NodeClient::new(&format!("http://{a}")))
@@ -76,9 +76,11 @@ impl World {
             })
         };
         let banks = network
-            .validators
+            .genesis
+            .institutions
             .iter()
-            .map(|v| member(&v.name))
+            .filter(|i| i.consensus.is_some())
+            .map(|i| member(i.name.as_str()))
             .collect::<anyhow::Result<_>>()?;
         let registry = member("registry")?;
         let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -35,15 +35,19 @@ pub async fn show(session: &Session, path: &str, prove: bool) -> anyhow::Result<
     if prove {
         let proven: Entry<serde_json::Value> = serde_json::from_value(answer.clone())
             .context("--prove applies to entries read by id or key")?;
+        if let Some(proof) = &proven.proof {
+            session
+                .node
+                .follow_epochs(&session.validators, &proof.header)
+                .await?;
+        }
         let value = session
             .validators
             .verify_entry(&proven.key, proven.proof.as_ref())?;
         let header = &proven.proof.as_ref().context("no proof")?.header;
         say(&format!(
-            "verified: value proven against height {} (block {}), finalised by a quorum of {} validators",
-            header.header.height.0,
-            header.digest,
-            session.network.validators.len()
+            "verified: value proven against height {} (block {}), finalised by a quorum of its epoch's validators",
+            header.header.height.0, header.digest,
         ));
         if value.is_none() {
             say("the entry is proven absent");

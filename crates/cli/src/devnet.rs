@@ -24,6 +24,8 @@ pub struct Options {
     pub base_port: u16,
     /// Start from an empty directory.
     pub fresh: bool,
+    /// Blocks per epoch of a new network.
+    pub epoch_length: u64,
 }
 
 /// Runs the devnet until told to stop.
@@ -33,7 +35,9 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
             .with_context(|| format!("removing {}", options.dir.display()))?;
     }
     let validators = if options.dir.join("network.json").exists() {
-        let existing = layout::network_file(&options.dir)?.validators.len();
+        let existing = layout::network_file(&options.dir)?
+            .genesis_validators()
+            .len();
         if existing != options.validators {
             println!(
                 "{} holds a {existing}-validator network; resuming it (use --fresh to start over)",
@@ -48,6 +52,7 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
             chain_id: "credence-devnet".to_string(),
             base_port: options.base_port,
             genesis_time: layout::now()?,
+            epoch_length_blocks: options.epoch_length,
         })?;
         options.validators
     };
@@ -66,6 +71,41 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
     processes::stop(&mut nodes);
     exited
 }
+
+/// `credence devnet add-validator`: one more validator for the running devnet, admitted by
+/// its members' governance; runs it until Ctrl-C (`credence devnet` starts it with the
+/// others from then on).
+pub fn add_validator(options: &Options) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        options.dir.join("network.json").exists(),
+        "no devnet in {}: start one with `credence devnet`",
+        options.dir.display()
+    );
+    let binary = std::env::current_exe().context("locating the credence binary")?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let joined = runtime.block_on(credence_devnet::joining::add_validator(
+        &binary,
+        &options.dir,
+        options.base_port,
+        JOIN_TIMEOUT,
+        |step| println!("{step}"),
+    ))?;
+    let mut nodes = vec![joined.validator];
+    println!(
+        "{} votes from height {}. Stop it with Ctrl-C; `credence devnet` runs it from now on.",
+        layout::validator_name(nodes[0].index()),
+        joined.epoch.first_height.0
+    );
+    let exited = runtime.block_on(watch(&mut nodes));
+    processes::stop(&mut nodes);
+    exited
+}
+
+/// How long `add-validator` waits for an epoch to seat the new validator: two of the
+/// longest devnet epochs at an idle block a second, and a minute for governance.
+const JOIN_TIMEOUT: Duration = Duration::from_secs(2 * layout::EPOCH_LENGTH_BLOCKS + 60);
 
 fn print_table(dir: &Path, base_port: u16, nodes: &[Validator]) -> anyhow::Result<()> {
     println!(

@@ -44,6 +44,12 @@ enum Command {
         /// Delete the directory first and start a new network.
         #[arg(long)]
         fresh: bool,
+        /// Blocks per epoch of a new network (the validator set changes only between
+        /// epochs).
+        #[arg(long, default_value_t = layout::EPOCH_LENGTH_BLOCKS)]
+        epoch_length: u64,
+        #[command(subcommand)]
+        command: Option<DevnetCommand>,
     },
     /// Run one validator node.
     ///
@@ -56,6 +62,9 @@ enum Command {
     /// Manage keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Propose and approve governance actions (a member's vote).
+    #[command(subcommand)]
+    Governance(GovernanceCommand),
     /// Create networks.
     #[command(subcommand)]
     Genesis(GenesisCommand),
@@ -384,6 +393,60 @@ enum KeysCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Generate a validator's consensus key into a new file (mode 0600): a key of its own,
+    /// never the institution's signing key.
+    ///
+    /// Example: `credence keys consensus --out bank-e.consensus.json`
+    Consensus {
+        /// File to write; never overwritten.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum DevnetCommand {
+    /// Add a validator to the running devnet in `--dir`: lay out its keys and configuration,
+    /// start its node, have the members admit it by governance, and wait until an epoch
+    /// seats it; then run it until Ctrl-C.
+    ///
+    /// Example: `credence devnet` in one terminal, then `credence devnet add-validator`.
+    AddValidator,
+}
+
+#[derive(Subcommand)]
+enum GovernanceCommand {
+    /// Propose a governance action (JSON, as in the API's `GovernanceAction`); the
+    /// proposer's approval counts. Prints the proposal's id.
+    ///
+    /// Example: `credence governance propose --key devnet/keys/bank-a.json --action suspend.json`
+    /// with `{"suspend_institution": 1}` in suspend.json.
+    Propose {
+        #[command(flatten)]
+        connect: Connect,
+        /// The proposing member's key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// A JSON file holding the action.
+        #[arg(long)]
+        action: PathBuf,
+        /// Days the proposal stays open.
+        #[arg(long, default_value_t = 7)]
+        days: u32,
+    },
+    /// Approve a proposal; the approval that reaches the threshold enacts it.
+    ///
+    /// Example: `credence governance approve --key devnet/keys/bank-b.json --proposal 0`
+    Approve {
+        #[command(flatten)]
+        connect: Connect,
+        /// The approving member's key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The proposal's id.
+        #[arg(long)]
+        proposal: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -416,11 +479,48 @@ fn main() -> anyhow::Result<()> {
             dir,
             base_port,
             fresh,
-        } => devnet::run(&devnet::Options {
-            validators,
-            dir,
-            base_port,
-            fresh,
+            epoch_length,
+            command,
+        } => {
+            let options = devnet::Options {
+                validators,
+                dir,
+                base_port,
+                fresh,
+                epoch_length,
+            };
+            match command {
+                None => devnet::run(&options),
+                Some(DevnetCommand::AddValidator) => devnet::add_validator(&options),
+            }
+        }
+        Command::Governance(GovernanceCommand::Propose {
+            connect,
+            key,
+            action,
+            days,
+        }) => client(async {
+            let action = commands::read_json(&action, "a governance action")?;
+            let voted =
+                commands::wait(connect.session()?.propose(&key_file(&key)?, action, days)).await?;
+            output::finalised(&voted.finalised);
+            output::voted(&voted);
+            Ok(())
+        }),
+        Command::Governance(GovernanceCommand::Approve {
+            connect,
+            key,
+            proposal,
+        }) => client(async {
+            let voted = commands::wait(
+                connect
+                    .session()?
+                    .approve(&key_file(&key)?, credence_types::ProposalId(proposal)),
+            )
+            .await?;
+            output::finalised(&voted.finalised);
+            output::voted(&voted);
+            Ok(())
         }),
         Command::Subject(SubjectCommand::Register { connect, key }) => client(async {
             let (id, done) = commands::wait(connect.session()?.register(&key_file(&key)?)).await?;
@@ -586,6 +686,13 @@ fn main() -> anyhow::Result<()> {
             println!("{}", secret.commit(&identifier));
             Ok(())
         }
+        Command::Keys(KeysCommand::Consensus { out }) => {
+            let key = credence_crypto::ConsensusKeyFile::generate();
+            key.write(&out)?;
+            println!("consensus key  {}", key.key.public_key());
+            println!("written to     {}", out.display());
+            Ok(())
+        }
         Command::Keys(KeysCommand::Generate { out }) => {
             let keys = KeyFile::generate();
             keys.write(&out)?;
@@ -606,6 +713,7 @@ fn main() -> anyhow::Result<()> {
                 chain_id,
                 base_port,
                 genesis_time: layout::now()?,
+                epoch_length_blocks: layout::EPOCH_LENGTH_BLOCKS,
             })?;
             println!("network written to {}", dir.display());
             for i in 0..validators {

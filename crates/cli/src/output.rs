@@ -65,3 +65,11 @@ impl Drop for Waiting {
         }
     }
 }
+
+/// What a governance vote did.
+pub fn voted(voted: &credence_client::governance::Voted) {
+    println!("proposal {}", voted.proposal.0);
+    if voted.enacted {
+        println!("enacted");
+    }
+}

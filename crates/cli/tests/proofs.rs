@@ -101,6 +101,7 @@ async fn an_absence_proof_beside_a_large_value_is_served() {
         chain_id: "credence-devnet".to_string(),
         base_port: 30_000 + (std::process::id() % 500) as u16 * 8,
         genesis_time: layout::now().unwrap(),
+        epoch_length_blocks: layout::EPOCH_LENGTH_BLOCKS,
     };
     layout::write(&plan).unwrap();
     // Blocks at most every 1.9 s, so each round of registrations lands in one block.

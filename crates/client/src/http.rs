@@ -13,7 +13,7 @@ use credence_types::{
     codec::encode,
 };
 use credence_types::{
-    api::{CertifiedHeader, Entry, EventId, EventsQuery, Page, StreamedEvent},
+    api::{CertifiedHeader, Entry, EpochTransition, EventId, EventsQuery, Page, StreamedEvent},
     codec::{Read, decode},
     state::StateKey,
 };
@@ -278,8 +278,31 @@ impl NodeClient {
         validators: &Validators,
     ) -> Result<CertifiedHeader, ClientError> {
         let header = self.latest_header().await?;
+        self.follow_epochs(validators, &header).await?;
         validators.verify_header(&header)?;
         Ok(header)
+    }
+
+    /// Has `validators` follow the chain, epoch by epoch, up to the epoch `certified`'s
+    /// certificate names, with the transitions this node serves: each one is checked against
+    /// the epoch before, so a node can delay the client but never make it trust a set the
+    /// chain did not name.
+    pub async fn follow_epochs(
+        &self,
+        validators: &Validators,
+        certified: &CertifiedHeader,
+    ) -> Result<(), ClientError> {
+        // A certificate that does not even name its epoch is refused by the check that
+        // follows, as what it is.
+        let Ok(epoch) = Validators::epoch_of(certified) else {
+            return Ok(());
+        };
+        while validators.newest_epoch() < epoch {
+            let next = validators.newest_epoch() + 1;
+            let transition: EpochTransition = self.get(&format!("epochs/{next}")).await?;
+            validators.advance(&transition)?;
+        }
+        Ok(())
     }
 
     /// Any `GET` of the API under `/v1/` (e.g. `loans/3/schedule`), as JSON.
@@ -339,6 +362,9 @@ impl NodeClient {
             Self::read(response).await?
         };
         expect_key(key, &entry.key)?;
+        if let Some(proof) = &entry.proof {
+            self.follow_epochs(validators, &proof.header).await?;
+        }
         let value = validators.verify_entry(&entry.key, entry.proof.as_ref())?;
         value
             .map(|bytes| decode(&bytes).map_err(|_| LightError::Malformed("value").into()))

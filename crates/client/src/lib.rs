@@ -18,6 +18,7 @@ pub mod account;
 pub mod build;
 pub mod disputes;
 pub mod events;
+pub mod governance;
 pub mod http;
 pub mod report;
 pub mod score;

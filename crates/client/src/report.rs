@@ -338,6 +338,12 @@ pub async fn fetch(
     freshness: Freshness,
 ) -> Result<CreditReport, ReportError> {
     let file: ProvenFile = node.file(subject, Some(consent)).await?;
+    node.follow_epochs(validators, &file.header)
+        .await
+        .map_err(|error| match error {
+            ClientError::Unverified(light) => ReportError::Unverified(light),
+            other => ReportError::Client(other),
+        })?;
     let proven = validators.verify_file(&file)?;
     let header = &file.header.header;
     if let Some(max_age) = freshness.max_age {

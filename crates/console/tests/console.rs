@@ -56,6 +56,7 @@ async fn the_console_works_in_a_real_browser() {
             chain_id: "credence-console".to_string(),
             base_port,
             genesis_time: layout::now().unwrap(),
+            epoch_length_blocks: layout::EPOCH_LENGTH_BLOCKS,
         },
     )
     .unwrap();

@@ -56,7 +56,7 @@ struct OnDisk {
 /// A signing key and an encryption key, as kept in one file.
 #[derive(Clone, Debug)]
 pub struct KeyFile {
-    /// Signs transactions (and, for a validator, consensus messages).
+    /// Signs transactions (never consensus messages: see [`ConsensusKeyFile`]).
     pub signing: SigningKey,
     /// Opens what is sealed to this holder.
     pub encryption: EncryptionSecret,
@@ -106,6 +106,55 @@ impl KeyFile {
             signing,
             encryption,
         })
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConsensusOnDisk {
+    consensus_public_key: PublicKey,
+    consensus_seed: String,
+}
+
+/// A validator's consensus key, in a file of its own: it signs votes and identifies the node
+/// to its peers, and nothing else. It is never the institution's transaction key, so either
+/// can be rotated without touching the other.
+#[derive(Clone, Debug)]
+pub struct ConsensusKeyFile {
+    /// The consensus key.
+    pub key: SigningKey,
+}
+
+impl ConsensusKeyFile {
+    /// A fresh key.
+    pub fn generate() -> Self {
+        Self {
+            key: SigningKey::generate(),
+        }
+    }
+
+    /// Writes the key to a new file at `path`, readable by its owner only. Refuses to
+    /// overwrite an existing file.
+    pub fn write(&self, path: &Path) -> Result<(), KeyFileError> {
+        let on_disk = ConsensusOnDisk {
+            consensus_public_key: self.key.public_key(),
+            consensus_seed: hex::encode(self.key.to_seed().as_ref()),
+        };
+        write_private_json(path, &on_disk)
+    }
+
+    /// Reads the key from `path`, refusing a file that others can read.
+    pub fn read(path: &Path) -> Result<Self, KeyFileError> {
+        let on_disk: ConsensusOnDisk = read_private_json(path)?;
+        let seed = decode_secret(&on_disk.consensus_seed).map_err(|e| malformed(path, e))?;
+        let key = SigningKey::from_seed(&seed);
+        if key.public_key() != on_disk.consensus_public_key {
+            return Err(malformed(
+                path,
+                "consensus_public_key does not match consensus_seed".into(),
+            ));
+        }
+        Ok(Self { key })
     }
 }
 
@@ -204,6 +253,24 @@ mod tests {
             matches!(keys.write(&path), Err(KeyFileError::Io { .. })),
             "no overwrite"
         );
+    }
+
+    #[test]
+    fn a_consensus_key_file_is_written_once_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("consensus.json");
+        let key = ConsensusKeyFile::generate();
+        key.write(&path).unwrap();
+        let read = ConsensusKeyFile::read(&path).unwrap();
+        assert_eq!(read.key.public_key(), key.key.public_key());
+        assert!(matches!(key.write(&path), Err(KeyFileError::Io { .. })));
+        // An institution's key file is not a consensus key file.
+        let other = dir.path().join("institution.json");
+        KeyFile::generate().write(&other).unwrap();
+        assert!(matches!(
+            ConsensusKeyFile::read(&other),
+            Err(KeyFileError::Malformed { .. })
+        ));
     }
 
     #[cfg(unix)]

@@ -17,7 +17,7 @@ pub mod sealing;
 pub mod signing;
 
 pub use identity::IdentitySecret;
-pub use keyfile::{KeyFile, KeyFileError};
+pub use keyfile::{ConsensusKeyFile, KeyFile, KeyFileError};
 pub use sealing::{EncryptionSecret, SealError};
 pub use signing::{SignatureError, SigningKey, VerifiedTransaction, verify_batch, verify_one};
 

@@ -2,20 +2,22 @@
 //! node's configuration. `credence genesis init` writes one; `credence devnet` runs one.
 //!
 //! ```text
-//! <dir>/network.json            genesis, validators and their addresses, block limits
+//! <dir>/network.json            genesis (with the validators' seats), block limits
 //! <dir>/keys/<name>.json        each institution's keys (0600)
+//! <dir>/keys/<name>.consensus.json  each validator's consensus key (0600)
 //! <dir>/keys/audit.json         the network's audit key (the regulator's escrow)
 //! <dir>/node-<i>/node.toml      validator i's configuration
 //! <dir>/node-<i>/data/          validator i's state, blocks and consensus journal
 //! <dir>/node-<i>/node.log       validator i's log (under devnet)
 //! ```
 
-use credence_crypto::{EncryptionSecret, KeyFile, KeyFileError};
-use credence_light::{NetworkFile, ValidatorEntry};
+use credence_crypto::{ConsensusKeyFile, EncryptionSecret, KeyFile, KeyFileError};
+use credence_light::NetworkFile;
 use credence_node::config::{ConsoleSection, NodeFile};
 use credence_types::{
     Role, Roles, TimestampMs,
     codec::{BoundedVec, Name},
+    epoch::{ConsensusSeat, PeerAddress},
     genesis::{ChainId, Genesis},
     governance::{NewInstitution, Parameters},
 };
@@ -79,7 +81,13 @@ pub struct Plan {
     pub base_port: u16,
     /// Genesis time.
     pub genesis_time: TimestampMs,
+    /// Blocks in an epoch (governance can change it later).
+    pub epoch_length_blocks: u64,
 }
+
+/// Blocks in a generated network's epochs: ten minutes at the idle pace of a block a second,
+/// so a validator admitted on a devnet votes within minutes.
+pub const EPOCH_LENGTH_BLOCKS: u64 = 600;
 
 /// The name of validator `i`: `bank-a`, `bank-b`, …, then `bank-27`, ….
 pub fn validator_name(i: usize) -> String {
@@ -112,6 +120,11 @@ fn loopback(base_port: u16, offset: usize, what: &str) -> Result<SocketAddr, Lay
     Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
 }
 
+/// Where the consensus key of the validator named `name` is kept.
+pub fn consensus_key_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join("keys").join(format!("{name}.consensus.json"))
+}
+
 /// The configuration file of validator `i`.
 pub fn node_config_path(dir: &Path, i: usize) -> PathBuf {
     dir.join(format!("node-{i}")).join("node.toml")
@@ -132,7 +145,6 @@ pub fn write(plan: &Plan) -> Result<(), LayoutError> {
     std::fs::create_dir_all(&keys_dir).map_err(io(&keys_dir))?;
 
     let mut institutions = Vec::new();
-    let mut validators = Vec::new();
     let validator_roles = Roles::of(&[Role::Validator, Role::Furnisher, Role::Lender]);
     let names: Vec<(String, Roles)> = (0..plan.validators)
         .map(|i| (validator_name(i), validator_roles))
@@ -142,19 +154,23 @@ pub fn write(plan: &Plan) -> Result<(), LayoutError> {
         let keys = KeyFile::generate();
         let key_path = keys_dir.join(format!("{name}.json"));
         keys.write(&key_path)?;
+        let consensus = if roles.has(Role::Validator) {
+            let consensus = ConsensusKeyFile::generate();
+            consensus.write(&consensus_key_path(&plan.dir, name))?;
+            Some(ConsensusSeat {
+                key: consensus.key.public_key(),
+                address: PeerAddress(p2p_address(plan.base_port, i)?),
+            })
+        } else {
+            None
+        };
         institutions.push(NewInstitution {
             name: Name::new(name).map_err(LayoutError::Invalid)?,
             roles: *roles,
             signing_key: keys.signing.public_key(),
             encryption_key: keys.encryption.public_key(),
+            consensus,
         });
-        if roles.has(Role::Validator) {
-            validators.push(ValidatorEntry {
-                name: name.clone(),
-                key: keys.signing.public_key(),
-                p2p: p2p_address(plan.base_port, i)?,
-            });
-        }
     }
     // The audit key's private half goes to the regulator, in escrow.
     let audit = KeyFile {
@@ -169,11 +185,13 @@ pub fn write(plan: &Plan) -> Result<(), LayoutError> {
         institutions: BoundedVec::new(institutions)
             .ok_or_else(|| LayoutError::Invalid("too many institutions".to_string()))?,
         audit_key: audit.encryption.public_key(),
-        parameters: Parameters::default(),
+        parameters: Parameters {
+            epoch_length_blocks: plan.epoch_length_blocks,
+            ..Parameters::default()
+        },
     };
     let network = NetworkFile {
         genesis,
-        validators,
         block_transactions_max: 20_000,
         block_bytes_max: 16 << 20,
     };
@@ -181,32 +199,87 @@ pub fn write(plan: &Plan) -> Result<(), LayoutError> {
     std::fs::write(&network_path, text).map_err(io(&network_path))?;
 
     for i in 0..plan.validators {
-        let node_dir = plan.dir.join(format!("node-{i}"));
-        std::fs::create_dir_all(&node_dir).map_err(io(&node_dir))?;
-        let node = NodeFile {
-            data_dir: PathBuf::from("data"),
-            key_file: PathBuf::from(format!("../keys/{}.json", validator_name(i))),
-            network_file: PathBuf::from("../network.json"),
-            p2p_listen: p2p_address(plan.base_port, i)?,
-            api_listen: api_address(plan.base_port, i)?,
-            blocks: Default::default(),
-            mempool: Default::default(),
-            store: credence_node::config::StoreSection { cache_mib: 64 },
-            worker_threads: 2,
-            console: ConsoleSection {
-                operator_token_file: Some(PathBuf::from(OPERATOR_TOKEN_FILE)),
-            },
-        };
-        write_operator_token(&node_dir.join(OPERATOR_TOKEN_FILE))?;
-        let config = node_config_path(&plan.dir, i);
-        let text = toml::to_string_pretty(&node).expect("a node file serialises");
-        std::fs::write(&config, text).map_err(io(&config))?;
+        write_node(&plan.dir, i, plan.base_port)?;
     }
     Ok(())
 }
 
-/// Most validators a generated network has.
-pub const VALIDATORS_MAX: usize = 64;
+/// Writes validator `i`'s directory: its configuration and its operator token.
+fn write_node(dir: &Path, i: usize, base_port: u16) -> Result<(), LayoutError> {
+    let node_dir = dir.join(format!("node-{i}"));
+    std::fs::create_dir_all(&node_dir).map_err(io(&node_dir))?;
+    let node = NodeFile {
+        data_dir: PathBuf::from("data"),
+        key_file: PathBuf::from(format!("../keys/{}.json", validator_name(i))),
+        consensus_key_file: PathBuf::from(format!("../keys/{}.consensus.json", validator_name(i))),
+        network_file: PathBuf::from("../network.json"),
+        p2p_listen: p2p_address(base_port, i)?,
+        api_listen: api_address(base_port, i)?,
+        blocks: Default::default(),
+        mempool: Default::default(),
+        store: credence_node::config::StoreSection { cache_mib: 64 },
+        worker_threads: 2,
+        console: ConsoleSection {
+            operator_token_file: Some(PathBuf::from(OPERATOR_TOKEN_FILE)),
+        },
+    };
+    write_operator_token(&node_dir.join(OPERATOR_TOKEN_FILE))?;
+    let config = node_config_path(dir, i);
+    let text = toml::to_string_pretty(&node).expect("a node file serialises");
+    std::fs::write(&config, text).map_err(io(&config))
+}
+
+/// How many validator directories (`node-0`, `node-1`, …) the network in `dir` has: its
+/// founders and the validators added since.
+pub fn node_count(dir: &Path) -> usize {
+    (0..)
+        .take_while(|i| node_config_path(dir, *i).exists())
+        .count()
+}
+
+/// A validator laid out to join a running network: its keys and configuration are written;
+/// governance has yet to admit it.
+#[derive(Clone, Debug)]
+pub struct Joiner {
+    /// Its index: its directory is `node-<index>`.
+    pub index: usize,
+    /// Its institution, with its consensus seat, as governance will admit it.
+    pub institution: NewInstitution,
+}
+
+/// Lays out the next validator of the network in `dir` (whose validator 0's API port is
+/// `base_port`): its institution's keys, its own consensus key, and its node's
+/// configuration, at the next index's ports.
+pub fn add_validator(dir: &Path, base_port: u16) -> Result<Joiner, LayoutError> {
+    let index = node_count(dir);
+    if index >= VALIDATORS_MAX {
+        return Err(LayoutError::Invalid(format!(
+            "a network has at most {VALIDATORS_MAX} validators"
+        )));
+    }
+    let name = validator_name(index);
+    let keys = KeyFile::generate();
+    keys.write(&dir.join("keys").join(format!("{name}.json")))?;
+    let consensus = ConsensusKeyFile::generate();
+    consensus.write(&consensus_key_path(dir, &name))?;
+    write_node(dir, index, base_port)?;
+    Ok(Joiner {
+        index,
+        institution: NewInstitution {
+            name: Name::new(&name).map_err(LayoutError::Invalid)?,
+            roles: Roles::of(&[Role::Validator, Role::Furnisher, Role::Lender]),
+            signing_key: keys.signing.public_key(),
+            encryption_key: keys.encryption.public_key(),
+            consensus: Some(ConsensusSeat {
+                key: consensus.key.public_key(),
+                address: PeerAddress(p2p_address(base_port, index)?),
+            }),
+        },
+    })
+}
+
+/// Most validators a generated network has: the protocol's bound.
+pub const VALIDATORS_MAX: usize = credence_types::limits::VALIDATORS_MAX;
 
 /// This machine's time, as a genesis time.
 pub fn now() -> Result<TimestampMs, LayoutError> {

@@ -189,6 +189,11 @@ impl Local {
         &self.dir
     }
 
+    /// The API port of validator 0 (validator i's is `base_port + i`).
+    pub fn base_port(&self) -> u16 {
+        self.base_port
+    }
+
     /// A client of each validator's API, by index.
     pub fn nodes(&self) -> Vec<NodeClient> {
         (0..self.validators.len())

@@ -157,6 +157,12 @@ impl<'s, S: StateRead + ?Sized> Exec<'s, S> {
         );
     }
 
+    /// Keeps the current step's writes; for steps that emit no events.
+    pub(crate) fn commit_quiet_step(&mut self) {
+        debug_assert!(self.pending_events.is_empty(), "a quiet step emits nothing");
+        self.overlay.commit_transaction();
+    }
+
     /// Drops the current step's writes and events.
     pub(crate) fn rollback_step(&mut self) {
         self.overlay.rollback_transaction();

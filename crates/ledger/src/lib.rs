@@ -16,6 +16,7 @@
 
 pub mod auth;
 pub mod checks;
+pub mod epochs;
 mod exec;
 pub mod file;
 pub mod genesis;
@@ -62,10 +63,12 @@ pub fn apply_block<S: StateRead + ?Sized>(
     for transaction in transactions {
         executor.apply_transaction(transaction)?;
     }
+    executor.end_block()?;
     executor.finish()
 }
 
-/// Executes a block one step at a time: the begin-block step, then each transaction.
+/// Executes a block one step at a time: the begin-block step, each transaction, then the
+/// end-block step.
 ///
 /// Every step either completes or leaves no trace, so a step that fails with a
 /// [`StateError`] can simply be run again — which is how a store that loads state on demand
@@ -187,6 +190,22 @@ impl<'s, S: StateRead + ?Sized> BlockExecutor<'s, S> {
             outcome,
         });
         Ok(outcome)
+    }
+
+    /// The end-block step: at the last block of an epoch, writes the next epoch's record
+    /// (see [`epochs`]). Call after the last transaction and before [`Self::finish`]; after a
+    /// [`StateError::NotLoaded`], call again.
+    pub fn end_block(&mut self) -> Result<(), StateError> {
+        match epochs::end_block(&mut self.exec) {
+            Ok(()) => {
+                self.exec.commit_quiet_step();
+                Ok(())
+            }
+            Err(error) => {
+                self.exec.rollback_step();
+                Err(error)
+            }
+        }
     }
 
     /// Ends the block: stores its events and returns what it produced.

@@ -54,7 +54,7 @@ const PINNED: [(PayloadKind, &str); 27] = [
     ),
     (
         PayloadKind::ProposeGovernance,
-        "14023f44fb9750569259931b7027ac51cbef3c19e9f239a0e750bdf12a860d34",
+        "eeea360ff129423cac19665601dcdac5db9994afdd45dcaabc70f9f02f082e3d",
     ),
     (
         PayloadKind::ApproveGovernance,
@@ -126,9 +126,9 @@ const PINNED: [(PayloadKind, &str); 27] = [
     ),
 ];
 
-const GENESIS_DIGEST: &str = "993825bec057c6248fee3da670aef3954f70d4c9b64f733be143686d892a377a";
+const GENESIS_DIGEST: &str = "4ee5737129f39f216bf42fc440e2c3de84795a51dacfdfe977cc627e075ec675";
 const GENESIS_STATE_DIGEST: &str =
-    "65405fccef2884a1848d525e478bf534d7a8f4be0904fed8c6dd40f42b45d50a";
+    "5553f349505e338da3a498bb76c245e92dfe01265868113d23abcc09e151d359";
 
 #[test]
 fn signed_transactions_of_every_kind_keep_their_encoding() {

@@ -677,6 +677,7 @@ fn a_proposal_takes_effect_at_two_thirds_of_members() {
             roles: Roles::of(&[Role::Lender]),
             signing_key: newcomer.key.public_key(),
             encryption_key: chain.members[0].encryption.public_key(),
+            consensus: None,
         }),
     );
     let tx = chain.member_tx(BANK_A, add);
@@ -748,6 +749,7 @@ fn proposals_expire_and_invalid_actions_are_refused() {
             roles: Roles::of(&[Role::Lender]),
             signing_key: taken,
             encryption_key: Default::default(),
+            consensus: None,
         }),
     );
     let tx = chain.member_tx(BANK_A, dup);

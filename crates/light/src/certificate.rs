@@ -130,6 +130,15 @@ fn split(certificate: &[u8]) -> Result<(Proposal<'_>, &[u8]), CertificateError> 
     ))
 }
 
+/// The epoch `certificate` claims to be of, read without checking a signature: which
+/// validator set a client must check it against.
+pub fn certificate_epoch(certificate: &[u8]) -> Result<u64, CertificateError> {
+    if certificate.len() > CERTIFICATE_BYTES_MAX {
+        return Err(CertificateError::Malformed);
+    }
+    split(certificate).map(|(proposal, _)| proposal.epoch)
+}
+
 /// Checks that `certificate` holds the signatures of a quorum (more than two thirds) of
 /// `validators` finalising the block whose digest is `block`; returns what it finalised.
 pub fn verify_certificate(

@@ -24,6 +24,6 @@ pub mod proof;
 pub mod validators;
 
 pub use certificate::{CertificateError, verify_certificate};
-pub use network::{NetworkError, NetworkFile, ValidatorEntry};
+pub use network::{NetworkError, NetworkFile};
 pub use proof::{ProofError, StateProof, verify};
 pub use validators::{LightError, Validators, expect_key};

@@ -1,20 +1,11 @@
-//! The network file: what every member agreed on — the genesis document, the validators with
-//! their addresses, and the limits of a block. Nodes run from it and light clients trust it.
+//! The network file: what every member agreed on — the genesis document (which names the
+//! founding validators with their consensus keys and addresses) and the limits of a block.
+//! Nodes run from it and light clients trust it. Later validator sets come from the chain
+//! itself, epoch by epoch (see `credence_types::epoch`).
 
-use credence_types::{PublicKey, Role, genesis::Genesis, limits};
-use std::net::SocketAddr;
-
-/// A validator's entry in the network file.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct ValidatorEntry {
-    /// The institution's name, as in genesis.
-    pub name: String,
-    /// Its signing key, which signs its consensus votes too.
-    pub key: PublicKey,
-    /// Where it listens for peers.
-    pub p2p: SocketAddr,
-}
+use credence_types::{
+    PublicKey, Role, epoch::EpochValidator, genesis::Genesis, ids::InstitutionId, limits,
+};
 
 /// The network file.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -22,8 +13,6 @@ pub struct ValidatorEntry {
 pub struct NetworkFile {
     /// The genesis document.
     pub genesis: Genesis,
-    /// The validators and their addresses.
-    pub validators: Vec<ValidatorEntry>,
     /// Most transactions in a block.
     pub block_transactions_max: usize,
     /// Largest encoded block, in bytes.
@@ -53,20 +42,14 @@ impl NetworkError {
 pub const BLOCK_BYTES_MIN: usize = 1 << 16;
 
 impl NetworkFile {
-    /// Checks what a node and a light client both rely on: valid parameters, at least one
-    /// validator, each a genesis institution holding the validator role under the key
-    /// given, no key twice, and block limits within the protocol's.
+    /// Checks what a node and a light client both rely on: valid parameters, block limits
+    /// within the protocol's, and at least one (at most `VALIDATORS_MAX`) genesis validator,
+    /// each with a consensus seat whose key is no other key in genesis.
     pub fn validate(&self) -> Result<(), NetworkError> {
         self.genesis
             .parameters
             .validate()
             .map_err(|problem| NetworkError::new("genesis.parameters", problem))?;
-        if self.validators.is_empty() {
-            return Err(NetworkError::new(
-                "validators",
-                "must name at least one validator",
-            ));
-        }
         if !(1..=limits::BLOCK_TRANSACTIONS_MAX).contains(&self.block_transactions_max) {
             return Err(NetworkError::new(
                 "block_transactions_max",
@@ -79,42 +62,74 @@ impl NetworkFile {
                 format!("must be {BLOCK_BYTES_MIN}..={}", limits::BLOCK_BYTES_MAX),
             ));
         }
-        for (index, validator) in self.validators.iter().enumerate() {
-            let member = self
-                .genesis
-                .institutions
-                .iter()
-                .find(|i| i.name.as_str() == validator.name)
-                .ok_or_else(|| {
-                    NetworkError::new(
-                        "validators.name",
-                        format!("{:?} is not a genesis institution", validator.name),
-                    )
-                })?;
-            if !member.roles.has(Role::Validator) || member.signing_key != validator.key {
+        let mut keys: Vec<PublicKey> = Vec::new();
+        for member in self.genesis.institutions.iter() {
+            if member.roles.has(Role::Validator) != member.consensus.is_some() {
                 return Err(NetworkError::new(
-                    "validators.key",
+                    "genesis.institutions.consensus",
                     format!(
-                        "{:?} must hold the validator role with this signing key in genesis",
-                        validator.name
+                        "{:?} must have a consensus seat if, and only if, it holds the validator role",
+                        member.name.as_str()
                     ),
                 ));
             }
-            if self.validators[..index]
-                .iter()
-                .any(|earlier| earlier.key == validator.key || earlier.name == validator.name)
-            {
-                return Err(NetworkError::new(
-                    "validators",
-                    format!("{:?} is listed twice", validator.name),
-                ));
+            if let Some(seat) = member.consensus {
+                let clashes = keys.contains(&seat.key)
+                    || self
+                        .genesis
+                        .institutions
+                        .iter()
+                        .any(|i| i.signing_key == seat.key);
+                if clashes {
+                    return Err(NetworkError::new(
+                        "genesis.institutions.consensus.key",
+                        format!(
+                            "{:?} has a consensus key that is another key already",
+                            member.name.as_str()
+                        ),
+                    ));
+                }
+                keys.push(seat.key);
             }
+        }
+        if keys.is_empty() {
+            return Err(NetworkError::new(
+                "genesis.institutions",
+                "must name at least one validator",
+            ));
+        }
+        if keys.len() > limits::VALIDATORS_MAX {
+            return Err(NetworkError::new(
+                "genesis.institutions",
+                format!("must name at most {} validators", limits::VALIDATORS_MAX),
+            ));
         }
         Ok(())
     }
 
-    /// The validators' signing keys, in the file's order.
+    /// The genesis validators (epoch 0's), sorted by consensus key.
+    pub fn genesis_validators(&self) -> Vec<EpochValidator> {
+        let mut validators: Vec<EpochValidator> = self
+            .genesis
+            .institutions
+            .iter()
+            .zip(0u64..)
+            .filter_map(|(member, id)| {
+                member.consensus.map(|seat| EpochValidator {
+                    institution: InstitutionId(id),
+                    seat,
+                })
+            })
+            .collect();
+        validators.sort_by_key(|v| v.seat.key);
+        validators
+    }
+
+    /// The genesis validators' consensus keys, sorted.
     pub fn validator_keys(&self) -> Vec<PublicKey> {
-        self.validators.iter().map(|v| v.key).collect()
+        self.genesis_validators()
+            .iter()
+            .map(|v| v.seat.key)
+            .collect()
     }
 }

@@ -5,7 +5,7 @@
 //! value fails start-up with a message that names its key.
 
 use crate::{consensus::block::BlockLimits, mempool::MempoolLimits};
-pub use credence_light::network::{NetworkFile, ValidatorEntry};
+pub use credence_light::network::NetworkFile;
 use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
@@ -52,6 +52,9 @@ pub struct NodeFile {
     pub data_dir: PathBuf,
     /// The institution's key file (signing and encryption keys).
     pub key_file: PathBuf,
+    /// This node's consensus key file: its identity to its peers, and its votes' key when
+    /// the chain seats it as a validator. Never the institution's key.
+    pub consensus_key_file: PathBuf,
     /// The network file every member shares.
     pub network_file: PathBuf,
     /// Where this validator listens for its peers.
@@ -193,6 +196,7 @@ impl NodeConfig {
         })?;
         node.data_dir = relative_to(path, &node.data_dir);
         node.key_file = relative_to(path, &node.key_file);
+        node.consensus_key_file = relative_to(path, &node.consensus_key_file);
         node.network_file = relative_to(path, &node.network_file);
         if let Some(token) = &mut node.console.operator_token_file {
             *token = relative_to(path, token);

@@ -9,7 +9,7 @@ use crate::{
     validator::{self, Parts, Validator},
 };
 use commonware_runtime::{Runner as _, Supervisor as _, tokio as runtime};
-use credence_crypto::KeyFile;
+use credence_crypto::{ConsensusKeyFile, KeyFile};
 use credence_store::StoreConfig;
 use std::{num::NonZeroUsize, sync::Arc};
 
@@ -28,9 +28,12 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
-    /// This node's key is not a validator's.
-    #[error("this node's key {0} is not one of the network's validators")]
-    NotAValidator(credence_types::PublicKey),
+    /// The consensus key file holds the institution's own signing key.
+    #[error(
+        "the consensus key must be a key of its own, not the institution's signing key; \
+         generate one with `credence keys consensus`"
+    )]
+    SharedKey,
     /// The chain could not open.
     #[error(transparent)]
     Chain(#[from] crate::chain::ChainError),
@@ -61,11 +64,12 @@ pub fn run(config: NodeConfig, extra: axum::Router) -> Result<(), RunError> {
         source,
     })?;
     let keys = KeyFile::read(&config.node.key_file)?;
-    let me = keys.signing.public_key();
-    let validators: Vec<_> = config.network.validators.iter().map(|v| v.key).collect();
-    if !validators.contains(&me) {
-        return Err(RunError::NotAValidator(me));
+    let consensus_key = ConsensusKeyFile::read(&config.node.consensus_key_file)?.key;
+    if consensus_key.public_key() == keys.signing.public_key() {
+        return Err(RunError::SharedKey);
     }
+    // The node's identity on the chain: its consensus key (blocks it proposes name it).
+    let me = consensus_key.public_key();
     let threads = config.node.worker_threads;
     let runtime_config = runtime::Config::new()
         .with_worker_threads(threads)
@@ -105,35 +109,31 @@ pub fn run(config: NodeConfig, extra: axum::Router) -> Result<(), RunError> {
         let tip = opened.node.chain.lock().await.tip();
         tracing::info!(height = tip.header.height.0, block = %tip.digest, "chain opened");
 
-        // The validators' network.
+        // The validators' network, on the consensus key.
         let limits = config.block_limits();
-        let signer = keys.signing.engine_key();
-        let book: Vec<_> = config
-            .network
-            .validators
-            .iter()
-            .map(|v| (v.key, v.p2p))
-            .collect();
-        let max_message = consensus::max_message_size(book.len(), &limits);
+        let signer = consensus_key.engine_key();
+        let max_message = consensus::max_message_size(&limits);
+        tracing::debug!(max_message, "starting the network");
         let (channels, oracle, _network) = network::start(
             context.child("p2p"),
             &signer,
             config.node.p2p_listen,
-            &book,
             max_message,
-        )?;
-        let engine = EngineConfig::new(
-            validators,
-            signer,
-            "consensus".to_string(),
-            limits,
         );
+        let engine = EngineConfig::new(signer, "consensus".to_string(), limits);
         let Validator {
             node,
             finality,
             mut running,
         } = opened
-            .start(&context, engine, channels, oracle.clone(), oracle)
+            .start(
+                &context,
+                engine,
+                channels,
+                oracle.clone(),
+                oracle.clone(),
+                oracle,
+            )
             .await?;
 
         // The API.

@@ -12,7 +12,9 @@
 
 use crate::{
     chain::{Chain, ChainError},
-    consensus::{self, Channels, EngineConfig, EngineError, finality::Finality},
+    consensus::{
+        self, Channels, EngineConfig, EngineError, finality::Finality, orchestrator::PeerTracker,
+    },
     mempool::MempoolLimits,
     metrics::Metrics,
     service::{Node, NodeChannels, Settings, Verifier},
@@ -72,21 +74,23 @@ impl<E> Opened<E>
 where
     E: commonware_storage::Context + Spawner + Clock + rand_core::CryptoRng,
 {
-    /// Starts consensus (on `context`'s child `engine`) over `channels`, with `peers` and
-    /// `blocker` from the p2p network. Returns once everything is running.
-    pub async fn start<S, R, P, B>(
+    /// Starts consensus (on `context`'s child `engine`) over `channels`, with `peers`,
+    /// `blocker` and `tracker` from the p2p network. Returns once everything is running.
+    pub async fn start<S, R, P, B, T>(
         self,
         context: &E,
         engine: EngineConfig,
         channels: Channels<S, R>,
         peers: P,
         blocker: B,
+        tracker: T,
     ) -> Result<Validator<E>, EngineError>
     where
         S: Sender<PublicKey = ed25519::PublicKey>,
         R: Receiver<PublicKey = ed25519::PublicKey>,
         P: Provider<PublicKey = ed25519::PublicKey>,
         B: Blocker<PublicKey = ed25519::PublicKey>,
+        T: PeerTracker,
     {
         let NodeChannels { admitted, halted } = self.channels;
         let (handles, finality) = consensus::start(
@@ -97,6 +101,7 @@ where
             channels,
             peers,
             blocker,
+            tracker,
         )
         .await?;
         Ok(Validator {
@@ -112,7 +117,7 @@ pub struct Validator<E: commonware_storage::Context + Spawner> {
     /// The node: submit to it, read its chain.
     pub node: Arc<Node<E>>,
     /// The reader of finalisation certificates, for the API.
-    pub finality: Finality,
+    pub finality: Finality<E>,
     /// What tells when the validator stops.
     pub running: Running,
 }

@@ -143,7 +143,11 @@ fn the_fixtures_load_with_paths_relative_to_the_node_file() {
     assert_eq!(config.node.network_file, loaded.network_path);
     assert_eq!(config.node.data_dir, dir.join("data"));
     assert_eq!(config.node.key_file, dir.join("keys/bank-a.json"));
-    assert_eq!(config.network.validators.len(), 2);
+    assert_eq!(
+        config.node.consensus_key_file,
+        dir.join("keys/bank-a.consensus.json")
+    );
+    assert_eq!(config.network.genesis_validators().len(), 2);
     assert_eq!(config.block_limits().transactions_max, 20_000);
 }
 
@@ -170,7 +174,7 @@ fn an_unknown_network_key_is_named() {
         .load()
         .unparsed(File::Network, "block_gas_max");
     Fixture::good()
-        .network(|n| n["validators"][0]["weight"] = json!(1))
+        .network(|n| n["genesis"]["institutions"][0]["consensus"]["weight"] = json!(1))
         .load()
         .unparsed(File::Network, "weight");
 }
@@ -273,51 +277,76 @@ fn api_listen_must_differ_from_p2p_listen() {
 #[test]
 fn the_network_must_name_a_validator() {
     Fixture::good()
-        .network(|n| n["validators"] = json!([]))
-        .load()
-        .invalid(File::Network, "validators", "at least one validator");
-}
-
-#[test]
-fn a_validator_must_be_a_genesis_institution() {
-    Fixture::good()
-        .network(|n| n["validators"][1]["name"] = json!("bank-z"))
+        .network(|n| {
+            for i in [0, 1] {
+                n["genesis"]["institutions"][i]["roles"] = json!(["lender"]);
+                n["genesis"]["institutions"][i]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("consensus");
+            }
+        })
         .load()
         .invalid(
             File::Network,
-            "validators.name",
-            "not a genesis institution",
+            "genesis.institutions",
+            "at least one validator",
         );
 }
 
 #[test]
-fn a_validator_must_hold_the_validator_role() {
+fn a_validator_must_have_a_consensus_seat() {
+    Fixture::good()
+        .network(|n| {
+            n["genesis"]["institutions"][1]
+                .as_object_mut()
+                .unwrap()
+                .remove("consensus");
+        })
+        .load()
+        .invalid(
+            File::Network,
+            "genesis.institutions.consensus",
+            "if, and only if",
+        );
+}
+
+#[test]
+fn only_a_validator_may_have_a_consensus_seat() {
     Fixture::good()
         .network(|n| n["genesis"]["institutions"][1]["roles"] = json!(["furnisher", "lender"]))
         .load()
-        .invalid(File::Network, "validators.key", "validator role");
+        .invalid(
+            File::Network,
+            "genesis.institutions.consensus",
+            "validator role",
+        );
 }
 
 #[test]
-fn a_validator_must_sign_with_its_genesis_key() {
+fn a_consensus_key_is_no_other_key() {
     Fixture::good()
         .network(|n| {
-            let regulator = n["genesis"]["institutions"][2]["signing_key"].clone();
-            n["validators"][0]["key"] = regulator;
+            let signing = n["genesis"]["institutions"][0]["signing_key"].clone();
+            n["genesis"]["institutions"][0]["consensus"]["key"] = signing;
         })
         .load()
-        .invalid(File::Network, "validators.key", "this signing key");
-}
-
-#[test]
-fn a_validator_must_not_be_listed_twice() {
+        .invalid(
+            File::Network,
+            "genesis.institutions.consensus.key",
+            "another key",
+        );
     Fixture::good()
         .network(|n| {
-            let first = n["validators"][0].clone();
-            n["validators"].as_array_mut().unwrap().push(first);
+            let first = n["genesis"]["institutions"][0]["consensus"]["key"].clone();
+            n["genesis"]["institutions"][1]["consensus"]["key"] = first;
         })
         .load()
-        .invalid(File::Network, "validators", "listed twice");
+        .invalid(
+            File::Network,
+            "genesis.institutions.consensus.key",
+            "another key",
+        );
 }
 
 #[test]

@@ -31,13 +31,17 @@ pub enum ConsortiumError {
     TooFewValidators(usize),
 }
 
-/// The network's genesis and the validators' signing keys.
+/// The network's genesis and the validators' consensus keys.
 #[derive(Clone, Debug)]
 pub struct Consortium {
     /// The genesis document every validator starts from.
     pub genesis: Genesis,
-    /// The validators' signing keys, in member order (validator `i` is member `i`).
+    /// The validators' consensus keys (their identities on the network), in member order:
+    /// the first [`Self::founders`] are seated in genesis (validator `i` is member `i`); the
+    /// rest are joiners, seated later by governance ([`Self::joiner_seat`]).
     pub keys: Vec<SigningKey>,
+    /// How many validators genesis seats.
+    pub founders: usize,
 }
 
 impl Consortium {
@@ -63,17 +67,47 @@ impl Consortium {
         members.push(("regulator", &[Role::Regulator]));
         members.push(("registry", &[Role::Registrar]));
         let reference = Reference::with_members(&members);
-        let keys = reference.members[..validators]
-            .iter()
-            .map(|member| member.signer.key.clone())
+        let keys = (0..validators)
+            .map(|i| testkit::consensus_key(i as u64))
             .collect();
         Ok((
             Self {
                 genesis: reference.genesis.clone(),
                 keys,
+                founders: validators,
             },
             reference,
         ))
+    }
+
+    /// The same consortium with epochs of `blocks` blocks from genesis.
+    #[must_use]
+    pub fn with_epoch_length(mut self, blocks: u64) -> Self {
+        self.genesis.parameters.epoch_length_blocks = blocks;
+        self
+    }
+
+    /// The same consortium with `joiners` more validators, not in genesis: each starts
+    /// only when a test launches it, and votes only once governance seats it
+    /// ([`Self::joiner_seat`]) and its epoch begins.
+    #[must_use]
+    pub fn with_joiners(mut self, joiners: usize) -> Self {
+        let first = self.keys.len();
+        self.keys
+            .extend((first..first + joiners).map(|i| testkit::consensus_key(i as u64)));
+        self
+    }
+
+    /// The consensus seat of validator `index` (founder or joiner), for a governance action
+    /// that seats it.
+    pub fn joiner_seat(&self, index: usize) -> credence_types::epoch::ConsensusSeat {
+        testkit::consensus_seat(index as u64)
+    }
+
+    /// A fresh consensus key for validator `index`, for a test that rotates it: never any
+    /// validator's seat before.
+    pub fn rotated_key(index: usize) -> SigningKey {
+        testkit::Signer::from_seed(20_000 + index as u64).key
     }
 
     /// The same consortium with its genesis at `time`. A network must start with genesis at
@@ -84,9 +118,12 @@ impl Consortium {
         self
     }
 
-    /// The validators' keys.
+    /// The founding validators' consensus keys: epoch 0's set.
     pub fn validators(&self) -> Vec<PublicKey> {
-        self.keys.iter().map(SigningKey::public_key).collect()
+        self.keys[..self.founders]
+            .iter()
+            .map(SigningKey::public_key)
+            .collect()
     }
 }
 

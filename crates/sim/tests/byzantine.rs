@@ -29,7 +29,7 @@ fn nuller() -> ByzantineEngine {
             },
         );
         // The task runs under the validator's context; dropping its handle does not stop it.
-        drop(engine.start(setup.channels.votes));
+        drop(engine.start(setup.votes));
     })
 }
 
@@ -43,7 +43,7 @@ fn conflicter() -> ByzantineEngine {
             },
         );
         // The task runs under the validator's context; dropping its handle does not stop it.
-        drop(engine.start(setup.channels.votes));
+        drop(engine.start(setup.votes));
     })
 }
 
@@ -59,7 +59,7 @@ fn equivocator() -> ByzantineEngine {
                 relay: Arc::new(Relay::new()),
             },
         );
-        drop(engine.start(setup.channels.votes, setup.channels.certificates));
+        drop(engine.start(setup.votes, setup.certificates));
     })
 }
 

@@ -49,6 +49,10 @@ pub async fn execute<E: commonware_storage::Context + Spawner>(
             load(&view, store, pending, error, &mut loads).await?;
         }
     }
+    loads = 0;
+    while let Err(error) = executor.end_block() {
+        load(&view, store, pending, error, &mut loads).await?;
+    }
     Ok(executor.finish()?)
 }
 

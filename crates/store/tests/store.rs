@@ -21,7 +21,7 @@ use common::{info, raw_block, same_block};
 
 /// The genesis state root of the testkit consortium. A change is a format change (of the
 /// state layout, the encoding, or the store): update it only deliberately.
-const GENESIS_ROOT: &str = "91576b36b609e38afb762906c78c72fc739efa8a6d5274d657a7358ca95b8708";
+const GENESIS_ROOT: &str = "af13c28949ba6d8ba151fda8df5766f2ed2b6c3c165cf8689daa74eef2a5e750";
 
 fn genesis_info(chain: &Chain) -> BlockHeader {
     Block::genesis(chain.genesis.genesis_time, Digest::default()).header

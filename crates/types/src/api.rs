@@ -138,6 +138,22 @@ pub struct CertifiedHeader {
     pub certificate: String,
 }
 
+/// How a light client learns an epoch's validators from the epoch before: the record of epoch
+/// `epoch`, proven in the state of the last block of epoch `epoch - 1`, whose header a quorum
+/// of epoch `epoch - 1`'s validators finalised.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EpochTransition {
+    /// The epoch it enters (1 or more: epoch 0's validators are genesis's).
+    pub epoch: u64,
+    /// The epoch's record, as the node reads it (a client believes the proof's value).
+    pub record: crate::epoch::EpochRecord,
+    /// The last block of the epoch before, with that epoch's certificate.
+    pub header: CertifiedHeader,
+    /// The encoded state proof of the record's key in that block's state, hex.
+    pub proof: String,
+}
+
 /// Proof that an entry holds its value (or holds none) in the state of a finalised block.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -86,6 +86,7 @@ api_errors! {
     50 LoanUnknown 404 "loan_unknown" "No loan has this id.",
     51 CertificateUnavailable 503 "certificate_unavailable" "The node holds no finalisation certificate for its latest block yet; retry.",
     52 FileTooLarge 422 "file_too_large" "The subject's file holds more entries than one proven answer carries (`api::FILE_ENTRIES_MAX`).",
+    53 EpochUnknown 404 "epoch_unknown" "The chain has not reached this epoch yet, or it is epoch 0 (whose validators are in genesis).",
     // The node.
     60 NodeUnavailable 503 "node_unavailable" "The node cannot answer now (it is busy writing state, has halted, or cannot read or prove what it stores); retry, here or at another node.",
     // The lender console's operator endpoints.

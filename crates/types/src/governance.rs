@@ -2,6 +2,7 @@
 
 use crate::{
     codec::Name,
+    epoch::ConsensusSeat,
     ids::InstitutionId,
     keys::{EncryptionKey, PublicKey},
     limits::INSTITUTION_NAME_BYTES_MAX,
@@ -28,6 +29,10 @@ pub struct Parameters {
     pub proposal_lifetime_days_max: u16,
     /// Longest a consent may run, in days.
     pub consent_lifetime_days_max: u16,
+    /// Blocks in an epoch: the validator set changes only between epochs. A change takes
+    /// effect from the next epoch.
+    #[serde(default = "default_epoch_length")]
+    pub epoch_length_blocks: u64,
 }
 crate::codec_struct!(Parameters {
     dispute_answer_days,
@@ -35,7 +40,18 @@ crate::codec_struct!(Parameters {
     governance_threshold,
     proposal_lifetime_days_max,
     consent_lifetime_days_max,
+    epoch_length_blocks,
 });
+
+fn default_epoch_length() -> u64 {
+    Parameters::default().epoch_length_blocks
+}
+
+/// Shortest epoch, in blocks: each boundary restarts consensus, so very short epochs would
+/// spend more time handing over than voting.
+pub const EPOCH_LENGTH_BLOCKS_MIN: u64 = 8;
+/// Longest epoch, in blocks: a validator admitted or removed waits at most this long.
+pub const EPOCH_LENGTH_BLOCKS_MAX: u64 = 1_000_000;
 
 impl Default for Parameters {
     fn default() -> Self {
@@ -45,6 +61,8 @@ impl Default for Parameters {
             governance_threshold: BasisPoints(6_667),
             proposal_lifetime_days_max: 30,
             consent_lifetime_days_max: 3_660,
+            // About an hour at one block a second.
+            epoch_length_blocks: 3_600,
         }
     }
 }
@@ -67,6 +85,10 @@ impl Parameters {
         }
         if !(1..=36_600).contains(&self.consent_lifetime_days_max) {
             return Err("consent_lifetime_days_max must be 1..=36600");
+        }
+        if !(EPOCH_LENGTH_BLOCKS_MIN..=EPOCH_LENGTH_BLOCKS_MAX).contains(&self.epoch_length_blocks)
+        {
+            return Err("epoch_length_blocks must be 8..=1000000");
         }
         Ok(())
     }
@@ -93,12 +115,16 @@ pub struct NewInstitution {
     pub signing_key: PublicKey,
     /// The key report keys are sealed to when a subject consents to it.
     pub encryption_key: EncryptionKey,
+    /// Its seat in consensus: required with the validator role, refused without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consensus: Option<ConsensusSeat>,
 }
 crate::codec_struct!(NewInstitution {
     name,
     roles,
     signing_key,
-    encryption_key
+    encryption_key,
+    consensus
 });
 
 /// New keys for an institution.
@@ -129,6 +155,17 @@ pub struct RoleChange {
 }
 crate::codec_struct!(RoleChange { institution, roles });
 
+/// A validator's new consensus seat: a new consensus key, a new address, or both.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SeatChange {
+    /// The institution, which holds the validator role.
+    pub institution: InstitutionId,
+    /// Its seat from the next epoch on.
+    pub seat: ConsensusSeat,
+}
+crate::codec_struct!(SeatChange { institution, seat });
+
 /// What a governance proposal does once enough members approve it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -146,6 +183,8 @@ pub enum GovernanceAction {
     SetRoles(RoleChange),
     /// Replace the network parameters.
     SetParameters(Parameters),
+    /// Give a validator a new consensus seat, from the next epoch.
+    SetConsensusSeat(SeatChange),
 }
 crate::codec_enum!(GovernanceAction {
     1 => AddInstitution(NewInstitution),
@@ -154,6 +193,7 @@ crate::codec_enum!(GovernanceAction {
     4 => RotateInstitutionKeys(KeyChange),
     5 => SetRoles(RoleChange),
     6 => SetParameters(Parameters),
+    7 => SetConsensusSeat(SeatChange),
 });
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod api;
 pub mod api_error;
 pub mod block;
 pub mod codec;
+pub mod epoch;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod genesis;

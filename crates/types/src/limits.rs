@@ -21,6 +21,11 @@ pub const CHAIN_ID_BYTES_MAX: usize = 32;
 pub const INSTITUTION_NAME_BYTES_MAX: usize = 32;
 /// Most institutions in a genesis file.
 pub const GENESIS_INSTITUTIONS_MAX: usize = 256;
+/// Most validators in one epoch: the bound of the validator set in state, of the p2p peer
+/// sets, and of a certificate's signatures. BFT voting is all-to-all, and every p2p channel's
+/// inbound mailbox is sized for a quota burst from every peer the node may track, so the
+/// bound is kept to what a consortium of lenders needs (f = 10 at 32).
+pub const VALIDATORS_MAX: usize = 32;
 /// Most entries a begin-block step processes from one deadline queue in one block; the rest
 /// wait for the next block, so a burst of deadlines cannot make one block unbounded.
 pub const DEADLINES_PER_BLOCK_MAX: usize = 1024;

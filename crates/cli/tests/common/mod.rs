@@ -32,6 +32,11 @@ pub struct Network {
 impl Network {
     /// Initialises and starts `count` validators, and waits until each has committed a block.
     pub async fn start(count: usize) -> Self {
+        Self::start_with_epochs(count, layout::EPOCH_LENGTH_BLOCKS).await
+    }
+
+    /// [`Network::start`], with epochs of `epoch_length_blocks` blocks.
+    pub async fn start_with_epochs(count: usize, epoch_length_blocks: u64) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let local = Local::start(
             Path::new(BINARY),
@@ -41,6 +46,7 @@ impl Network {
                 chain_id: "credence-devnet".to_string(),
                 base_port: 20_000 + (std::process::id() % 500) as u16 * 8,
                 genesis_time: layout::now().unwrap(),
+                epoch_length_blocks,
             },
         )
         .unwrap();

@@ -2,12 +2,15 @@
 
 use super::expect_object;
 use crate::{
+    epochs,
     exec::{Exec, Fail, RuleResult, ensure},
     state::StateRead,
 };
 use credence_types::{
     InstitutionId, ProposalId, Rejection, Role,
+    epoch::ConsensusSeat,
     governance::GovernanceAction,
+    limits::VALIDATORS_MAX,
     receipt::Event,
     state::{Institution, Meta, Principal, Proposal, ProposalStatus, Signer, StateKey},
     transaction::ProposeGovernance,
@@ -114,10 +117,38 @@ fn key_is_free<S: StateRead + ?Sized>(
     exec: &Exec<'_, S>,
     key: &credence_types::PublicKey,
 ) -> RuleResult {
-    // A key is taken if it signs for anyone, was retired, or is a subject's pseudonym source.
+    // A key is taken if it signs for anyone, was retired, or is a subject's pseudonym source;
+    // or if it is, or was, a consensus key: the two kinds of key never meet.
     ensure(
-        !exec.exists(&StateKey::signer(key))?,
+        !exec.exists(&StateKey::signer(key))? && !exec.exists(&StateKey::consensus_key(key))?,
         Rejection::SigningKeyInUse,
+    )
+}
+
+/// Checks a consensus seat for `institution` (`None` for one not yet admitted): a key never
+/// seated before and never a signing key, or the institution's own current key (a move to a
+/// new address).
+fn seat_is_free<S: StateRead + ?Sized>(
+    exec: &Exec<'_, S>,
+    seat: &ConsensusSeat,
+    institution: Option<&Institution>,
+) -> RuleResult {
+    let current = institution.and_then(|i| i.consensus).map(|s| s.key);
+    if current == Some(seat.key) {
+        return Ok(());
+    }
+    ensure(
+        !exec.exists(&StateKey::consensus_key(&seat.key))?
+            && !exec.exists(&StateKey::signer(&seat.key))?,
+        Rejection::ConsensusKeyInUse,
+    )
+}
+
+/// Checks that one more active validator fits the set.
+fn validator_fits(meta: &Meta) -> RuleResult {
+    ensure(
+        usize::try_from(meta.active_validators).unwrap_or(usize::MAX) < VALIDATORS_MAX,
+        Rejection::ValidatorSetFull,
     )
 }
 
@@ -131,7 +162,17 @@ fn check<S: StateRead + ?Sized>(exec: &Exec<'_, S>, action: &GovernanceAction) -
                 !exec.exists(&StateKey::institution_name(&new.name))?,
                 Rejection::InstitutionNameTaken,
             )?;
-            key_is_free(exec, &new.signing_key)
+            key_is_free(exec, &new.signing_key)?;
+            match (new.roles.has(Role::Validator), &new.consensus) {
+                (true, Some(seat)) => {
+                    ensure(seat.key != new.signing_key, Rejection::ConsensusKeyInUse)?;
+                    seat_is_free(exec, seat, None)?;
+                    validator_fits(&meta)
+                }
+                (true, None) => Err(Fail::Reject(Rejection::ConsensusSeatMissing)),
+                (false, Some(_)) => Err(Fail::Reject(Rejection::ConsensusSeatWithoutRole)),
+                (false, None) => Ok(()),
+            }
         }
         GovernanceAction::SuspendInstitution(id) => {
             let target = institution(exec, *id)?;
@@ -141,10 +182,14 @@ fn check<S: StateRead + ?Sized>(exec: &Exec<'_, S>, action: &GovernanceAction) -
                 Rejection::ValidatorSetEmpty,
             )
         }
-        GovernanceAction::ReinstateInstitution(id) => ensure(
-            institution(exec, *id)?.suspended,
-            Rejection::InstitutionNotSuspended,
-        ),
+        GovernanceAction::ReinstateInstitution(id) => {
+            let target = institution(exec, *id)?;
+            ensure(target.suspended, Rejection::InstitutionNotSuspended)?;
+            if target.roles.has(Role::Validator) {
+                validator_fits(&meta)?;
+            }
+            Ok(())
+        }
         GovernanceAction::RotateInstitutionKeys(change) => {
             institution(exec, change.institution)?;
             key_is_free(exec, &change.signing_key)
@@ -152,17 +197,31 @@ fn check<S: StateRead + ?Sized>(exec: &Exec<'_, S>, action: &GovernanceAction) -
         GovernanceAction::SetRoles(change) => {
             let target = institution(exec, change.institution)?;
             ensure(!change.roles.is_empty(), Rejection::RolesEmpty)?;
-            let loses_validator = target.roles.has(Role::Validator)
-                && !change.roles.has(Role::Validator)
-                && !target.suspended;
+            let was = target.roles.has(Role::Validator);
+            let will = change.roles.has(Role::Validator);
             ensure(
-                !loses_validator || meta.active_validators > 1,
+                !(was && !will && !target.suspended) || meta.active_validators > 1,
                 Rejection::ValidatorSetEmpty,
-            )
+            )?;
+            if will && !was {
+                ensure(target.consensus.is_some(), Rejection::ConsensusSeatMissing)?;
+                if !target.suspended {
+                    validator_fits(&meta)?;
+                }
+            }
+            Ok(())
         }
         GovernanceAction::SetParameters(parameters) => parameters
             .validate()
             .map_err(|_| Fail::Reject(Rejection::ParametersInvalid)),
+        GovernanceAction::SetConsensusSeat(change) => {
+            let target = institution(exec, change.institution)?;
+            ensure(
+                target.roles.has(Role::Validator),
+                Rejection::ConsensusSeatWithoutRole,
+            )?;
+            seat_is_free(exec, &change.seat, Some(&target))
+        }
     }
 }
 
@@ -193,6 +252,7 @@ fn enact<S: StateRead + ?Sized>(exec: &mut Exec<'_, S>, proposal: &mut Proposal)
                 roles: new.roles,
                 signing_key: new.signing_key,
                 encryption_key: new.encryption_key,
+                consensus: new.consensus,
                 suspended: false,
                 admitted_at: exec.now(),
                 consents_received: 0,
@@ -207,9 +267,13 @@ fn enact<S: StateRead + ?Sized>(exec: &mut Exec<'_, S>, proposal: &mut Proposal)
                     nonce: 0,
                 },
             );
+            if let Some(seat) = new.consensus {
+                exec.store(StateKey::consensus_key(&seat.key), &id);
+            }
             let mut meta = exec.meta()?;
             tally(&mut meta, &institution, true);
             exec.store_meta(&meta);
+            epochs::update_roster(exec, &institution)?;
         }
         GovernanceAction::SuspendInstitution(id) | GovernanceAction::ReinstateInstitution(id) => {
             let mut target = institution(exec, *id)?;
@@ -219,6 +283,7 @@ fn enact<S: StateRead + ?Sized>(exec: &mut Exec<'_, S>, proposal: &mut Proposal)
             tally(&mut meta, &target, !suspend);
             exec.store_meta(&meta);
             exec.store(StateKey::institution(*id), &target);
+            epochs::update_roster(exec, &target)?;
         }
         GovernanceAction::RotateInstitutionKeys(change) => {
             let mut target = institution(exec, change.institution)?;
@@ -248,11 +313,19 @@ fn enact<S: StateRead + ?Sized>(exec: &mut Exec<'_, S>, proposal: &mut Proposal)
             }
             target.roles = change.roles;
             exec.store(StateKey::institution(target.id), &target);
+            epochs::update_roster(exec, &target)?;
         }
         GovernanceAction::SetParameters(parameters) => {
             let mut meta = exec.meta()?;
             meta.parameters = parameters.clone();
             exec.store_meta(&meta);
+        }
+        GovernanceAction::SetConsensusSeat(change) => {
+            let mut target = institution(exec, change.institution)?;
+            exec.store(StateKey::consensus_key(&change.seat.key), &target.id);
+            target.consensus = Some(change.seat);
+            exec.store(StateKey::institution(target.id), &target);
+            epochs::update_roster(exec, &target)?;
         }
     }
     proposal.status = ProposalStatus::Enacted;

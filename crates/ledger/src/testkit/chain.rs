@@ -65,6 +65,10 @@ impl Chain {
                         roles: m.roles,
                         signing_key: m.signer.key.public_key(),
                         encryption_key: m.encryption.public_key(),
+                        consensus: m
+                            .roles
+                            .has(Role::Validator)
+                            .then(|| super::consensus_seat(m.id.0)),
                     })
                     .collect(),
             )
@@ -83,6 +87,20 @@ impl Chain {
             members,
             audit,
         }
+    }
+
+    /// The same consortium with epochs of `blocks` blocks from genesis. Call right after
+    /// construction: it rewrites the genesis state.
+    pub fn with_epoch_length(mut self, blocks: u64) -> Self {
+        assert_eq!(
+            self.height,
+            Height(0),
+            "only a fresh chain's genesis can change"
+        );
+        self.genesis.parameters.epoch_length_blocks = blocks;
+        self.state = BTreeMap::new();
+        apply_changes(&mut self.state, &genesis_state(&self.genesis).unwrap());
+        self
     }
 
     /// The first member holding `role`.

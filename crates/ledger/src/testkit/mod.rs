@@ -29,3 +29,21 @@ use credence_types::TimestampMs;
 
 /// 2026-01-01T00:00:00Z.
 pub const GENESIS_TIME: TimestampMs = TimestampMs(1_767_225_600_000);
+
+/// The deterministic consensus key of validator `index`: a key of its own, apart from its
+/// institution's signing key.
+pub fn consensus_key(index: u64) -> credence_crypto::SigningKey {
+    Signer::from_seed(10_000 + index).key
+}
+
+/// The deterministic consensus seat of validator `index`: its [`consensus_key`] and a
+/// loopback address.
+pub fn consensus_seat(index: u64) -> credence_types::epoch::ConsensusSeat {
+    credence_types::epoch::ConsensusSeat {
+        key: consensus_key(index).public_key(),
+        address: credence_types::epoch::PeerAddress(std::net::SocketAddr::from((
+            [127, 0, 0, 1],
+            u16::try_from(9_000 + index).unwrap(),
+        ))),
+    }
+}

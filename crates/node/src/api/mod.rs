@@ -150,7 +150,7 @@ fn query_rejected(rejection: QueryRejection) -> ApiError {
     ),
     paths(
         submit, submit_batch, transaction, account, block, status,
-        reads::latest_header, reads::raw, reads::institution, reads::subject, reads::record,
+        reads::latest_header, reads::epoch_transition, reads::raw, reads::institution, reads::subject, reads::record,
         reads::consent, reads::inquiry, reads::dispute, reads::asset, reads::loan,
         reads::subject_records, reads::subject_consents, reads::subject_inquiries,
         reads::subject_private_inquiries, file::subject_file,
@@ -185,7 +185,7 @@ pub struct ApiState<E: commonware_storage::Context + commonware_runtime::Spawner
     /// The runtime, for its metrics.
     pub runtime: E,
     /// The reader of finalisation certificates.
-    pub finality: Finality,
+    pub finality: Finality<E>,
 }
 
 type Shared<E> = Arc<ApiState<E>>;
@@ -206,6 +206,7 @@ where
         .route("/v1/transactions/{hash}", get(transaction::<E>))
         .route("/v1/status", get(status::<E>))
         .route("/v1/headers/latest", get(reads::latest_header::<E>))
+        .route("/v1/epochs/{epoch}", get(reads::epoch_transition::<E>))
         .route("/v1/events", get(events::stream::<E>))
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/state/{key}", get(reads::raw::<E>))

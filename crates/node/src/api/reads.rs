@@ -15,10 +15,12 @@ use credence_types::{
     ApiErrorCode, AssetId, ConsentId, DisputeId, Height, InquiryId, InstitutionId, LoanId,
     RecordId, SubjectId,
     api::{
-        CertifiedHeader, Entry, EntryProof, ErrorBody, EventId, LoanSchedule, PAGE_LIMIT_DEFAULT,
-        PAGE_LIMIT_MAX, Page, PageQuery, ProveQuery, ScheduledInstallment, StreamedEvent,
+        CertifiedHeader, Entry, EntryProof, EpochTransition, ErrorBody, EventId, LoanSchedule,
+        PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, Page, PageQuery, ProveQuery, ScheduledInstallment,
+        StreamedEvent,
     },
     codec::{Read, decode},
+    epoch::EpochRecord,
     lending::{Asset, Loan, LoanEvent},
     receipt::BlockEvent,
     state::{
@@ -72,10 +74,13 @@ where
 }
 
 /// The certified header of the block at `tip`.
-pub(super) async fn certified(
-    finality: &Finality,
+pub(super) async fn certified<E>(
+    finality: &Finality<E>,
     tip: &crate::chain::Tip,
-) -> Result<CertifiedHeader, ApiError> {
+) -> Result<CertifiedHeader, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner + commonware_runtime::Metrics,
+{
     let certificate = finality
         .certificate(tip.header.height)
         .await
@@ -151,6 +156,68 @@ where
 {
     let tip = api.node.chain.lock().await.tip();
     Ok(Json(certified(&api.finality, &tip).await?))
+}
+
+/// `GET /v1/epochs/{epoch}`: how a light client learns epoch `epoch`'s validators from the
+/// epoch before's: the record, its proof in the state of the last block of the epoch before,
+/// and that block's certified header.
+#[utoipa::path(get, path = "/v1/epochs/{epoch}", tag = "chain",
+    params(("epoch" = u64, Path, description = "An epoch number, 1 or more")),
+    responses((status = 200, body = EpochTransition),
+        (status = 400, description = "Malformed epoch number", body = ErrorBody),
+        (status = 404, description = "No such epoch yet, or epoch 0", body = ErrorBody),
+        (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
+pub async fn epoch_transition<E>(
+    State(api): State<Shared<E>>,
+    Path(epoch): Path<String>,
+) -> Result<Json<EpochTransition>, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner + commonware_runtime::Metrics,
+{
+    let epoch: u64 = parse_id(&epoch, "epoch")?;
+    let unknown = || {
+        ApiError::new(
+            ApiErrorCode::EpochUnknown,
+            "this node has not committed its way into this epoch (epoch 0's validators are in genesis)",
+        )
+    };
+    let Some(previous) = epoch.checked_sub(1) else {
+        return Err(unknown());
+    };
+    let Some(proof) = api.finality.epoch_proof(epoch).await.map_err(unavailable)? else {
+        return Err(unknown());
+    };
+    let record: EpochRecord = match &proof {
+        StateProof::Present { value, .. } => stored(value.as_slice())?,
+        StateProof::Absent { .. } => {
+            return Err(unavailable("an epoch's proof proves its record absent"));
+        }
+    };
+    let last: EpochRecord = {
+        let chain = api.node.chain.lock().await;
+        let stored_previous = chain
+            .store()
+            .get(&StateKey::epoch(previous))
+            .await
+            .map_err(unavailable)?
+            .ok_or_else(|| unavailable("the epoch before has no record"))?;
+        self::stored(&stored_previous)?
+    };
+    let block = api
+        .finality
+        .block(last.last_height)
+        .await
+        .ok_or_else(|| unavailable("the epoch's last block is not in the archive"))?;
+    let tip = crate::chain::Tip {
+        digest: block.header.digest(),
+        header: block.header,
+    };
+    Ok(Json(EpochTransition {
+        epoch,
+        record,
+        header: certified(&api.finality, &tip).await?,
+        proof: hex::encode(proof.encode()),
+    }))
 }
 
 /// `GET /v1/state/{key}`: any state entry by its key (hex), the value as hex.

@@ -1,18 +1,28 @@
 //! The engine's view of the node: building and verifying blocks (the `Application` marshal
 //! wraps), and receiving finalised blocks in height order (marshal's reporter).
 
-use super::block::ChainBlock;
+use super::{
+    block::{ChainBlock, to_engine},
+    epochs::{self, EpochBook},
+    orchestrator::Orchestrator,
+    transitions::Transitions,
+};
 use crate::{chain::ChainError, service::Node};
 use commonware_actor::Feedback;
 use commonware_consensus::{
     Application, Reporter,
     marshal::{Update, ancestry::Ancestry},
     simplex::{scheme::ed25519, types::Context},
+    types::{Epocher as _, Height as EngineHeight},
 };
 use commonware_cryptography::{Digested, Digestible as _, sha256};
 use commonware_runtime::{Clock, Spawner};
 use commonware_utils::{Acknowledgement as _, acknowledgement::Exact};
-use credence_types::{Block, BlockHeader, PublicKey};
+use credence_types::{
+    Block, BlockHeader, PublicKey,
+    epoch::{EpochRecord, EpochValidator, Roster},
+    state::StateKey,
+};
 use futures::{StreamExt as _, channel::mpsc};
 use std::sync::Arc;
 
@@ -168,21 +178,113 @@ impl Reporter for Finalized {
     }
 }
 
-/// Starts the task that commits finalised blocks, acknowledging each to marshal only once
-/// it is durable. Returns the reporter to give marshal.
-pub fn start_finalizer<E>(runtime: E, node: Arc<Node<E>>) -> Finalized
+/// What the committing task does at epoch boundaries: at the last block of an epoch, it
+/// learns the next epoch from the state it just committed and has the orchestrator enter it
+/// before acknowledging the block; at any block that changed the roster, it has the
+/// orchestrator track the newly seated validators.
+pub struct Boundaries<E: commonware_storage::Context> {
+    book: EpochBook,
+    orchestrator: Orchestrator,
+    transitions: Transitions<E>,
+    roster: Vec<EpochValidator>,
+}
+
+impl<E> Boundaries<E>
 where
-    E: commonware_storage::Context + Spawner + Clock,
+    E: commonware_storage::Context + Spawner + commonware_runtime::Metrics,
+{
+    /// Boundaries of the epochs in `book`, starting from `roster`; the proofs of the epochs'
+    /// records are kept in `transitions`.
+    pub fn new(
+        book: EpochBook,
+        orchestrator: Orchestrator,
+        transitions: Transitions<E>,
+        roster: Vec<EpochValidator>,
+    ) -> Self {
+        Self {
+            book,
+            orchestrator,
+            transitions,
+            roster,
+        }
+    }
+
+    /// After `block` was durably committed.
+    async fn committed(&mut self, node: &Node<E>, block: &Block) -> Result<(), String> {
+        let roster: Roster = epochs::committed(node, StateKey::roster())
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("state has no roster")?;
+        if roster.validators.as_slice() != self.roster.as_slice() {
+            self.roster = roster.validators.iter().copied().collect();
+            self.orchestrator.roster(self.roster.clone());
+        }
+        let height = block.header.height.0;
+        let info = self
+            .book
+            .epocher
+            .containing(EngineHeight::new(height))
+            .ok_or_else(|| format!("committed height {height} is in no epoch this node knows"))?;
+        if info.last().get() != height {
+            return Ok(());
+        }
+        let next = info.epoch().get() + 1;
+        let record: EpochRecord = epochs::committed(node, StateKey::epoch(next))
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("the last block of epoch {} named no epoch {next}", next - 1))?;
+        self.book.learn(&record).map_err(|e| e.to_string())?;
+        // Proven now, while the store's state is this block's: the only state a light client
+        // trusting epoch N's validators can check the record against. A block delivered
+        // again after a restart was proven before it was acknowledged the first time; by
+        // then the store may have moved on, so it is not proven again.
+        if self.transitions.proof(next).await?.is_none() {
+            let proof = node
+                .chain
+                .lock()
+                .await
+                .store()
+                .prove(&StateKey::epoch(next))
+                .await
+                .map_err(|e| e.to_string())?;
+            self.transitions.keep(next, &proof).await?;
+        }
+        if !self
+            .orchestrator
+            .enter(next, to_engine(&block.header.digest()))
+            .await
+        {
+            return Err("the epoch orchestrator stopped".to_string());
+        }
+        Ok(())
+    }
+}
+
+/// Starts the task that commits finalised blocks, acknowledging each to marshal only once
+/// it is durable (and, at the end of an epoch, once the next epoch's engine runs). Returns
+/// the reporter to give marshal.
+pub fn start_finalizer<E>(
+    runtime: E,
+    node: Arc<Node<E>>,
+    mut boundaries: Boundaries<E>,
+) -> Finalized
+where
+    E: commonware_storage::Context + Spawner + Clock + commonware_runtime::Metrics,
 {
     let (sender, mut receiver) = mpsc::unbounded::<(Digested<ChainBlock>, Exact)>();
     runtime.child("commit").spawn(move |runtime| async move {
         while let Some((block, ack)) = receiver.next().await {
-            match node.finalize(&runtime, block.inner().block()).await {
+            let block = block.inner().block();
+            let outcome = match node.finalize(&runtime, block).await {
+                Ok(()) => boundaries.committed(&node, block).await,
+                Err(error) => Err(error.to_string()),
+            };
+            match outcome {
                 Ok(()) => ack.acknowledge(),
                 Err(error) => {
                     // Unacknowledged, the block is redelivered after a restart.
                     tracing::error!(%error, "cannot commit a finalised block; stopping");
-                    node.halt(error.to_string());
+                    node.halt(error);
                     return;
                 }
             }

@@ -6,7 +6,7 @@
 //! with [`credence_light::certificate`], which reads the same bytes without the engine; the
 //! test below pins that the two accept and refuse alike.
 
-use super::block::ChainBlock;
+use super::{block::ChainBlock, transitions::Transitions};
 use commonware_codec::Encode as _;
 use commonware_consensus::{
     marshal::{core::Mailbox, standard::Standard},
@@ -14,17 +14,42 @@ use commonware_consensus::{
     types::Height as EngineHeight,
 };
 pub use credence_light::certificate::CONSENSUS_NAMESPACE;
+use credence_store::StateProof;
 use credence_types::{Block, Height};
 
-/// Reads finalised blocks and their certificates from this node's consensus archive.
-#[derive(Clone)]
-pub struct Finality {
+/// Reads finalised blocks and their certificates from this node's consensus archive, and
+/// the proofs of the epochs' validator sets.
+pub struct Finality<E: commonware_storage::Context> {
     marshal: Mailbox<Scheme, Standard<ChainBlock>>,
+    transitions: Transitions<E>,
 }
 
-impl Finality {
-    pub(super) fn new(marshal: Mailbox<Scheme, Standard<ChainBlock>>) -> Self {
-        Self { marshal }
+impl<E: commonware_storage::Context> Clone for Finality<E> {
+    fn clone(&self) -> Self {
+        Self {
+            marshal: self.marshal.clone(),
+            transitions: self.transitions.clone(),
+        }
+    }
+}
+
+impl<E> Finality<E>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner + commonware_runtime::Metrics,
+{
+    pub(super) fn new(
+        marshal: Mailbox<Scheme, Standard<ChainBlock>>,
+        transitions: Transitions<E>,
+    ) -> Self {
+        Self {
+            marshal,
+            transitions,
+        }
+    }
+
+    /// The proof, against the last block of epoch `epoch - 1`, of epoch `epoch`'s record.
+    pub async fn epoch_proof(&self, epoch: u64) -> Result<Option<StateProof>, String> {
+        self.transitions.proof(epoch).await
     }
 
     /// The encoded certificate that finalised the block at `height`, if this node holds it.
@@ -188,6 +213,84 @@ mod tests {
         for cut in 0..certificate.len() {
             assert!(!light_accepts(&keys, &block, &certificate[..cut]));
         }
+    }
+
+    /// Epoch 0 of `keys`, heights 0 to 9.
+    fn epoch_zero(keys: &[PublicKey]) -> credence_types::epoch::EpochRecord {
+        use credence_types::epoch::{ConsensusSeat, EpochValidator, PeerAddress, ValidatorList};
+        let validators = keys
+            .iter()
+            .zip(0u64..)
+            .map(|(key, id)| EpochValidator {
+                institution: credence_types::InstitutionId(id),
+                seat: ConsensusSeat {
+                    key: *key,
+                    address: PeerAddress(([127, 0, 0, 1], 9_000).into()),
+                },
+            })
+            .collect();
+        credence_types::epoch::EpochRecord {
+            epoch: 0,
+            first_height: credence_types::Height(0),
+            last_height: credence_types::Height(9),
+            validators: ValidatorList::new(validators).unwrap(),
+        }
+    }
+
+    /// A header at `height`, certified by the first three of `secrets` in `round`.
+    fn certified_at(
+        secrets: &[ed25519::PrivateKey],
+        height: u64,
+        round: (u64, u64),
+    ) -> credence_types::api::CertifiedHeader {
+        let header = credence_types::BlockHeader {
+            parent: Digest([1; 32]),
+            height: credence_types::Height(height),
+            time: credence_types::TimestampMs(1),
+            proposer: public(secrets)[0],
+            transactions_root: Digest([2; 32]),
+            transaction_count: 0,
+            state_root: Digest([3; 32]),
+        };
+        let digest = header.digest();
+        credence_types::api::CertifiedHeader {
+            digest,
+            header,
+            certificate: hex::encode(finalization(secrets, 3, digest, round)),
+        }
+    }
+
+    #[test]
+    fn a_light_client_checks_each_certificate_against_its_own_epochs_set() {
+        use credence_light::{LightError, validators::Validators};
+        let secrets = secrets(4);
+        let trusted = Validators::starting(epoch_zero(&public(&secrets)));
+        trusted
+            .verify_header(&certified_at(&secrets, 5, (0, 6)))
+            .unwrap();
+
+        // A set that never existed: four keys the chain never named, signing for epoch 0.
+        let strangers: Vec<ed25519::PrivateKey> =
+            (100..104).map(ed25519::PrivateKey::from_seed).collect();
+        assert_eq!(
+            trusted.verify_header(&certified_at(&strangers, 6, (0, 7))),
+            Err(LightError::Certificate(CertificateError::NotAQuorum))
+        );
+        // The right keys, but an epoch the client has not followed: it must learn the
+        // epoch's set first, from the chain.
+        assert_eq!(
+            trusted.verify_header(&certified_at(&secrets, 12, (1, 2))),
+            Err(LightError::EpochUnknown { epoch: 1, known: 0 })
+        );
+        // The right keys and epoch, for a height outside the epoch: a set that no longer
+        // votes cannot certify what came after it.
+        assert_eq!(
+            trusted.verify_header(&certified_at(&secrets, 10, (0, 11))),
+            Err(LightError::OutsideEpoch {
+                height: 10,
+                epoch: 0
+            })
+        );
     }
 
     proptest! {

@@ -5,21 +5,29 @@
 //! Wiring, per validator: a broadcast buffer disseminates proposed blocks; marshal orders
 //! finalised blocks, backfills the ones this node missed, and delivers them in height order
 //! to the committing task ([`application::start_finalizer`]), which acknowledges each only
-//! once it is durably committed; simplex (with ed25519 certificates and round-robin leaders,
-//! one static epoch) orders blocks, asking the node to propose and verify through
-//! marshal's `Inline` wrapper around [`application::App`] — inline, so a block is notarised
-//! only after a quorum executed it and checked its state root.
+//! once it is durably committed; simplex (with ed25519 certificates and round-robin leaders)
+//! orders blocks, asking the node to propose and verify through marshal's `Inline` wrapper
+//! around [`application::App`] — inline, so a block is notarised only after a quorum
+//! executed it and checked its state root.
 //!
-//! Six p2p channels: votes, certificates, certificate fetches, block broadcast, block
-//! backfill, and mempool gossip.
+//! Epochs: the validator set is the chain's own ([`epochs`]); each epoch runs its own
+//! simplex engine, started and stopped by the [`orchestrator`] when the committing task has
+//! durably committed the last block of the epoch before. Marshal, the buffer and the
+//! backfill run across epochs.
+//!
+//! Six p2p channels: votes, certificates, certificate fetches (each split into one
+//! subchannel per epoch), block broadcast, block backfill, and mempool gossip.
 
 pub mod application;
 pub mod block;
+pub mod epochs;
 pub mod finality;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod gossip;
 pub mod network;
+pub mod orchestrator;
+pub mod transitions;
 
 use crate::service::Node;
 use block::{BlockLimits, ChainBlock, to_engine};
@@ -31,10 +39,13 @@ use commonware_consensus::{
         config::{Floor, ForwardPolicy, SkipBudget, SkipPolicy},
         elector::RoundRobin,
     },
-    types::{Epoch, FixedEpocher, ViewDelta},
+    types::{Epoch, Epocher as _, Height as EngineHeight, ViewDelta},
 };
-use commonware_cryptography::{Digested, Sha256, certificate::ConstantProvider, ed25519, sha256};
-use commonware_p2p::{Blocker, Provider, Receiver, Sender};
+use commonware_cryptography::{Digested, Sha256, ed25519, sha256};
+use commonware_p2p::{
+    Blocker, Provider, Receiver, Sender,
+    utils::mux::{Builder as _, Muxer},
+};
 use commonware_parallel::Sequential;
 use commonware_runtime::{
     BLOB_PAGE_SIZE, Clock, Handle, Metrics, Spawner,
@@ -43,8 +54,9 @@ use commonware_runtime::{
 use commonware_storage::archive::immutable;
 use commonware_utils::{NZDuration, NZU64, NZUsize, ordered::Set};
 use credence_crypto::VerifiedTransaction;
-use credence_types::PublicKey;
+use credence_types::{PublicKey, limits::VALIDATORS_MAX};
 use futures::channel::mpsc;
+use orchestrator::{EpochStart, PeerTracker};
 use std::{num::NonZeroUsize, sync::Arc, time::Duration};
 
 /// Channel ids, the same on every node.
@@ -69,9 +81,8 @@ pub mod channels {
 pub struct EngineConfig {
     /// Namespace of consensus signatures (distinct from the p2p and transaction ones).
     pub namespace: Vec<u8>,
-    /// The validators' keys.
-    pub validators: Vec<PublicKey>,
-    /// This validator's signing key.
+    /// This node's consensus key: it signs votes when the node is one of an epoch's
+    /// validators, and is the node's identity to its peers.
     pub signer: ed25519::PrivateKey,
     /// Prefix of this node's consensus storage partitions.
     pub partition_prefix: String,
@@ -90,14 +101,12 @@ pub struct EngineConfig {
 impl EngineConfig {
     /// Defaults for a small consortium on a fast network.
     pub fn new(
-        validators: Vec<PublicKey>,
         signer: ed25519::PrivateKey,
         partition_prefix: String,
         block_limits: BlockLimits,
     ) -> Self {
         Self {
             namespace: finality::CONSENSUS_NAMESPACE.to_vec(),
-            validators,
             signer,
             partition_prefix,
             block_limits,
@@ -121,6 +130,25 @@ pub enum EngineError {
     /// Storage for consensus could not be opened.
     #[error("consensus storage: {0}")]
     Storage(String),
+    /// An epoch the chain names does not follow the epochs before it, or differs from what
+    /// this node already learnt.
+    #[error("epoch {0} does not follow on from the epochs before it")]
+    EpochMismatch(u64),
+    /// The last block of the epoch before the current one is missing from this node's
+    /// archive: the archive was pruned or deleted, and the node cannot restart its epoch.
+    #[error(
+        "the last block of epoch {epoch} (height {height}) is missing from the consensus archive; \
+         restore the node's data directory from a backup"
+    )]
+    BoundaryMissing {
+        /// The epoch whose last block is missing.
+        epoch: u64,
+        /// Its height.
+        height: u64,
+    },
+    /// The orchestrator of epochs stopped.
+    #[error("the epoch orchestrator stopped")]
+    OrchestratorStopped,
 }
 
 /// The six channels, as (sender, receiver) pairs.
@@ -161,17 +189,19 @@ impl<S, R> Channels<S, R> {
 /// The consensus signing scheme: ed25519 votes and certificates over the validator set.
 pub type Scheme = simplex::scheme::ed25519::Scheme;
 
-/// The signing scheme of the validator `config` describes: its key, among the validators',
-/// under the consensus namespace. Honest engines and the simulation's Byzantine validators
-/// sign with it alike.
-pub fn signing_scheme(config: &EngineConfig) -> Result<Scheme, EngineError> {
-    let validators: Vec<ed25519::PublicKey> = config
-        .validators
+/// The signing scheme of `signer` among `validators`, under the consensus namespace: what
+/// the simulation's Byzantine validators sign with (honest ones get theirs from the
+/// [`epochs::EpochBook`]).
+pub fn signing_scheme(
+    validators: &[PublicKey],
+    signer: &ed25519::PrivateKey,
+) -> Result<Scheme, EngineError> {
+    let validators: Vec<ed25519::PublicKey> = validators
         .iter()
         .map(engine_key)
         .collect::<Result<_, _>>()?;
     let participants = Set::from_iter_dedup(validators);
-    Scheme::signer(&config.namespace, participants, config.signer.clone())
+    Scheme::signer(finality::CONSENSUS_NAMESPACE, participants, signer.clone())
         .ok_or(EngineError::NotAValidator)
 }
 
@@ -182,9 +212,10 @@ pub fn engine_key(key: &PublicKey) -> Result<ed25519::PublicKey, EngineError> {
         .map_err(|_| EngineError::BadKey(*key))
 }
 
-/// The largest message any channel carries: blocks dominate.
-pub fn max_message_size(validators: usize, limits: &BlockLimits) -> u32 {
-    let validators = u32::try_from(validators).unwrap_or(u32::MAX);
+/// The largest message any channel carries, with up to [`VALIDATORS_MAX`] validators:
+/// blocks dominate. (The per-epoch subchannels add a few bytes, inside the margin.)
+pub fn max_message_size(limits: &BlockLimits) -> u32 {
+    let validators = u32::try_from(VALIDATORS_MAX).unwrap_or(u32::MAX);
     let consensus = simplex::max_payload_size::<Scheme, sha256::Digest>(validators);
     let blocks = marshal::max_payload_size::<marshal::standard::Standard<ChainBlock>, Scheme>(
         validators, limits,
@@ -195,7 +226,7 @@ pub fn max_message_size(validators: usize, limits: &BlockLimits) -> u32 {
     u32::try_from(largest).unwrap_or(u32::MAX)
 }
 
-fn archive_config<C>(
+pub(crate) fn archive_config<C>(
     prefix: &str,
     name: &str,
     cache: &CacheRef,
@@ -223,11 +254,11 @@ fn archive_config<C>(
     }
 }
 
-/// Starts consensus for `node`: buffer, marshal, simplex, mempool gossip. Returns when
-/// everything is running, with the handles (they end if the engine stops) and the reader of
-/// finalisation certificates.
-#[allow(clippy::too_many_arguments)]
-pub async fn start<E, S, R, P, B>(
+/// Starts consensus for `node`: buffer, marshal, the epochs' orchestrator with the current
+/// epoch's engine, mempool gossip. Returns when everything is running, with the handles (they
+/// end if the engine stops) and the reader of finalisation certificates.
+#[allow(clippy::too_many_arguments, clippy::too_many_lines)]
+pub async fn start<E, S, R, P, B, T>(
     runtime: E,
     config: EngineConfig,
     node: Arc<Node<E>>,
@@ -235,21 +266,34 @@ pub async fn start<E, S, R, P, B>(
     channels: Channels<S, R>,
     peers: P,
     blocker: B,
-) -> Result<(Vec<Handle<()>>, finality::Finality), EngineError>
+    tracker: T,
+) -> Result<(Vec<Handle<()>>, finality::Finality<E>), EngineError>
 where
     E: commonware_storage::Context + Spawner + Clock + Metrics + rand_core::CryptoRng,
     S: Sender<PublicKey = ed25519::PublicKey>,
     R: Receiver<PublicKey = ed25519::PublicKey>,
     P: Provider<PublicKey = ed25519::PublicKey>,
     B: Blocker<PublicKey = ed25519::PublicKey>,
+    T: PeerTracker,
 {
     use commonware_cryptography::Signer as _;
     let me = config.signer.public_key();
-    let scheme = signing_scheme(&config)?;
     let prefix = config.partition_prefix.clone();
     let cache = CacheRef::new(page_size(BLOB_PAGE_SIZE), config.cache_pages);
     let limits = config.block_limits;
-    let epocher = FixedEpocher::new(NZU64!(u64::MAX));
+
+    // The epochs the chain has named, from its committed state.
+    let book = epochs::EpochBook::new(&config.namespace, config.signer.clone());
+    tracing::debug!("loading epochs");
+    let (records, roster) = epochs::load(&node).await?;
+    tracing::debug!(epochs = records.len(), "loaded epochs");
+    for record in &records {
+        book.learn(record)?;
+    }
+    let current = records
+        .last()
+        .cloned()
+        .ok_or(EngineError::EpochMismatch(0))?;
 
     // Genesis: the same block on every node.
     let genesis = ChainBlock::new(node.chain.lock().await.genesis().clone());
@@ -284,7 +328,8 @@ where
         channels.backfill,
     );
 
-    // Finalised blocks and their certificates.
+    // Finalised blocks and their certificates. Nothing here is ever pruned: the last block
+    // of every epoch must stay, as the genesis of the next (see `BoundaryMissing`).
     let finalizations = immutable::Archive::init(
         runtime.child("finalizations"),
         archive_config(
@@ -307,8 +352,8 @@ where
         finalizations,
         blocks,
         marshal::Config {
-            provider: ConstantProvider::new(scheme.clone()),
-            epocher: epocher.clone(),
+            provider: book.provider.clone(),
+            epocher: book.epocher.clone(),
             start: Start::Genesis(genesis),
             partition_prefix: format!("{prefix}-marshal"),
             mailbox_size: NZUsize!(4_096),
@@ -325,45 +370,104 @@ where
         },
     )
     .await;
+    tracing::debug!("marshal initialised");
 
-    let finality = finality::Finality::new(marshal_mailbox.clone());
-    let finalized = application::start_finalizer(runtime.child("finalizer"), Arc::clone(&node));
+    // Votes, certificates and certificate fetches, one subchannel per epoch. A vote for an
+    // epoch not yet entered lands in `ahead`: a sign that this node is behind.
+    let (votes_mux, votes, ahead) = Muxer::builder(
+        runtime.child("votes_mux"),
+        channels.votes.0,
+        channels.votes.1,
+    )
+    .with_backup()
+    .build();
+    let (certificates_mux, certificates) = Muxer::new(
+        runtime.child("certificates_mux"),
+        channels.certificates.0,
+        channels.certificates.1,
+    );
+    let (resolver_mux, resolver) = Muxer::new(
+        runtime.child("resolver_mux"),
+        channels.resolver.0,
+        channels.resolver.1,
+    );
+    let muxes = [
+        votes_mux.start(),
+        certificates_mux.start(),
+        resolver_mux.start(),
+    ]
+    .map(|mux| {
+        runtime
+            .child("mux")
+            .spawn(move |_| async move { drop(mux.await) })
+    });
+
     let wrapper = Inline::new(
         runtime.child("application"),
         application::App::new(Arc::clone(&node)),
-        marshal_mailbox,
-        epocher,
+        marshal_mailbox.clone(),
+        book.epocher.clone(),
     );
-    let simplex = Simplex::new(
-        runtime.child("simplex"),
-        simplex::Config {
-            scheme,
-            elector: RoundRobin::<Sha256>::default(),
-            blocker: blocker.clone(),
-            automaton: wrapper.clone(),
-            relay: wrapper.clone(),
-            reporter: wrapper,
-            track_historical_votes: false,
-            strategy: Sequential,
-            partition: format!("{prefix}-simplex"),
-            mailbox_size: NZUsize!(4_096),
-            epoch: Epoch::zero(),
-            floor: Floor::Genesis(genesis_digest),
-            replay_buffer: NZUsize!(4 << 20),
-            write_buffer: NZUsize!(1 << 20),
-            page_cache: cache,
-            leader_timeout: config.leader_timeout,
-            certification_timeout: config.certification_timeout,
-            timeout_retry: config.timeout_retry,
-            view_retention: ViewDelta::new(256),
-            skip: SkipPolicy::Enabled {
-                timeout: config.certification_timeout + config.timeout_retry,
-                budget: SkipBudget::Participants,
-            },
-            fetch_timeout: NZDuration!(Duration::from_secs(1)),
-            fetch_retry_delay: Duration::from_millis(100),
-            forward: ForwardPolicy::Disabled,
-        },
+    let factory: orchestrator::EngineFactory<E, S> = {
+        let blocker = blocker.clone();
+        let prefix = prefix.clone();
+        let cache = cache.clone();
+        let config = config.clone();
+        Box::new(move |context: E, start: EpochStart<S>| {
+            let engine = Simplex::new(
+                context,
+                simplex::Config {
+                    scheme: start.scheme,
+                    elector: RoundRobin::<Sha256>::default(),
+                    blocker: blocker.clone(),
+                    automaton: wrapper.clone(),
+                    relay: wrapper.clone(),
+                    reporter: wrapper.clone(),
+                    track_historical_votes: false,
+                    strategy: Sequential,
+                    partition: format!("{prefix}-simplex-{}", start.epoch.get()),
+                    mailbox_size: NZUsize!(4_096),
+                    epoch: start.epoch,
+                    floor: Floor::Genesis(start.floor),
+                    replay_buffer: NZUsize!(4 << 20),
+                    write_buffer: NZUsize!(1 << 20),
+                    page_cache: cache.clone(),
+                    leader_timeout: config.leader_timeout,
+                    certification_timeout: config.certification_timeout,
+                    timeout_retry: config.timeout_retry,
+                    view_retention: ViewDelta::new(256),
+                    skip: SkipPolicy::Enabled {
+                        timeout: config.certification_timeout + config.timeout_retry,
+                        budget: SkipBudget::Participants,
+                    },
+                    fetch_timeout: NZDuration!(Duration::from_secs(1)),
+                    fetch_retry_delay: Duration::from_millis(100),
+                    forward: ForwardPolicy::Disabled,
+                },
+            );
+            engine.start(start.votes, start.certificates, start.resolver)
+        })
+    };
+    let (orchestrator, orchestrating) = orchestrator::start(orchestrator::Parts {
+        context: runtime.child("epochs"),
+        book: book.clone(),
+        factory,
+        votes,
+        certificates,
+        resolver,
+        ahead,
+        tracker,
+        marshal: marshal_mailbox.clone(),
+        roster: roster.clone(),
+    });
+
+    let transitions =
+        transitions::Transitions::open(runtime.child("epoch_proofs"), &prefix).await?;
+    let finality = finality::Finality::new(marshal_mailbox.clone(), transitions.clone());
+    let finalized = application::start_finalizer(
+        runtime.child("finalizer"),
+        Arc::clone(&node),
+        application::Boundaries::new(book.clone(), orchestrator.clone(), transitions, roster),
     );
 
     gossip::start(
@@ -380,6 +484,30 @@ where
         buffer_mailbox,
         (backfill_handler, backfill_mailbox),
     );
-    let simplex = simplex.start(channels.votes, channels.certificates, channels.resolver);
-    Ok((vec![buffer, marshal, simplex], finality))
+
+    // The current epoch starts on the last block of the one before.
+    let floor = match current.epoch.checked_sub(1) {
+        None => genesis_digest,
+        Some(previous) => {
+            let height = book
+                .epocher
+                .last(Epoch::new(previous))
+                .ok_or(EngineError::EpochMismatch(previous))?;
+            let block = marshal_mailbox
+                .get_block(EngineHeight::new(height.get()))
+                .await
+                .ok_or(EngineError::BoundaryMissing {
+                    epoch: previous,
+                    height: height.get(),
+                })?;
+            to_engine(&block.inner().id())
+        }
+    };
+    tracing::debug!(epoch = current.epoch, "entering the current epoch");
+    if !orchestrator.enter(current.epoch, floor).await {
+        return Err(EngineError::OrchestratorStopped);
+    }
+    let mut handles = vec![buffer, marshal, orchestrating];
+    handles.extend(muxes);
+    Ok((handles, finality))
 }

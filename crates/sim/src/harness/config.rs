@@ -2,7 +2,7 @@
 //! and which validators are Byzantine: those that run something else instead of the node,
 //! and those that run the node but tamper with the blocks they propose.
 
-use super::{Context, SimChannels};
+use super::{Context, SimSender, SimSubChannel};
 use commonware_p2p::simulated::Link;
 use commonware_runtime::Quota;
 use commonware_utils::{NZU32, probability};
@@ -16,14 +16,21 @@ use std::{collections::BTreeMap, sync::Arc, time::Duration};
 /// (spawn under it, so a crash stops everything) and [`ByzantineSetup`].
 pub type ByzantineEngine = Arc<dyn Fn(Context, ByzantineSetup) + Send + Sync>;
 
-/// What a Byzantine validator starts with.
+/// What a Byzantine validator starts with: epoch 0's scheme and subchannels (it never
+/// follows the chain into a later epoch).
 pub struct ByzantineSetup {
     /// Its index.
     pub index: usize,
     /// Its consensus signing scheme (same namespace and participants as the honest ones).
     pub scheme: Scheme,
-    /// Its channels, registered under its identity.
-    pub channels: SimChannels,
+    /// Epoch 0's votes, under its identity.
+    pub votes: SimSubChannel,
+    /// Epoch 0's certificates.
+    pub certificates: SimSubChannel,
+    /// Epoch 0's certificate fetches.
+    pub resolver: SimSubChannel,
+    /// Its block broadcast, backfill and mempool channels, unused by the mocks.
+    pub others: [(SimSender, super::SimReceiver); 3],
 }
 
 /// How the simulated network is set up.

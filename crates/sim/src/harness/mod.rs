@@ -52,6 +52,8 @@ pub type SimSender = simulated::Sender<Peer, Context>;
 pub type SimReceiver = simulated::Receiver<Peer>;
 /// A validator's six channels on the simulated network.
 pub type SimChannels = Channels<SimSender, SimReceiver>;
+/// One epoch's subchannel of a simulated channel.
+pub type SimSubChannel = credence_node::consensus::orchestrator::SubChannel<SimSender>;
 /// A running honest validator.
 pub type ValidatorNode = Arc<Node<Context>>;
 
@@ -125,6 +127,8 @@ pub struct Simulation {
     linked: BTreeSet<(usize, usize)>,
     journal: Journal,
     next: usize,
+    /// The next id of the simulated network's peer set (0 is the one it started with).
+    peer_sets: u64,
 }
 
 /// The runtime configuration of a simulation with `seed`: the clock starts at the testkit's
@@ -148,13 +152,15 @@ impl Simulation {
         consortium: Consortium,
         journal: Journal,
     ) -> Result<Self, SimError> {
+        // Every slot, founders and joiners alike, is a peer of the simulated network from the
+        // start; which of them vote is the chain's business.
         let size = consortium.keys.len();
         let peers: Vec<Peer> = consortium
             .keys
             .iter()
             .map(|key| key.engine_key().public_key())
             .collect();
-        let max_size = consensus::max_message_size(size, &config.block_limits);
+        let max_size = consensus::max_message_size(&config.block_limits);
         let (network, oracle) = Network::new_with_peers(
             context.child("network"),
             simulated::Config {
@@ -190,13 +196,14 @@ impl Simulation {
             linked: BTreeSet::new(),
             journal,
             next: 0,
+            peer_sets: 1,
         };
         for a in 0..size {
             for b in a + 1..size {
                 simulation.connect(a, b).await?;
             }
         }
-        for index in 0..size {
+        for index in 0..simulation.consortium.founders {
             simulation.launch(index).await?;
         }
         Ok(simulation)
@@ -262,6 +269,20 @@ impl Simulation {
     /// running.
     pub fn node(&self, index: usize) -> Option<&ValidatorNode> {
         self.slots.get(index)?.running.as_ref()?.node.as_ref()
+    }
+
+    /// An object of ledger state as validator `index` last committed it, if it is running a
+    /// node.
+    pub async fn committed<T: credence_types::codec::Read<Cfg = ()>>(
+        &self,
+        index: usize,
+        key: credence_types::state::StateKey,
+    ) -> Option<T> {
+        let node = self.node(index)?;
+        credence_node::consensus::epochs::committed(node, key)
+            .await
+            .ok()
+            .flatten()
     }
 
     /// Sleeps for `duration` of simulated time while the network runs.

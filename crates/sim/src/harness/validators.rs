@@ -5,18 +5,20 @@
 use super::{
     ByzantineSetup, Context, Peer, Running, SimChannels, SimError, Simulation, ValidatorNode,
 };
-use crate::{consortium::Consortium, journal::Journal};
+use crate::journal::Journal;
 use commonware_p2p::simulated;
+use commonware_p2p::utils::mux::{Builder as _, Muxer};
 use commonware_runtime::{Clock as _, Spawner as _, Supervisor as _};
 use credence_node::{
     chain::Committed,
-    consensus::{self, Channels, EngineConfig, block::BlockLimits},
+    consensus::{self, Channels, EngineConfig, orchestrator::PeerTracker},
     mempool::MempoolLimits,
     service::{Settings, Verifier},
     tamper::Tamper,
     validator::{self, Parts, Validator},
 };
 use credence_store::StoreConfig;
+use credence_types::epoch::EpochValidator;
 use futures::channel::oneshot;
 use std::{sync::Arc, time::Duration};
 use tokio::sync::broadcast;
@@ -37,6 +39,17 @@ struct HonestSetup {
     blocker: simulated::Control<Peer, Context>,
     journal: Journal,
     tamper: Option<Arc<dyn Tamper>>,
+}
+
+/// The simulated network's peer set is the simulation's own: every slot, founders and
+/// joiners, tracked once when the network starts (see `Simulation::start`). So the epochs'
+/// peer sets a production node tracks ([`PeerTracker`]) are already there: there is nothing
+/// for a simulated validator to track, and the simulation checks who votes by the chain's
+/// certificates, not by who is connected.
+struct SimulatedPeers;
+
+impl PeerTracker for SimulatedPeers {
+    fn track(&mut self, _id: u64, _primary: &[EpochValidator], _secondary: &[EpochValidator]) {}
 }
 
 impl Simulation {
@@ -71,16 +84,38 @@ impl Simulation {
 
         let running = match byzantine {
             Some(engine) => {
-                let engine_config =
-                    engine_config(&self.consortium, &key, index, self.config.block_limits);
-                let scheme = consensus::signing_scheme(&engine_config)
-                    .map_err(|e| start_error(e.to_string()))?;
-                let setup = ByzantineSetup {
-                    index,
-                    scheme,
-                    channels,
-                };
+                let scheme =
+                    consensus::signing_scheme(&self.consortium.validators(), &key.engine_key())
+                        .map_err(|e| start_error(e.to_string()))?;
                 let handle = context.spawn(move |context| async move {
+                    // Epoch 0's subchannels, as an honest validator's engine gets them.
+                    let mut epoch_zero = Vec::new();
+                    for (name, (sender, receiver)) in [
+                        ("votes", channels.votes),
+                        ("certificates", channels.certificates),
+                        ("resolver", channels.resolver),
+                    ] {
+                        let (mux, mut handle) =
+                            Muxer::builder(context.child(name), sender, receiver).build();
+                        drop(mux.start());
+                        match handle.register(0).await {
+                            Ok(subchannel) => epoch_zero.push(subchannel),
+                            Err(_) => return,
+                        }
+                    }
+                    let (Some(resolver), Some(certificates), Some(votes)) =
+                        (epoch_zero.pop(), epoch_zero.pop(), epoch_zero.pop())
+                    else {
+                        return;
+                    };
+                    let setup = ByzantineSetup {
+                        index,
+                        scheme,
+                        votes,
+                        certificates,
+                        resolver,
+                        others: [channels.broadcast, channels.backfill, channels.mempool],
+                    };
                     engine(context, setup);
                     futures::future::pending::<()>().await;
                 });
@@ -96,7 +131,11 @@ impl Simulation {
                         settings: self.settings(index, &key),
                         verifier: Verifier::Sequential,
                     },
-                    engine: engine_config(&self.consortium, &key, index, self.config.block_limits),
+                    engine: EngineConfig::new(
+                        key.engine_key(),
+                        format!("validator-{index}-consensus"),
+                        self.config.block_limits,
+                    ),
                     channels,
                     peers: self.oracle.manager(),
                     blocker: control,
@@ -174,26 +213,46 @@ impl Simulation {
         Ok(())
     }
 
+    /// Gives validator `index` a new consensus key, as its operator does once governance
+    /// seated the key: stops it, makes the key its identity on the simulated network (linked
+    /// to every other validator), and starts it again from its storage.
+    pub async fn rekey(
+        &mut self,
+        index: usize,
+        key: credence_crypto::SigningKey,
+    ) -> Result<(), SimError> {
+        use commonware_cryptography::Signer as _;
+        use commonware_p2p::Manager as _;
+        self.crash(index).await?;
+        let slot = self
+            .slots
+            .get_mut(index)
+            .ok_or_else(|| SimError::Network(format!("no validator {index}")))?;
+        slot.peer = key.engine_key().public_key();
+        slot.key = key;
+        let peers = commonware_utils::ordered::Set::from_iter_dedup(
+            self.slots.iter().map(|slot| slot.peer.clone()),
+        );
+        let _ = self.oracle.manager().track(self.peer_sets, peers);
+        self.peer_sets += 1;
+        let linked: Vec<(usize, usize)> = self
+            .linked
+            .iter()
+            .copied()
+            .filter(|&(a, b)| a == index || b == index)
+            .collect();
+        for (a, b) in linked {
+            self.linked.remove(&(a, b));
+            self.connect(a, b).await?;
+        }
+        self.launch(index).await
+    }
+
     /// Restarts a crashed validator from its storage.
     pub async fn restart(&mut self, index: usize) -> Result<(), SimError> {
         tracing::info!(index, "restarting validator");
         self.launch(index).await
     }
-}
-
-/// The engine configuration of validator `index`.
-fn engine_config(
-    consortium: &Consortium,
-    key: &credence_crypto::SigningKey,
-    index: usize,
-    limits: BlockLimits,
-) -> EngineConfig {
-    EngineConfig::new(
-        consortium.validators(),
-        key.engine_key(),
-        format!("validator-{index}-consensus"),
-        limits,
-    )
 }
 
 /// An honest validator's task: opens its chain and starts consensus through the node's own
@@ -227,7 +286,7 @@ async fn run_honest(
     // Before consensus starts, so that no commit goes unjournaled.
     let commits = opened.node.commits.subscribe();
     let Validator { node, running, .. } = match opened
-        .start(&context, engine, channels, peers, blocker)
+        .start(&context, engine, channels, peers, blocker, SimulatedPeers)
         .await
     {
         Ok(validator) => validator,

@@ -59,6 +59,14 @@ pub enum Table {
     ReportKeyEpoch = 0x05,
     /// [`KycAttestation`](super::KycAttestation) by subject number and institution.
     Kyc = 0x06,
+    /// The singleton [`Roster`](crate::epoch::Roster): who would validate if an epoch
+    /// began now.
+    Roster = 0x07,
+    /// [`EpochRecord`](crate::epoch::EpochRecord) by epoch number.
+    Epoch = 0x08,
+    /// Institution id by consensus key (uniqueness index; a key once seated is never
+    /// seated again).
+    ConsensusKey = 0x09,
     /// [`Record`](super::Record) by id.
     Record = 0x10,
     /// Listing: a subject's records, by subject number and sequence.
@@ -131,7 +139,7 @@ pub enum Table {
 
 impl Table {
     /// Every table, in tag order.
-    pub const ALL: [Table; 40] = [
+    pub const ALL: [Table; 43] = [
         Self::Meta,
         Self::Signer,
         Self::Institution,
@@ -139,6 +147,9 @@ impl Table {
         Self::Subject,
         Self::ReportKeyEpoch,
         Self::Kyc,
+        Self::Roster,
+        Self::Epoch,
+        Self::ConsensusKey,
         Self::Record,
         Self::SubjectRecord,
         Self::PurgeQueue,
@@ -263,6 +274,21 @@ impl StateKey {
     /// The key of an [`Institution`](super::Institution).
     pub fn institution(id: InstitutionId) -> Self {
         KeyBuilder::new(Table::Institution).u64(id.0).build()
+    }
+
+    /// The [`Roster`](crate::epoch::Roster) singleton.
+    pub fn roster() -> Self {
+        KeyBuilder::new(Table::Roster).build()
+    }
+
+    /// The record of epoch `number`.
+    pub fn epoch(number: u64) -> Self {
+        KeyBuilder::new(Table::Epoch).u64(number).build()
+    }
+
+    /// The institution a consensus key was seated for.
+    pub fn consensus_key(key: &PublicKey) -> Self {
+        KeyBuilder::new(Table::ConsensusKey).push(&key.0).build()
     }
 
     /// The key of an institution-name entry (the value is the institution's id).
@@ -570,6 +596,7 @@ mod tests {
         // Neighbouring objects of every table must not share the indexed bytes.
         let pairs: Vec<(StateKey, StateKey)> = vec![
             (StateKey::record(RecordId(1)), StateKey::record(RecordId(2))),
+            (StateKey::epoch(1), StateKey::epoch(2)),
             (
                 StateKey::subject_record(3, 0),
                 StateKey::subject_record(3, 1),

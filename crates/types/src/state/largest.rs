@@ -7,6 +7,9 @@
 use super::*;
 use crate::{
     codec::{BoundedBytes, BoundedVec, EncodeSize, Name, Write, encode},
+    epoch::{
+        ConsensusSeat, EpochCursor, EpochRecord, EpochValidator, PeerAddress, Roster, ValidatorList,
+    },
     governance::{GovernanceAction, NewInstitution, Parameters},
     hash::Digest,
     ids::{
@@ -21,7 +24,7 @@ use crate::{
     limits::{
         ACTIVE_CONSENTS_PER_SUBJECT_MAX, BLOCK_EVENT_BYTES_MAX, COLLATERAL_ITEMS_MAX,
         EVENTS_PER_CHUNK, OBJECT_FIELDS_BYTES_MAX, OVERDUE_INSTALLMENTS_MAX, REPORT_KEY_EPOCHS_MAX,
-        SEALED_PAYLOAD_BYTES_MAX, STATE_VALUE_BYTES_MAX, WRAPPED_REPORT_KEY_BYTES,
+        SEALED_PAYLOAD_BYTES_MAX, STATE_VALUE_BYTES_MAX, VALIDATORS_MAX, WRAPPED_REPORT_KEY_BYTES,
     },
     metro2::{AccountStatus, ComplianceCondition},
     money::{Amount, BasisPoints},
@@ -163,6 +166,7 @@ fn actions() -> Vec<GovernanceAction> {
             roles: roles(),
             signing_key: PublicKey([0xff; 32]),
             encryption_key: EncryptionKey([0xff; 32]),
+            consensus: Some(seat()),
         }),
         GovernanceAction::SuspendInstitution(I),
         GovernanceAction::ReinstateInstitution(I),
@@ -176,7 +180,30 @@ fn actions() -> Vec<GovernanceAction> {
             roles: roles(),
         }),
         GovernanceAction::SetParameters(Parameters::default()),
+        GovernanceAction::SetConsensusSeat(crate::governance::SeatChange {
+            institution: I,
+            seat: seat(),
+        }),
     ]
+}
+
+/// The largest consensus seat: an IPv6 address.
+fn seat() -> ConsensusSeat {
+    ConsensusSeat {
+        key: PublicKey([0xff; 32]),
+        address: PeerAddress(std::net::SocketAddr::new(
+            std::net::Ipv6Addr::from([0xff; 16]).into(),
+            u16::MAX,
+        )),
+    }
+}
+
+/// The largest validator set.
+fn validators() -> ValidatorList {
+    full::<_, VALIDATORS_MAX>(EpochValidator {
+        institution: I,
+        seat: seat(),
+    })
 }
 
 /// The largest of every loan event.
@@ -426,6 +453,10 @@ fn largest(table: Table) -> Vec<usize> {
             counters: Counters::default(),
             active_members: u32::MAX,
             active_validators: u32::MAX,
+            epoch: EpochCursor {
+                number: u64::MAX,
+                last_height: Height(u64::MAX),
+            },
         }),
         Table::Signer => one(Signer {
             principal: Principal::Institution(I),
@@ -437,6 +468,7 @@ fn largest(table: Table) -> Vec<usize> {
             roles: roles(),
             signing_key: PublicKey([0xff; 32]),
             encryption_key: EncryptionKey([0xff; 32]),
+            consensus: Some(seat()),
             suspended: true,
             admitted_at: T,
             consents_received: u32::MAX,
@@ -447,7 +479,16 @@ fn largest(table: Table) -> Vec<usize> {
                 disputes_received: u32::MAX,
             },
         }),
-        Table::InstitutionName => one(I),
+        Table::InstitutionName | Table::ConsensusKey => one(I),
+        Table::Roster => one(Roster {
+            validators: validators(),
+        }),
+        Table::Epoch => one(EpochRecord {
+            epoch: u64::MAX,
+            first_height: Height(u64::MAX),
+            last_height: Height(u64::MAX),
+            validators: validators(),
+        }),
         Table::Subject => one(Subject {
             id: S,
             number: u32::MAX,

@@ -8,6 +8,7 @@
 
 use crate::{
     codec::BoundedVec,
+    epoch::{ConsensusSeat, EpochCursor},
     genesis::ChainId,
     governance::{GovernanceAction, InstitutionName, Parameters},
     hash::Digest,
@@ -83,6 +84,8 @@ pub struct Meta {
     pub active_members: u32,
     /// Active institutions holding the validator role.
     pub active_validators: u32,
+    /// The epoch the next block belongs to, and where it ends.
+    pub epoch: EpochCursor,
 }
 crate::codec_struct!(Meta {
     chain_id,
@@ -91,7 +94,8 @@ crate::codec_struct!(Meta {
     parameters,
     counters,
     active_members,
-    active_validators
+    active_validators,
+    epoch
 });
 
 /// Who a signing key belongs to.
@@ -138,6 +142,8 @@ pub struct Institution {
     pub signing_key: PublicKey,
     /// Its current encryption key.
     pub encryption_key: EncryptionKey,
+    /// Its consensus seat, if it validates: the one the next epoch will use.
+    pub consensus: Option<ConsensusSeat>,
     /// Whether it is suspended.
     pub suspended: bool,
     /// When it joined (genesis time for founders).
@@ -173,6 +179,7 @@ crate::codec_struct!(Institution {
     roles,
     signing_key,
     encryption_key,
+    consensus,
     suspended,
     admitted_at,
     consents_received,
