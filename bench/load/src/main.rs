@@ -23,6 +23,7 @@
 mod alerts;
 mod baseline;
 mod chart;
+mod epochs;
 mod furnish;
 mod inquiry;
 mod limits;
@@ -60,6 +61,27 @@ enum Command {
         /// The node's configuration file (TOML).
         #[arg(long)]
         config: PathBuf,
+    },
+    /// What an epoch boundary costs, and how fast a validator behind catches up, on a
+    /// devnet of its own with short epochs and fast empty blocks.
+    ///
+    /// Example: `credence-bench epochs --behind 3000`
+    Epochs {
+        /// Validators.
+        #[arg(long, default_value_t = 4)]
+        validators: usize,
+        /// Blocks per epoch.
+        #[arg(long, default_value_t = 20)]
+        epoch_length: u64,
+        /// Epoch boundaries to measure.
+        #[arg(long, default_value_t = 10)]
+        epochs: u64,
+        /// Blocks the stopped validator falls behind.
+        #[arg(long, default_value_t = 2_000)]
+        behind: u64,
+        /// API port of validator 0.
+        #[arg(long, default_value_t = 18_080)]
+        base_port: u16,
     },
 }
 
@@ -124,10 +146,36 @@ struct BenchArgs {
 fn main() -> anyhow::Result<()> {
     credence_node::run::init_logging();
     let cli = Cli::parse();
-    if let Some(Command::Node { config }) = cli.command {
-        let config = credence_node::config::NodeConfig::load(&config)?;
-        credence_node::run::run(config, axum::Router::new())?;
-        return Ok(());
+    match cli.command {
+        Some(Command::Node { config }) => {
+            let config = credence_node::config::NodeConfig::load(&config)?;
+            credence_node::run::run(config, axum::Router::new())?;
+            return Ok(());
+        }
+        Some(Command::Epochs {
+            validators,
+            epoch_length,
+            epochs,
+            behind,
+            base_port,
+        }) => {
+            let dir = std::env::temp_dir().join(format!("credence-epochs-{}", std::process::id()));
+            let binary = std::env::current_exe().context("locating this binary")?;
+            let report = epochs::run(
+                &binary,
+                &dir,
+                &epochs::Options {
+                    validators,
+                    base_port,
+                    epoch_length,
+                    epochs,
+                    behind,
+                },
+            )?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            return Ok(());
+        }
+        None => {}
     }
     let args = cli.bench;
     let (rate, duration, warmup, subjects, inquiry_subjects) = if args.quick {

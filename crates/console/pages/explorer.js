@@ -32,7 +32,9 @@ async function block(height) {
   return blocks.get(height);
 }
 
-const nameOf = (key) => institutions.find((i) => i.signing_key === key)?.name ?? null;
+// A block names its proposer by consensus key; a transaction its signer by signing key.
+const nameOf = (key) =>
+  institutions.find((i) => i.consensus?.key === key || i.signing_key === key)?.name ?? null;
 
 // ---- home ---------------------------------------------------------------------------------
 
@@ -163,11 +165,11 @@ function renderValidators(recent) {
       [
         ['Member', (v) => v.name],
         ['Id', (v) => v.id, true],
-        ['Signing key', (v) => short(v.signing_key)],
+        ['Consensus key', (v) => (v.consensus ? short(v.consensus.key) : '—')],
         [
           'Last proposed',
           (v) => {
-            const proposed = recent.find((b) => b.header.proposer === v.signing_key);
+            const proposed = recent.find((b) => b.header.proposer === v.consensus?.key);
             return proposed
               ? link('block', proposed.header.height, `block ${proposed.header.height}`)
               : `not in the last ${RECENT} blocks`;
@@ -177,7 +179,7 @@ function renderValidators(recent) {
           'Status',
           (v) => {
             if (v.suspended) return h('span', { class: 'badge bad' }, 'suspended');
-            const active = recent.some((b) => b.header.proposer === v.signing_key);
+            const active = recent.some((b) => b.header.proposer === v.consensus?.key);
             return h(
               'span',
               { class: `badge ${active ? 'good' : 'warn'}` },

@@ -184,6 +184,20 @@ impl Local {
         })
     }
 
+    /// Starts the validators of the network already laid out in `dir` (whose validator 0's
+    /// API port is `base_port`) with `binary`: for a caller that edits the layout first.
+    pub fn start_laid_out(binary: &Path, dir: &Path, base_port: u16) -> Result<Self, LayoutError> {
+        let validators = (0..layout::node_count(dir))
+            .map(|index| Validator::start(binary, dir, index, "node.log"))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            base_port,
+            validators,
+            keep: false,
+        })
+    }
+
     /// The network's directory.
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -178,8 +178,8 @@ fn proposers(sim: &Simulation, range: std::ops::RangeInclusive<u64>) -> Vec<(u64
 }
 
 /// 4 → 5 → 4: a joiner admitted while a founder is offline votes from the next epoch; a
-/// founder suspended stops counting from the epoch after, and once it is killed the other
-/// four keep finalising. Returns the history validator 0 committed: (height, digest, state
+/// founder suspended (while another is offline) stops counting from the epoch after, and
+/// once it is killed the other four keep finalising. Returns the history validator 0 committed: (height, digest, state
 /// root).
 fn join_and_leave(seed: u64, config: Config) -> Vec<(u64, Digest, Digest)> {
     let (consortium, mut reference) = Consortium::new(FOUNDERS).unwrap();
@@ -232,9 +232,12 @@ fn join_and_leave(seed: u64, config: Config) -> Vec<(u64, Digest, Digest)> {
             "the joiner proposed before its epoch"
         );
 
-        // The leaver is suspended, then killed once its last epoch is over.
+        // The leaver is suspended while founder 3 is offline again, then killed once its
+        // last epoch is over.
+        sim.crash(3).await.or_fail();
         enact(&mut sim, 1, &suspend).await;
         let without = wait_for_epoch(&sim, 0, leaver_key, false).await;
+        sim.restart(3).await.or_fail();
         assert!(without.epoch > seated.epoch);
         sim.wait_until("the leaver's last epoch is over", PHASE, |sim| {
             sim.min_height() >= without.first_height.0 + 2
@@ -408,4 +411,12 @@ fn a_crash_at_the_boundary_restarts_into_the_next_epoch() {
             });
         },
     );
+}
+
+#[test]
+#[ignore = "larger sweep: run with --ignored"]
+fn reconfiguration_sweep() {
+    for_each_seed("reconfiguration_sweep", 100..116, |seed| {
+        let _ = join_and_leave(seed, lossy());
+    });
 }
