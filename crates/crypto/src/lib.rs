@@ -19,7 +19,9 @@ pub mod signing;
 pub use identity::IdentitySecret;
 pub use keyfile::{ConsensusKeyFile, KeyFile, KeyFileError};
 pub use sealing::{EncryptionSecret, SealError};
-pub use signing::{SignatureError, SigningKey, VerifiedTransaction, verify_batch, verify_one};
+pub use signing::{
+    SignatureError, SigningKey, VerifiedTransaction, is_public_key, verify_batch, verify_one,
+};
 
 /// 32 bytes from the operating system's randomness: salts and tokens.
 pub fn random_bytes() -> zeroize::Zeroizing<[u8; 32]> {

@@ -113,6 +113,12 @@ impl SigningKey {
     }
 }
 
+/// Whether `key` is an Ed25519 public key at all (a point's encoding): a key that is not can
+/// verify no signature and sign no vote.
+pub fn is_public_key(key: &PublicKey) -> bool {
+    ed25519::PublicKey::decode(Copying(&key.0[..])).is_ok()
+}
+
 /// Checks one signature over `message` under `namespace`.
 pub fn verify_signature(
     key: &PublicKey,

@@ -37,6 +37,9 @@ pub enum GenesisError {
     /// A consensus key is used twice, or is also a signing key.
     #[error("genesis gives institution {0:?} a consensus key that is already in use")]
     DuplicateConsensusKey(String),
+    /// A consensus key is not an Ed25519 public key.
+    #[error("genesis gives institution {0:?} a consensus key that is not an Ed25519 public key")]
+    ConsensusKeyInvalid(String),
     /// More validators than one epoch may hold.
     #[error("genesis names more than {VALIDATORS_MAX} validators")]
     TooManyValidators,
@@ -106,12 +109,13 @@ pub fn genesis_state(genesis: &Genesis) -> Result<ChangeSet, GenesisError> {
     // Consensus keys are apart from signing keys, and from each other.
     let mut consensus_keys = BTreeSet::new();
     for new in genesis.institutions.iter() {
-        if let Some(seat) = new.consensus
-            && (keys.contains(&seat.key) || !consensus_keys.insert(seat.key))
-        {
-            return Err(GenesisError::DuplicateConsensusKey(
-                new.name.as_str().to_string(),
-            ));
+        let Some(seat) = new.consensus else { continue };
+        let name = new.name.as_str().to_string();
+        if !credence_crypto::is_public_key(&seat.key) {
+            return Err(GenesisError::ConsensusKeyInvalid(name));
+        }
+        if keys.contains(&seat.key) || !consensus_keys.insert(seat.key) {
+            return Err(GenesisError::DuplicateConsensusKey(name));
         }
     }
     let roster = Roster {

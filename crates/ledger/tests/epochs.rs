@@ -305,3 +305,38 @@ fn seats_go_with_the_validator_role_and_nothing_else() {
         Err(Rejection::ConsensusKeyInUse)
     );
 }
+
+#[test]
+fn a_seat_no_node_could_vote_with_is_refused() {
+    // A majority seating a key that is not an Ed25519 point would stop every node at the
+    // boundary that seats it: refused at the door, before anyone votes on it.
+    let mut chain = Chain::new().with_epoch_length(EPOCH);
+    let not_a_point = (0u8..=255)
+        .map(|b| PublicKey([b; 32]))
+        .find(|key| !credence_crypto::is_public_key(key))
+        .unwrap();
+    let reseat = GovernanceAction::SetConsensusSeat(SeatChange {
+        institution: InstitutionId(BANK_B as u64),
+        seat: ConsensusSeat {
+            key: not_a_point,
+            address: consensus_seat(1).address,
+        },
+    });
+    assert_eq!(
+        enact(&mut chain, reseat),
+        Err(Rejection::ConsensusKeyInvalid)
+    );
+    let admit = new_validator(
+        95,
+        Some(ConsensusSeat {
+            key: not_a_point,
+            address: consensus_seat(6).address,
+        }),
+    );
+    assert_eq!(
+        enact(&mut chain, admit),
+        Err(Rejection::ConsensusKeyInvalid)
+    );
+    run_to(&mut chain, EPOCH - 1);
+    assert_eq!(keys(&record(&chain, 1).unwrap()), seat_keys(&[0, 1, 2]));
+}

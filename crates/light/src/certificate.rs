@@ -194,7 +194,7 @@ pub fn verify_certificate(
 }
 
 /// The engine's form of a Credence public key; `None` if it is not a valid point encoding.
-fn engine_key(key: &PublicKey) -> Option<ed25519::PublicKey> {
+pub(crate) fn engine_key(key: &PublicKey) -> Option<ed25519::PublicKey> {
     use commonware_codec::DecodeExt as _;
     ed25519::PublicKey::decode(commonware_codec::Copying(&key.0[..])).ok()
 }

@@ -74,6 +74,15 @@ impl NetworkFile {
                 ));
             }
             if let Some(seat) = member.consensus {
+                if crate::certificate::engine_key(&seat.key).is_none() {
+                    return Err(NetworkError::new(
+                        "genesis.institutions.consensus.key",
+                        format!(
+                            "{:?} has a consensus key that is not an Ed25519 public key",
+                            member.name.as_str()
+                        ),
+                    ));
+                }
                 let clashes = keys.contains(&seat.key)
                     || self
                         .genesis

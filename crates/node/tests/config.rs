@@ -324,6 +324,24 @@ fn only_a_validator_may_have_a_consensus_seat() {
 }
 
 #[test]
+fn a_consensus_key_that_is_not_a_public_key_is_named() {
+    Fixture::good()
+        .network(|n| {
+            let not_a_point = (0u8..=255)
+                .map(|b| credence_types::PublicKey([b; 32]))
+                .find(|key| !credence_crypto::is_public_key(key))
+                .unwrap();
+            n["genesis"]["institutions"][0]["consensus"]["key"] = json!(not_a_point.to_string());
+        })
+        .load()
+        .invalid(
+            File::Network,
+            "genesis.institutions.consensus.key",
+            "not an Ed25519 public key",
+        );
+}
+
+#[test]
 fn a_consensus_key_is_no_other_key() {
     Fixture::good()
         .network(|n| {

@@ -112,7 +112,8 @@ rejections! {
     62 ConsensusKeyInUse "consensus_key_in_use" "The consensus key is, or once was, a validator's seat, or is a signing key: a consensus key is seated once.",
     63 ConsensusSeatMissing "consensus_seat_missing" "An institution with the validator role needs a consensus seat (a consensus key and a peer address).",
     64 ConsensusSeatWithoutRole "consensus_seat_without_role" "Only an institution holding the validator role may have a consensus seat.",
-    65 ValidatorSetFull "validator_set_full" "The action would put more active validators in the set than the network allows (64).",
+    65 ValidatorSetFull "validator_set_full" "The action would put more active validators in the set than the network allows (32).",
+    66 ConsensusKeyInvalid "consensus_key_invalid" "The consensus key is not an Ed25519 public key: no validator could vote with it.",
     // The asset registry.
     100 AssetClassUnknown "asset_class_unknown" "No asset class has this id.",
     101 AssetUnknown "asset_unknown" "No asset has this id.",

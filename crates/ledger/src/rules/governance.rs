@@ -133,6 +133,11 @@ fn seat_is_free<S: StateRead + ?Sized>(
     seat: &ConsensusSeat,
     institution: Option<&Institution>,
 ) -> RuleResult {
+    // A seat no node could vote with would stop every node at the boundary that seats it.
+    ensure(
+        credence_crypto::is_public_key(&seat.key),
+        Rejection::ConsensusKeyInvalid,
+    )?;
     let current = institution.and_then(|i| i.consensus).map(|s| s.key);
     if current == Some(seat.key) {
         return Ok(());
