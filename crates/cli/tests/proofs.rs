@@ -57,22 +57,7 @@ async fn next_block(node: &NodeClient) {
         .unwrap();
 }
 
-/// The key `delta` steps from `key`, as a big-endian number.
-fn step(key: &StateKey, delta: i8) -> StateKey {
-    let mut bytes = key.0;
-    for byte in bytes.iter_mut().rev() {
-        let (next, carried) = if delta > 0 {
-            byte.overflowing_add(delta.unsigned_abs())
-        } else {
-            byte.overflowing_sub(delta.unsigned_abs())
-        };
-        *byte = next;
-        if !carried {
-            break;
-        }
-    }
-    StateKey(bytes)
-}
+use credence_ledger::testkit::key_step as step;
 
 /// The raw proven read of `key`: its answer is 200 and its proof within the bound.
 async fn raw(node: &NodeClient, key: &StateKey) -> Entry<String> {

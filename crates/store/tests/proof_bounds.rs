@@ -20,22 +20,7 @@ use proptest::prelude::*;
 mod common;
 use common::info;
 
-/// The key `delta` steps from `key`, as a big-endian number (wrapping at the ends).
-fn step(key: &StateKey, delta: i8) -> StateKey {
-    let mut bytes = key.0;
-    for byte in bytes.iter_mut().rev() {
-        let (next, carried) = if delta > 0 {
-            byte.overflowing_add(delta.unsigned_abs())
-        } else {
-            byte.overflowing_sub(delta.unsigned_abs())
-        };
-        *byte = next;
-        if !carried {
-            break;
-        }
-    }
-    StateKey(bytes)
-}
+use credence_ledger::testkit::key_step as step;
 
 /// Proves `key` and checks the proof: within its bound, and proving `expected`.
 async fn check(

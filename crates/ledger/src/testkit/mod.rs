@@ -47,3 +47,24 @@ pub fn consensus_seat(index: u64) -> credence_types::epoch::ConsensusSeat {
         ))),
     }
 }
+
+/// The state key `delta` steps from `key`, as a big-endian number (wrapping at the ends): a
+/// neighbour an absence proof must cover.
+pub fn key_step(
+    key: &credence_types::state::StateKey,
+    delta: i8,
+) -> credence_types::state::StateKey {
+    let mut bytes = key.0;
+    for byte in bytes.iter_mut().rev() {
+        let (next, carried) = if delta > 0 {
+            byte.overflowing_add(delta.unsigned_abs())
+        } else {
+            byte.overflowing_sub(delta.unsigned_abs())
+        };
+        *byte = next;
+        if !carried {
+            break;
+        }
+    }
+    credence_types::state::StateKey(bytes)
+}

@@ -193,16 +193,11 @@ where
             return Err(unavailable("an epoch's proof proves its record absent"));
         }
     };
-    let last: EpochRecord = {
-        let chain = api.node.chain.lock().await;
-        let stored_previous = chain
-            .store()
-            .get(&StateKey::epoch(previous))
+    let last: EpochRecord =
+        crate::consensus::epochs::committed(&api.node, StateKey::epoch(previous))
             .await
             .map_err(unavailable)?
             .ok_or_else(|| unavailable("the epoch before has no record"))?;
-        self::stored(&stored_previous)?
-    };
     let block = api
         .finality
         .block(last.last_height)

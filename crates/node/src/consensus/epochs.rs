@@ -26,49 +26,47 @@ use std::{
     sync::{Arc, PoisonError, RwLock},
 };
 
-/// Heights of the epochs the chain has named so far, shared by marshal, the block wrapper
-/// and the finaliser.
+/// The epochs the chain has named so far, by number: their heights for marshal, the block
+/// wrapper and the finaliser, and their validators for the [`EpochBook`].
 #[derive(Clone, Debug, Default)]
 pub struct GovernedEpocher {
-    /// First and last height, by epoch number.
-    bounds: Arc<RwLock<BTreeMap<u64, (u64, u64)>>>,
+    records: Arc<RwLock<BTreeMap<u64, EpochRecord>>>,
 }
 
 impl GovernedEpocher {
     fn learn(&self, record: &EpochRecord) {
-        self.bounds
+        self.records
             .write()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(record.epoch, (record.first_height.0, record.last_height.0));
+            .insert(record.epoch, record.clone());
     }
 
-    fn bounds(&self, epoch: u64) -> Option<(u64, u64)> {
-        self.bounds
+    fn record(&self, epoch: u64) -> Option<EpochRecord> {
+        self.records
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(&epoch)
-            .copied()
+            .cloned()
     }
 
-    /// The newest epoch known.
-    pub fn newest(&self) -> Option<u64> {
-        self.bounds
+    fn bounds(&self, epoch: u64) -> Option<(u64, u64)> {
+        self.records
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .keys()
-            .next_back()
-            .copied()
+            .get(&epoch)
+            .map(|r| (r.first_height.0, r.last_height.0))
     }
 }
 
 impl Epocher for GovernedEpocher {
     fn containing(&self, height: Height) -> Option<EpochInfo> {
-        let bounds = self.bounds.read().unwrap_or_else(PoisonError::into_inner);
+        let records = self.records.read().unwrap_or_else(PoisonError::into_inner);
         // The epoch with the greatest first height at or below `height`, if it reaches it.
-        let (&epoch, &(first, last)) = bounds
+        let (&epoch, record) = records
             .iter()
             .rev()
-            .find(|(_, (first, _))| *first <= height.get())?;
+            .find(|(_, record)| record.first_height.0 <= height.get())?;
+        let (first, last) = (record.first_height.0, record.last_height.0);
         (height.get() <= last).then(|| {
             EpochInfo::new(
                 Epoch::new(epoch),
@@ -96,7 +94,14 @@ impl Epocher for GovernedEpocher {
 pub struct EpochProvider {
     namespace: Arc<[u8]>,
     signer: ed25519::PrivateKey,
-    schemes: Arc<RwLock<BTreeMap<u64, Scoped<Scheme>>>>,
+    schemes: Arc<RwLock<BTreeMap<u64, EpochScheme>>>,
+}
+
+/// One epoch's scheme, and whether this node signs with it.
+#[derive(Clone)]
+struct EpochScheme {
+    scheme: Arc<Scheme>,
+    signs: bool,
 }
 
 impl EpochProvider {
@@ -116,18 +121,34 @@ impl EpochProvider {
             .collect::<Result<_, _>>()?;
         let participants = Set::from_iter_dedup(keys);
         let me = self.signer.public_key();
-        let scoped = if participants.position(&me).is_some() {
+        let scheme = if participants.position(&me).is_some() {
             let scheme = Scheme::signer(&self.namespace, participants, self.signer.clone())
                 .ok_or(EngineError::NotAValidator)?;
-            Scoped::scheme(Arc::new(scheme))
+            EpochScheme {
+                scheme: Arc::new(scheme),
+                signs: true,
+            }
         } else {
-            Scoped::verifier(Arc::new(Scheme::verifier(&self.namespace, participants)))
+            EpochScheme {
+                scheme: Arc::new(Scheme::verifier(&self.namespace, participants)),
+                signs: false,
+            }
         };
         self.schemes
             .write()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(record.epoch, scoped);
+            .insert(record.epoch, scheme);
         Ok(())
+    }
+
+    /// The scheme an engine of `epoch` runs with: signing where this node is seated,
+    /// verifying (following the epoch) elsewhere.
+    pub fn engine_scheme(&self, epoch: u64) -> Option<Scheme> {
+        self.schemes
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&epoch)
+            .map(|epoch| (*epoch.scheme).clone())
     }
 }
 
@@ -136,11 +157,13 @@ impl Provider for EpochProvider {
     type Scheme = Scheme;
 
     fn scoped(&self, scope: Epoch) -> Option<Scoped<Scheme>> {
-        self.schemes
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&scope.get())
-            .cloned()
+        let schemes = self.schemes.read().unwrap_or_else(PoisonError::into_inner);
+        let EpochScheme { scheme, signs } = schemes.get(&scope.get())?.clone();
+        Some(if signs {
+            Scoped::scheme(scheme)
+        } else {
+            Scoped::verifier(scheme)
+        })
     }
 
     fn scheme(&self, scope: Epoch) -> Option<Arc<Scheme>> {
@@ -148,14 +171,13 @@ impl Provider for EpochProvider {
     }
 }
 
-/// Every epoch the node knows: heights and schemes, learnt together.
+/// Every epoch the node knows: records (with their heights) and schemes, learnt together.
 #[derive(Clone)]
 pub struct EpochBook {
     /// Heights, for the engine.
     pub epocher: GovernedEpocher,
     /// Schemes, for the engine.
     pub provider: EpochProvider,
-    records: Arc<RwLock<BTreeMap<u64, EpochRecord>>>,
 }
 
 impl EpochBook {
@@ -164,7 +186,6 @@ impl EpochBook {
         Self {
             epocher: GovernedEpocher::default(),
             provider: EpochProvider::new(namespace, signer),
-            records: Arc::default(),
         }
     }
 
@@ -189,20 +210,12 @@ impl EpochBook {
         }
         self.provider.learn(record)?;
         self.epocher.learn(record);
-        self.records
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(record.epoch, record.clone());
         Ok(())
     }
 
     /// The record of `epoch`, if learnt.
     pub fn record(&self, epoch: u64) -> Option<EpochRecord> {
-        self.records
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&epoch)
-            .cloned()
+        self.epocher.record(epoch)
     }
 }
 

@@ -18,7 +18,7 @@ use commonware_consensus::{
     marshal::{core::Mailbox, standard::Standard},
     types::{Epoch, Epocher as _},
 };
-use commonware_cryptography::{certificate::Provider as _, ed25519, sha256};
+use commonware_cryptography::{ed25519, sha256};
 use commonware_p2p::{
     Sender,
     utils::mux::{MuxHandle, SubReceiver, SubSender},
@@ -240,27 +240,12 @@ where
             return Ok(());
         }
         let scope = Epoch::new(epoch);
-        let record = self
+        let scheme = self
             .parts
             .book
-            .record(epoch)
+            .provider
+            .engine_scheme(epoch)
             .ok_or_else(|| format!("epoch {epoch} is not in the book"))?;
-        let scheme = match self.parts.book.provider.scheme(scope) {
-            Some(signing) => (*signing).clone(),
-            None => {
-                // Not a validator of this epoch: follow it, verifying.
-                let keys: Vec<ed25519::PublicKey> = record
-                    .keys()
-                    .iter()
-                    .map(super::engine_key)
-                    .collect::<Result<_, _>>()
-                    .map_err(|e| e.to_string())?;
-                Scheme::verifier(
-                    super::finality::CONSENSUS_NAMESPACE,
-                    commonware_utils::ordered::Set::from_iter_dedup(keys),
-                )
-            }
-        };
         let subchannel = |handle: &mut MuxHandle<S>| {
             let mut handle = handle.clone();
             async move { handle.register(epoch).await }
