@@ -423,3 +423,28 @@ export const DISPUTE_RESOLUTIONS = Object.freeze([
 
 /** Most items in one page of a listing. */
 export const PAGE_LIMIT_MAX = Object.freeze(100);
+
+/** The namespace a signed read's signature is made under (`access::READ_NAMESPACE`). */
+export const READ_NAMESPACE = Object.freeze("credence/read");
+
+/** The header carrying a signed read's signing key, 64 hex digits. */
+export const KEY_HEADER = Object.freeze("credence-key");
+
+/** The header carrying a signed read's time, Unix milliseconds in decimal. */
+export const TIME_HEADER = Object.freeze("credence-time");
+
+/** The header carrying a signed read's signature, 128 hex digits. */
+export const SIGNATURE_HEADER = Object.freeze("credence-signature");
+
+/** How far a signed read's time may be from the node's clock, either way. */
+export const REQUEST_FRESHNESS_MS = Object.freeze(300000);
+
+/** The API's refusals of who reads, by code: 401 asks for (other) credentials, 403 says the reader is not entitled. */
+export const READ_REFUSALS = Object.freeze({
+  "operator_token_invalid": 401,
+  "read_forbidden": 403,
+  "request_expired": 401,
+  "request_signature_invalid": 401,
+  "signer_unknown": 401,
+  "unauthenticated": 401
+});

@@ -5,9 +5,13 @@
 //
 // - Transaction signatures: Ed25519 over the transaction's signing bytes under the
 //   `credence/tx` namespace, as the ledger verifies them.
+// - Read signatures: Ed25519 over a request's chain, method, path and time under the
+//   `credence/read` namespace, as the node checks a signed read.
 // - Sealing: RFC 9180 HPKE in base mode with DHKEM(X25519, HKDF-SHA256), HKDF-SHA256 and
 //   AES-128-GCM, the suite the ledger's `credence-crypto` seals with. HKDF is composed from
 //   WebCrypto's HMAC-SHA256; the curve, hash and cipher operations are WebCrypto's own.
+
+import { KEY_HEADER, READ_NAMESPACE, SIGNATURE_HEADER, TIME_HEADER } from './constants.js';
 
 const subtle = globalThis.crypto.subtle;
 
@@ -89,18 +93,27 @@ export function subjectIdFromKey(signingPublicKey) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Ed25519 transaction signatures
+// Ed25519 signatures: transactions and reads
 // ---------------------------------------------------------------------------------------
 
 /** The DER prefix that makes a 32-byte Ed25519 seed a PKCS#8 private key (RFC 8410). */
 const ED25519_PKCS8_PREFIX = fromHex('302e020100300506032b657004220420');
 
 /**
- * What precedes a transaction's signing bytes under signature: the `credence/tx` namespace
- * behind its length as a varint — one byte, the namespace being shorter than 128 bytes.
+ * What precedes a message under signature in `namespace` (commonware's namespacing): the
+ * namespace behind its length as a varint — one byte, every namespace of Credence being
+ * shorter than 128 bytes.
  */
-const TRANSACTION_NAMESPACE = utf8('credence/tx');
-const TRANSACTION_PREFIX = Uint8Array.of(TRANSACTION_NAMESPACE.length, ...TRANSACTION_NAMESPACE);
+function namespacePrefix(namespace) {
+  const bytes = utf8(namespace);
+  if (bytes.length >= 128) {
+    throw new RangeError('a namespace here is shorter than 128 bytes');
+  }
+  return Uint8Array.of(bytes.length, ...bytes);
+}
+
+const TRANSACTION_PREFIX = namespacePrefix('credence/tx');
+const READ_PREFIX = namespacePrefix(READ_NAMESPACE);
 
 /** A fresh Ed25519 seed (RFC 8032 private key): 32 random bytes. */
 export function generateSigningSeed() {
@@ -124,15 +137,66 @@ export async function signingPublicKey(seed) {
   return fromBase64Url(jwk.x);
 }
 
-/** The 64-byte signature of `seed` over a transaction's `signingBytes`, as the ledger checks it. */
-export async function signTransaction(seed, signingBytes) {
+/** The 64-byte signature of `seed` over `message` behind a namespace's `prefix`. */
+async function signUnder(prefix, seed, message) {
   const key = await importSigningKey(seed, false);
-  const signature = await subtle.sign(
-    { name: 'Ed25519' },
-    key,
-    concat(TRANSACTION_PREFIX, signingBytes),
-  );
-  return new Uint8Array(signature);
+  return new Uint8Array(await subtle.sign({ name: 'Ed25519' }, key, concat(prefix, message)));
+}
+
+/** The 64-byte signature of `seed` over a transaction's `signingBytes`, as the ledger checks it. */
+export function signTransaction(seed, signingBytes) {
+  return signUnder(TRANSACTION_PREFIX, seed, signingBytes);
+}
+
+/**
+ * The bytes a reader signs (Rust's `access::request_message`): the chain id, the method, the
+ * path with its query exactly as sent, and the time in Unix milliseconds, one per line.
+ */
+export function requestMessage(chainId, method, pathAndQuery, timeMs) {
+  if (!Number.isSafeInteger(timeMs) || timeMs < 0) {
+    throw new RangeError('a request time is whole Unix milliseconds');
+  }
+  for (const part of [chainId, method, pathAndQuery]) {
+    if (/[\r\n]/.test(part)) throw new RangeError('no part of a signed request holds a newline');
+  }
+  return utf8(`${chainId}\n${method}\n${pathAndQuery}\n${timeMs}`);
+}
+
+/**
+ * The 64-byte signature of `seed` over a read of `pathAndQuery` (as sent, percent-encoding
+ * included) with `method` at `timeMs` on the chain `chainId`: what the node checks before it
+ * answers a read as the key's institution or subject.
+ */
+export function signRequest(seed, chainId, method, pathAndQuery, timeMs) {
+  return signUnder(READ_PREFIX, seed, requestMessage(chainId, method, pathAndQuery, timeMs));
+}
+
+/** The three headers of a read signed by `seed`, as `signRequest` signs it. */
+export async function signedRequestHeaders(seed, chainId, method, pathAndQuery, timeMs) {
+  const signature = await signRequest(seed, chainId, method, pathAndQuery, timeMs);
+  return {
+    [KEY_HEADER]: toHex(await signingPublicKey(seed)),
+    [TIME_HEADER]: String(timeMs),
+    [SIGNATURE_HEADER]: toHex(signature),
+  };
+}
+
+/**
+ * The signing key of a key file (as `credence keys` and the borrower portal write it): its
+ * 32-byte seed and public key in hex. Throws unless `signing_seed` is 32 bytes of hex and,
+ * when the file names `signing_public_key`, that key is the seed's.
+ */
+export async function signingKeyOf(file) {
+  if (typeof file?.signing_seed !== 'string') {
+    throw new SyntaxError('a key file names its signing_seed');
+  }
+  const seed = fromHex(file.signing_seed);
+  if (seed.length !== 32) throw new RangeError('signing_seed is 32 bytes');
+  const key = toHex(await signingPublicKey(seed));
+  if (file.signing_public_key !== undefined && file.signing_public_key !== key) {
+    throw new Error('signing_public_key does not match signing_seed');
+  }
+  return { seed, key };
 }
 
 /** The encoded signed transaction, hex: the signing bytes followed by the signature. */

@@ -19,8 +19,12 @@ import {
   openPayload,
   reportKey,
   reportKeyContext,
+  requestMessage,
+  signedRequestHeaders,
   signedTransactionHex,
+  signingKeyOf,
   signingPublicKey,
+  signRequest,
   signTransaction,
   subjectIdFromKey,
   toHex,
@@ -174,6 +178,79 @@ test('a fresh seed signs verifiably under its own public key', async () => {
 
 test('signedTransactionHex is the signing bytes followed by the signature', () => {
   assert.equal(signedTransactionHex(fromHex('0102'), fromHex('aabb')), '0102aabb');
+});
+
+// ---------------------------------------------------------------------------------------
+// Signed reads: the `credence/read` namespace over chain, method, path and time.
+// ---------------------------------------------------------------------------------------
+
+// Made by the Rust signer in crates/console/tests/read_signature.rs, which asserts the same
+// signature: Ed25519 is deterministic, so the page and the node agree on every signed read.
+const READ_VECTOR = {
+  seed: new Uint8Array(32).fill(9),
+  chainId: 'credence-devnet',
+  method: 'GET',
+  path: '/v1/subjects/eb1830ff0ad1e2d8647f43a1f5d0cda72affd37be65794bf4f61360934d39b25/records?from=0&limit=100',
+  timeMs: 1_764_690_000_000,
+  key: 'fd1724385aa0c75b64fb78cd602fa1d991fdebf76b13c58ed702eac835e9f618',
+  signature:
+    'b13fb5ad77abbaaf057ccaefa50dfd8383afa9878332171877e58a32c7b9b49d468fcdbf3f86081c5fb94051e800bbddddee83ca5d301c024fd53991dab4c607',
+};
+
+test("signRequest reproduces the Rust signer's signature of a read", async () => {
+  const { seed, chainId, method, path, timeMs } = READ_VECTOR;
+  const signature = await signRequest(seed, chainId, method, path, timeMs);
+  assert.equal(toHex(signature), READ_VECTOR.signature);
+  // Independently: varint(13) || 'credence/read' || the request's lines.
+  const message = utf8(`${chainId}\n${method}\n${path}\n${timeMs}`);
+  assert.deepEqual(requestMessage(chainId, method, path, timeMs), message);
+  assert.deepEqual(
+    signature,
+    referenceSign(seed, concat(Uint8Array.of(13), utf8('credence/read'), message)),
+  );
+  // Not a transaction signature over the same bytes: the namespaces keep them apart.
+  assert.notDeepEqual(signature, await signTransaction(seed, message));
+});
+
+test('a signed read changes with each of chain, method, path and time', async () => {
+  const { seed, chainId, method, path, timeMs } = READ_VECTOR;
+  const variants = [
+    [seed, 'another-chain', method, path, timeMs],
+    [seed, chainId, 'POST', path, timeMs],
+    [seed, chainId, method, `${path}0`, timeMs],
+    [seed, chainId, method, path, timeMs + 1],
+  ];
+  for (const variant of variants) {
+    assert.notEqual(toHex(await signRequest(...variant)), READ_VECTOR.signature);
+  }
+});
+
+test('requestMessage refuses a newline in any part and a time that is not whole ms', () => {
+  assert.throws(() => requestMessage('a\nb', 'GET', '/v1/status', 1));
+  assert.throws(() => requestMessage('c', 'GET', '/v1/x\r', 1));
+  assert.throws(() => requestMessage('c', 'GET', '/v1/x', 1.5));
+  assert.throws(() => requestMessage('c', 'GET', '/v1/x', -1));
+});
+
+test('signedRequestHeaders carries the key, the time and the signature', async () => {
+  const { seed, chainId, method, path, timeMs } = READ_VECTOR;
+  assert.deepEqual(await signedRequestHeaders(seed, chainId, method, path, timeMs), {
+    'credence-key': READ_VECTOR.key,
+    'credence-time': String(timeMs),
+    'credence-signature': READ_VECTOR.signature,
+  });
+});
+
+test("signingKeyOf reads a key file's signing key and refuses a mismatched one", async () => {
+  const file = { signing_seed: toHex(READ_VECTOR.seed), signing_public_key: READ_VECTOR.key };
+  const { seed, key } = await signingKeyOf(file);
+  assert.deepEqual(seed, READ_VECTOR.seed);
+  assert.equal(key, READ_VECTOR.key);
+  assert.equal((await signingKeyOf({ signing_seed: file.signing_seed })).key, READ_VECTOR.key);
+  await assertFails(signingKeyOf({ ...file, signing_public_key: RFC8032_TEST1.public }));
+  await assertFails(signingKeyOf({ signing_seed: 'abcd' }));
+  await assertFails(signingKeyOf({}));
+  await assertFails(signingKeyOf(null));
 });
 
 // ---------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 //! The values the console's pages share with the ledger, generated from the Rust that
 //! defines them: the bounds the loan form checks, event kinds, Metro 2 status and month
-//! codes, score reasons, purposes, portfolio types, schedules, dispute reasons and resolutions.
+//! codes, score reasons, purposes, portfolio types, schedules, dispute reasons and resolutions,
+//! and how a page signs its reads (namespace, headers, freshness) and which refusals say the
+//! reader may not read.
 //!
 //! The pages import them from `pages/constants.js`, which must equal [`module`]; the test
 //! `console_constants_are_current` fails when a Rust value changes and the file does not,
@@ -8,7 +10,8 @@
 
 use credence_client::score::Reason;
 use credence_types::{
-    Event,
+    ApiErrorCode, Event,
+    access::{KEY_HEADER, READ_NAMESPACE, REQUEST_FRESHNESS_MS, SIGNATURE_HEADER, TIME_HEADER},
     api::PAGE_LIMIT_MAX,
     lending::ScheduleKind,
     limits::{CURE_DAYS_MAX, INSTALLMENTS_MAX, PAYMENT_HISTORY_MONTHS},
@@ -57,6 +60,17 @@ fn month_class(month: PaymentMonth) -> &'static str {
         PaymentMonth::NoHistory | PaymentMonth::NotReported => "m-none",
     }
 }
+
+/// The refusals that are about the reader rather than the request: the pages answer them
+/// by asking for a sign-in, or by saying the entry is not the reader's to see.
+const READ_REFUSALS: [ApiErrorCode; 6] = [
+    ApiErrorCode::Unauthenticated,
+    ApiErrorCode::RequestSignatureInvalid,
+    ApiErrorCode::RequestExpired,
+    ApiErrorCode::SignerUnknown,
+    ApiErrorCode::ReadForbidden,
+    ApiErrorCode::OperatorTokenInvalid,
+];
 
 /// The constants, by the name the pages import them under.
 fn constants() -> Vec<(&'static str, &'static str, Value)> {
@@ -173,6 +187,42 @@ fn constants() -> Vec<(&'static str, &'static str, Value)> {
             "PAGE_LIMIT_MAX",
             "Most items in one page of a listing.",
             json!(PAGE_LIMIT_MAX),
+        ),
+        (
+            "READ_NAMESPACE",
+            "The namespace a signed read's signature is made under (`access::READ_NAMESPACE`).",
+            json!(std::str::from_utf8(READ_NAMESPACE).expect("the read namespace is UTF-8")),
+        ),
+        (
+            "KEY_HEADER",
+            "The header carrying a signed read's signing key, 64 hex digits.",
+            json!(KEY_HEADER),
+        ),
+        (
+            "TIME_HEADER",
+            "The header carrying a signed read's time, Unix milliseconds in decimal.",
+            json!(TIME_HEADER),
+        ),
+        (
+            "SIGNATURE_HEADER",
+            "The header carrying a signed read's signature, 128 hex digits.",
+            json!(SIGNATURE_HEADER),
+        ),
+        (
+            "REQUEST_FRESHNESS_MS",
+            "How far a signed read's time may be from the node's clock, either way.",
+            json!(REQUEST_FRESHNESS_MS),
+        ),
+        (
+            "READ_REFUSALS",
+            "The API's refusals of who reads, by code: 401 asks for (other) credentials, 403 says \
+             the reader is not entitled.",
+            Value::Object(
+                READ_REFUSALS
+                    .into_iter()
+                    .map(|error| (error.code().to_string(), json!(error.status())))
+                    .collect(),
+            ),
         ),
     ]
 }
