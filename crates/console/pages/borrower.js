@@ -1,16 +1,22 @@
 // The borrower portal. The subject's keys are created or imported here and kept in this
-// browser's storage; every transaction is signed here, and report keys are wrapped here
-// (HPKE) for the lenders the subject chooses. The node is asked for two things only: the
-// canonical bytes of a transaction to sign, and to take the signed transaction.
+// browser's storage; every transaction is signed here, every read is signed here with the
+// subject's signing key (the node answers a subject its own file only), and report keys are
+// wrapped here (HPKE) for the lenders the subject chooses. Beyond reading, the node is asked
+// for two things only: the canonical bytes of a transaction to sign, and to take the signed
+// transaction.
 
 import {
   allPages,
   api,
   ApiError,
+  chainId,
+  explain,
   fill,
   h,
   header,
   institutionName,
+  institutionOf,
+  isReadRefusal,
   labelOf,
   link,
   loadInstitutions,
@@ -19,6 +25,7 @@ import {
   notify,
   options,
   percent,
+  setCredential,
   status,
   table,
   when,
@@ -34,7 +41,7 @@ import {
   reportKey,
   signTransaction,
   signedTransactionHex,
-  signingPublicKey,
+  signingKeyOf,
   subjectIdFromKey,
   toHex,
   wrapKey,
@@ -47,20 +54,17 @@ options('grant-kind', INQUIRY_KINDS, 'hard');
 
 const STORE = 'credence.borrower.keys';
 let keys = null; // { seed, master, signer, subject } as bytes / hex: master is the report keys' secret
-let chain = null;
 
 // ---- keys ---------------------------------------------------------------------------------
 
 async function load(stored) {
-  const seed = fromHex(stored.signing_seed);
-  const master = canonicalSecret(fromHex(stored.encryption_secret));
-  if (seed.length !== 32 || master.length !== 32)
-    throw new Error('a key file holds two 32-byte secrets');
-  const signer = await signingPublicKey(seed);
-  if (stored.signing_public_key && stored.signing_public_key !== toHex(signer)) {
-    throw new Error('signing_public_key does not match signing_seed');
-  }
-  keys = { seed, master, signer: toHex(signer), subject: toHex(await subjectIdFromKey(signer)) };
+  const { seed, key: signer } = await signingKeyOf(stored);
+  const master = canonicalSecret(fromHex(stored.encryption_secret ?? ''));
+  if (master.length !== 32) throw new Error('encryption_secret is 32 bytes');
+  keys = { seed, master, signer, subject: toHex(await subjectIdFromKey(fromHex(signer))) };
+  // Every read from now on is signed with the subject's key: this page only, never stored
+  // for the console's other pages.
+  await setCredential(stored);
   localStorage.setItem(
     STORE,
     JSON.stringify({
@@ -113,9 +117,10 @@ document.getElementById('export-keys').addEventListener('click', async () => {
   URL.revokeObjectURL(url);
 });
 
-document.getElementById('forget-keys').addEventListener('click', () => {
+document.getElementById('forget-keys').addEventListener('click', async () => {
   localStorage.removeItem(STORE);
   keys = null;
+  await setCredential(null);
   document.getElementById('keys-none').classList.remove('hidden');
   document.getElementById('keys-some').classList.add('hidden');
   document.getElementById('file').classList.add('hidden');
@@ -131,10 +136,14 @@ const sleep = (ms) =>
 
 /** Signs `payload` here, submits it, and waits for it to finalise; a rejection throws. */
 async function transact(payload) {
-  chain ??= (await api('status')).chain_id;
   // A subject not yet registered has signed nothing: its registration is its first nonce.
   const account = subject ? await api(`accounts/${keys.signer}`) : { nonce: 0 };
-  const transaction = { chain_id: chain, signer: keys.signer, nonce: account.nonce + 1, payload };
+  const transaction = {
+    chain_id: await chainId(),
+    signer: keys.signer,
+    nonce: account.nonce + 1,
+    payload,
+  };
   const { signing_bytes: signingBytes } = await api('transactions/encode', {
     method: 'POST',
     body: transaction,
@@ -146,7 +155,13 @@ async function transact(payload) {
     body: { transaction: signedTransactionHex(bytes, signature) },
   });
   for (let attempt = 0; attempt < 240; attempt += 1) {
-    const state = await api(`transactions/${hash}`).catch(() => ({ status: 'pending' }));
+    const state = await api(`transactions/${hash}`).catch((error) => {
+      // Until a registration finalises the ledger knows no key of this subject's, so its
+      // reads are refused as `signer_unknown`; any other refusal will not go away by waiting.
+      const registering = !subject && error.code === 'signer_unknown';
+      if (isReadRefusal(error) && !registering) throw error;
+      return { status: 'pending' };
+    });
     if (state.status === 'finalized') {
       if (state.outcome !== 'applied') {
         throw new ApiError(
@@ -160,6 +175,16 @@ async function transact(payload) {
     await sleep(250);
   }
   throw new ApiError(504, 'not_finalised', `transaction ${hash} did not finalise in a minute`);
+}
+
+/**
+ * The encryption key of the institution `id`, from the directory as last loaded (a subject
+ * reads the directory, not the institutions' own entries).
+ */
+function lenderKey(id) {
+  const lender = institutionOf(id);
+  if (!lender) throw new Error(`institution ${id} is not in the directory`);
+  return fromHex(lender.encryption_key);
 }
 
 /** Whether a consent is in force at `time` (ms): not ended, and not past its expiry. */
@@ -178,8 +203,9 @@ async function rotation(kept) {
   const subjectId = fromHex(keys.subject);
   const audit = fromHex((await api('meta')).value.audit_key);
   const rewraps = [];
+  if (kept.length) await loadInstitutions();
   for (const consent of kept) {
-    const reader = fromHex((await api(`institutions/${consent.lender}`)).value.encryption_key);
+    const reader = lenderKey(consent.lender);
     rewraps.push({
       consent: consent.id,
       key: sealedKey(await wrapKey(reader, next, subjectId, epoch)),
@@ -226,26 +252,34 @@ async function act(id, progress, action) {
     await refresh();
     notify(id, message, 'ok');
   } catch (error) {
-    notify(id, `${error.code ?? 'error'}: ${error.message}`, 'error');
+    notify(id, explain(error), 'error');
   }
 }
 
 // ---- the subject's file -------------------------------------------------------------------
 
 let subject = null;
+/** Whether the consent form lists the lenders yet (once the subject may read them). */
+let lendersShown = false;
 
 async function show() {
   document.getElementById('keys-none').classList.add('hidden');
   document.getElementById('keys-some').classList.remove('hidden');
   fill('pseudonym', keys.subject);
+  lendersShown = false;
+  await refresh();
+}
+
+/** The lenders a consent may name, once the subject is on the ledger and may read them. */
+async function showLenders() {
   const institutions = await loadInstitutions();
   const lenders = institutions.filter((i) => i.roles.includes('lender') && !i.suspended);
   fill(
     'grant-lender',
     lenders.map((i) => h('option', { value: i.id }, `${i.name} (${i.id})`)),
   );
+  lendersShown = true;
   applyRequest();
-  await refresh();
 }
 
 /** A consent request link from a lender: `#grant/{lender}/{purpose}` fills the form. */
@@ -261,11 +295,24 @@ function applyRequest() {
       'Review it below and grant it only if you agree.',
   );
 }
-window.addEventListener('hashchange', () => keys && applyRequest());
+window.addEventListener('hashchange', () => lendersShown && applyRequest());
+
+/**
+ * The subject's own entry, or null before it registers: the node does not know its key
+ * until then (`signer_unknown`). With a proof, a pseudonym the ledger does not hold is a
+ * proven absence rather than a 404.
+ */
+async function ownEntry() {
+  try {
+    return (await api(`subjects/${keys.subject}?prove=true`)).value;
+  } catch (error) {
+    if (error.code === 'signer_unknown') return null;
+    throw error;
+  }
+}
 
 async function refresh() {
-  // With a proof, an unregistered pseudonym is a proven absence rather than a 404.
-  subject = (await api(`subjects/${keys.subject}?prove=true`)).value;
+  subject = await ownEntry();
   if (!subject) {
     fill(
       'registration',
@@ -285,6 +332,7 @@ async function refresh() {
     ),
   );
   document.getElementById('file').classList.remove('hidden');
+  if (!lendersShown) await showLenders();
   const [consents, loans, assets, hard, soft, records, disputes] = await Promise.all(
     ['consents', 'loans', 'assets', 'inquiries', 'private-inquiries', 'records', 'disputes'].map(
       (listing) => allPages(`subjects/${keys.subject}/${listing}`),
@@ -387,7 +435,8 @@ document.getElementById('grant-form').addEventListener('submit', async (event) =
     if (days > longest) {
       throw new ApiError(422, 'consent_expiry_invalid', `a consent runs at most ${longest} days`);
     }
-    const reader = fromHex((await api(`institutions/${lender}`)).value.encryption_key);
+    await loadInstitutions();
+    const reader = lenderKey(lender);
     const subjectId = fromHex(keys.subject);
     // Every epoch of the report key, oldest first, so the lender opens the whole file.
     const reportKeys = [];
@@ -639,5 +688,5 @@ async function dispute(event, record) {
 
 const stored = localStorage.getItem(STORE);
 if (stored) {
-  load(JSON.parse(stored)).catch((error) => notify('keys-status', error.message, 'error'));
+  load(JSON.parse(stored)).catch((error) => notify('keys-status', explain(error), 'error'));
 }

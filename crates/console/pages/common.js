@@ -1,9 +1,23 @@
-// What every console page shares: reading the node's public API, following its event
-// stream without a gap, building elements safely (text is never parsed as HTML), and the
-// formats of amounts, times and Metro 2 statuses. Codes, labels and limits come from
-// constants.js, which is generated from the Rust that defines them.
+// What every console page shares: reading the node's API as the page's reader, following
+// its event stream without a gap, building elements safely (text is never parsed as HTML),
+// and the formats of amounts, times and Metro 2 statuses. Codes, labels and limits come
+// from constants.js, which is generated from the Rust that defines them.
+//
+// Who reads is the page's credential, one of three:
+// - none: anonymous, so only the public routes answer (status, the latest header, epochs);
+// - an operator token of this node: reads go through the console's proxy
+//   (`/console/api/v1/...`), which signs them as the node's own institution;
+// - a signing seed (an institution's or a subject's key file): reads go to `/v1/...`,
+//   signed in this page (crypto.js `signRequest`), and the seed never leaves the page.
+// Writes to `/v1` (transactions) need none: a transaction is signed on its own.
 
-import { ACCOUNT_STATUSES, EVENT_KINDS, PAGE_LIMIT_MAX } from './constants.js';
+import {
+  ACCOUNT_STATUSES,
+  PAGE_LIMIT_MAX,
+  READ_REFUSALS,
+  REQUEST_FRESHNESS_MS,
+} from './constants.js';
+import { signedRequestHeaders, signingKeyOf } from './crypto.js';
 
 /** A refusal from the node: its HTTP status and the API's stable code. */
 export class ApiError extends Error {
@@ -14,15 +28,117 @@ export class ApiError extends Error {
   }
 }
 
-/** Fetches `path` (under `/v1/` unless absolute) as JSON; a refusal throws an ApiError. */
-export async function api(path, { method = 'GET', body, headers = {} } = {}) {
-  const url = path.startsWith('/') ? path : `/v1/${path}`;
-  const init = { method, headers: { ...headers } };
-  if (body !== undefined) {
-    init.headers['content-type'] = 'application/json';
-    init.body = JSON.stringify(body);
+// ---- who reads ----------------------------------------------------------------------------
+
+/** Where this tab remembers its sign-in (sessionStorage: this tab only, gone when it closes). */
+const SIGN_IN = 'credence.sign-in';
+
+/** The page's credential: null, `{ token }`, or `{ seed, key }` (bytes, and the key in hex). */
+let credential = null;
+
+/** What the page reads as: 'anonymous', 'operator' (a token) or 'key' (a signing seed). */
+export const credentialKind = () =>
+  credential === null ? 'anonymous' : credential.token !== undefined ? 'operator' : 'key';
+
+/**
+ * Reads from now on with `next`: null (anonymous), `{ token }`, or a key file's
+ * `{ signing_seed }` (checked as crypto.js `signingKeyOf` checks it). With `remember`, this
+ * tab keeps it for the console's other pages and a reload; the borrower portal, which keeps
+ * its own keys, does not.
+ */
+export async function setCredential(next, { remember = false } = {}) {
+  if (next === null) {
+    credential = null;
+  } else if (typeof next.token === 'string') {
+    credential = { token: next.token };
+  } else {
+    credential = await signingKeyOf(next);
   }
-  const response = await fetch(url, init);
+  if (!remember) return;
+  if (next === null) {
+    sessionStorage.removeItem(SIGN_IN);
+    return;
+  }
+  // Of a key file, only the signing seed: reading needs nothing else.
+  const kept =
+    credential.token !== undefined ? { token: next.token } : { signing_seed: next.signing_seed };
+  sessionStorage.setItem(SIGN_IN, JSON.stringify(kept));
+}
+
+/** Reads with what this tab remembers, if anything; says whether it did. */
+export async function restoreCredential() {
+  const stored = sessionStorage.getItem(SIGN_IN);
+  if (!stored) return false;
+  try {
+    await setCredential(JSON.parse(stored));
+    return true;
+  } catch {
+    sessionStorage.removeItem(SIGN_IN);
+    return false;
+  }
+}
+
+/** Forgets the credential, here and in this tab. */
+export function signOut() {
+  credential = null;
+  sessionStorage.removeItem(SIGN_IN);
+}
+
+/**
+ * The institution the credential reads as (its directory entry, roles included), or null
+ * when it reads as a subject or anonymously; loads the directory on the way. A token names
+ * its institution through the console's session; a key is looked up by its signing key.
+ */
+export async function whoAmI() {
+  if (credential === null) return null;
+  const token = credential.token !== undefined;
+  const self = token ? (await api('/console/api/session')).institution : null;
+  const directory = await loadInstitutions();
+  return directory.find((i) => (token ? i.id === self : i.signing_key === credential.key)) ?? null;
+}
+
+let chain = null;
+
+/** The chain's id, from the public status (read once: a node serves one chain). */
+export function chainId() {
+  chain ??= fetch('/v1/status')
+    .then(answer)
+    .then((status) => status.chain_id)
+    .catch((error) => {
+      chain = null;
+      throw error;
+    });
+  return chain;
+}
+
+/**
+ * Where and with what headers the page sends a request for `path`: a relative path is a
+ * `/v1` route, read with the credential (a write goes as it is); an absolute path is sent
+ * as it is, with the operator token when it is a console endpoint.
+ */
+async function address(path, method) {
+  const token = credential?.token;
+  const bearer = token !== undefined ? { authorization: `Bearer ${token}` } : {};
+  if (path.startsWith('/')) {
+    return { url: path, headers: path.startsWith('/console/api/') ? bearer : {} };
+  }
+  if (credential === null || method !== 'GET') return { url: `/v1/${path}`, headers: {} };
+  if (token !== undefined) return { url: `/console/api/v1/${path}`, headers: bearer };
+  // What is signed is the path and query as the browser will send them: its own encoding.
+  const target = new URL(`/v1/${path}`, location.origin);
+  const sent = `${target.pathname}${target.search}`;
+  const headers = await signedRequestHeaders(
+    credential.seed,
+    await chainId(),
+    method,
+    sent,
+    Date.now(),
+  );
+  return { url: sent, headers };
+}
+
+/** The JSON of a response, or its refusal as an ApiError. */
+async function answer(response) {
   const text = await response.text();
   let parsed;
   try {
@@ -38,6 +154,53 @@ export async function api(path, { method = 'GET', body, headers = {} } = {}) {
     );
   }
   return parsed;
+}
+
+/** Sends a request for `path` as `address` places it. */
+async function send(path, { method = 'GET', body, headers = {}, signal } = {}) {
+  const placed = await address(path, method);
+  const init = { method, headers: { ...placed.headers, ...headers }, signal };
+  if (body !== undefined) {
+    init.headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  return fetch(placed.url, init);
+}
+
+/**
+ * Fetches `path` (a `/v1` route unless absolute) as JSON, reading as the page's credential;
+ * a refusal throws an ApiError.
+ */
+export async function api(path, options = {}) {
+  return answer(await send(path, options));
+}
+
+/** Whether `error` is a refusal of who reads (no credentials, wrong ones, or not entitled). */
+export const isReadRefusal = (error) =>
+  error instanceof ApiError && Object.hasOwn(READ_REFUSALS, error.code);
+
+/** What a refusal means for the person at the page, in a sentence. */
+export function explain(error) {
+  if (!(error instanceof ApiError)) return String(error?.message ?? error);
+  switch (error.code) {
+    case 'unauthenticated':
+      return 'Sign in to read this: the node shows it to members and to the subject it is about.';
+    case 'operator_token_invalid':
+      return "That operator token is not this node's: sign in again.";
+    case 'signer_unknown':
+      return "This key is no active institution's or registered subject's: the node does not know it.";
+    case 'request_expired':
+      return (
+        `The node refused a signed read whose time is more than ${REQUEST_FRESHNESS_MS / 60_000} ` +
+        "minutes from its clock: check this computer's clock."
+      );
+    case 'request_signature_invalid':
+      return "The node did not accept this page's signature: sign in again.";
+    case 'read_forbidden':
+      return `You are not entitled to read this (${error.message}).`;
+    default:
+      return `${error.code}: ${error.message}`;
+  }
 }
 
 /** Every item of a paginated listing, following `next` up to `max` items. */
@@ -61,46 +224,111 @@ export async function loadInstitutions() {
   return members;
 }
 
+/** An institution's directory entry by id, once `loadInstitutions` has run; or undefined. */
+export const institutionOf = (id) => members.find((i) => i.id === Number(id));
+
 /** An institution's name by id, once `loadInstitutions` has run. */
-export const institutionName = (id) =>
-  members.find((i) => i.id === Number(id))?.name ?? `institution ${id}`;
+export const institutionName = (id) => institutionOf(id)?.name ?? `institution ${id}`;
+
+// ---- the event stream ---------------------------------------------------------------------
+
+/**
+ * A reader of the server-sent events format (WHATWG HTML §9.2) for text arriving in chunks:
+ * `push(chunk)` calls `onMessage({ id, event, data })` for each event completed. Lines end
+ * in LF or CRLF (a bare CR, which the node never sends, is not a line end here); comments
+ * (keep-alives) and `retry` are skipped; `id` persists from one event to the next as the
+ * format says.
+ */
+export function eventStreamReader(onMessage) {
+  let buffer = '';
+  let data = [];
+  let event = '';
+  let id = null;
+  const line = (text) => {
+    if (text === '') {
+      if (data.length) onMessage({ id, event: event || 'message', data: data.join('\n') });
+      data = [];
+      event = '';
+      return;
+    }
+    if (text.startsWith(':')) return;
+    const colon = text.indexOf(':');
+    const field = colon === -1 ? text : text.slice(0, colon);
+    let value = colon === -1 ? '' : text.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'data') data.push(value);
+    else if (field === 'event') event = value;
+    else if (field === 'id' && !value.includes('\0')) id = value;
+  };
+  return {
+    push(chunk) {
+      buffer += chunk;
+      let end;
+      while ((end = buffer.indexOf('\n')) !== -1) {
+        line(buffer.slice(0, end).replace(/\r$/, ''));
+        buffer = buffer.slice(end + 1);
+      }
+    },
+  };
+}
 
 /**
  * Follows the node's event stream from `start` (an event id "height:index", a height, or
- * nothing for "from the next block"), calling `onEvent` once per event, in order. When the
- * connection drops it reconnects after the last event it delivered, so nothing is missed and
- * nothing repeats. `onState` hears "live" and "reconnecting". Returns a function that stops.
+ * nothing for "from the next block"), calling `onEvent` once per event, in order, read as
+ * the page's credential. When the connection drops it reconnects after the last event it
+ * delivered, so nothing is missed and nothing repeats. `onState` hears "live",
+ * "reconnecting", and "refused" with the ApiError when the node will not serve this reader
+ * the stream (it then stops: asking again would be refused again). Returns a function that
+ * stops.
  */
 export function follow(query, onEvent, { start = null, onState = () => {} } = {}) {
   let last = typeof start === 'string' ? start : null;
   let fromHeight = typeof start === 'number' ? start : null;
-  const kinds = (query.kinds ?? '').split(',').filter(Boolean);
-  let source = null;
   let stopped = false;
+  let aborter = null;
   const deliver = (message) => {
     const event = JSON.parse(message.data);
-    last = event.id;
-    onEvent(event);
+    last = message.id ?? event.id;
+    // A failing handler is the page's bug, reported as such; it does not drop the stream.
+    try {
+      onEvent(event);
+    } catch (error) {
+      reportError(error);
+    }
   };
-  const open = () => {
+  const open = async () => {
     const params = new URLSearchParams(
       Object.entries(query).filter(([, value]) => value !== undefined && value !== null),
     );
+    // Reopen after the last event delivered: the resume point is ours whatever dropped
+    // the connection.
     if (last) params.set('after', last);
     else if (fromHeight !== null) params.set('from', String(fromHeight));
-    source = new EventSource(`/v1/events?${params}`);
-    source.onopen = () => onState('live');
-    source.onmessage = deliver;
-    // Named SSE events do not reach onmessage: listen to each kind the stream may send.
-    for (const kind of kinds.length ? kinds : EVENT_KINDS) source.addEventListener(kind, deliver);
-    // Reopen after the last event delivered rather than trusting the browser's own retry,
-    // so the resume point is ours whatever dropped the connection.
-    source.onerror = () => {
-      source.close();
+    aborter = new AbortController();
+    try {
+      const response = await send(`events?${params}`, {
+        headers: { accept: 'text/event-stream' },
+        signal: aborter.signal,
+      });
+      if (!response.ok) await answer(response);
+      onState('live');
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      const stream = eventStreamReader(deliver);
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        stream.push(value);
+      }
+    } catch (error) {
       if (stopped) return;
-      onState('reconnecting');
-      setTimeout(open, 1000);
-    };
+      if (error instanceof ApiError && error.status >= 400 && error.status < 500) {
+        onState('refused', error);
+        return;
+      }
+    }
+    if (stopped) return;
+    onState('reconnecting');
+    setTimeout(() => !stopped && open(), 1000);
   };
   if (last === null && fromHeight === null) {
     // "From the next block" must become a height now: if the first connection drops before
@@ -117,7 +345,7 @@ export function follow(query, onEvent, { start = null, onState = () => {} } = {}
   }
   return () => {
     stopped = true;
-    source?.close();
+    aborter?.abort();
   };
 }
 

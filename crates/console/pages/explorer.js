@@ -1,13 +1,19 @@
-// The explorer: the chain's head, its validators, a live chart of blocks and transactions
-// per second, recent blocks; pages for a block, a transaction, a subject, an asset and a
-// loan; search over all of them. Everything comes from the node's public API.
+// The explorer: the chain's head and its latest certified header, for anyone; for members
+// signed in (signin.js), its validators, and — for an institution with the validator role or
+// the regulator — a live chart of blocks and transactions per second, recent blocks; pages
+// for a block, a transaction, a subject, an asset and a loan; search over all of them.
+// Everything comes from the node's API, read as the signed-in institution: it answers what
+// that institution is entitled to, and an anonymous visitor is told so rather than asked
+// for what the node would refuse.
 
 import {
   api,
   allPages,
+  explain,
   fill,
   h,
   header,
+  isReadRefusal,
   link,
   lockBadge,
   money,
@@ -18,6 +24,7 @@ import {
   table,
   when,
 } from './common.js';
+import { setUpSignIn } from './signin.js';
 
 header('/');
 
@@ -26,6 +33,26 @@ const WINDOW = 60;
 const blocks = new Map();
 let institutions = [];
 let homeTimer = null;
+/** Counts the views shown, so a view still loading when another is chosen stays quiet. */
+let views = 0;
+/** The institution signed in (its directory entry), or null for an anonymous visitor. */
+let me = null;
+
+/** Whether the signed-in institution reads the raw chain: blocks and their events. */
+const readsChain = () =>
+  me !== null && (me.roles.includes('validator') || me.roles.includes('regulator'));
+
+/** What an anonymous visitor is told in place of what only members read. */
+const MEMBERS_ONLY =
+  'Blocks, transactions, events and ledger entries are for members of the network. Sign in ' +
+  "with this node's operator token: an institution with the validator role reads the blocks " +
+  'and their events (it holds the whole chain on its own disks anyway); every member reads ' +
+  'the entries it is party to, and the files of subjects whose consent it holds.';
+
+/** What a member without the validator role is told in place of the chain's blocks. */
+const VALIDATORS_ONLY =
+  'Blocks and their events are read by institutions with the validator role and by the ' +
+  'regulator.';
 
 async function block(height) {
   if (!blocks.has(height)) blocks.set(height, await api(`blocks/${height}`));
@@ -39,39 +66,62 @@ const nameOf = (key) =>
 // ---- home ---------------------------------------------------------------------------------
 
 async function home() {
-  const view = fill(
+  const view = views;
+  const shown = fill(
     'view',
     h('section', { class: 'grid', id: 'head' }),
-    h(
-      'section',
-      {},
-      h('h2', {}, 'Throughput'),
-      h('p', { class: 'muted', id: 'rates' }, 'Measuring over the next seconds…'),
-      h('div', { id: 'chart' }),
-    ),
-    h('section', {}, h('h2', {}, 'Validators'), h('div', { id: 'validators' })),
-    h('section', {}, h('h2', {}, 'Recent blocks'), h('div', { id: 'recent' })),
+    h('section', {}, h('h2', {}, 'Latest finalised header'), h('div', { id: 'latest' })),
+    me === null ? h('p', { class: 'notice', id: 'members-only' }, MEMBERS_ONLY) : null,
+    readsChain()
+      ? h(
+          'section',
+          {},
+          h('h2', {}, 'Throughput'),
+          h('p', { class: 'muted', id: 'rates' }, 'Measuring over the next seconds…'),
+          h('div', { id: 'chart' }),
+        )
+      : null,
+    me !== null
+      ? h('section', {}, h('h2', {}, 'Validators'), h('div', { id: 'validators' }))
+      : null,
+    readsChain()
+      ? h('section', {}, h('h2', {}, 'Recent blocks'), h('div', { id: 'recent' }))
+      : me !== null
+        ? h('p', { class: 'notice', id: 'validators-only' }, VALIDATORS_ONLY)
+        : null,
   );
-  institutions = await allPages('institutions');
+  if (me !== null) institutions = await allPages('institutions');
   await tick();
+  if (view !== views) return shown;
   homeTimer = setInterval(() => tick().catch(() => {}), 1000);
-  return view;
+  return shown;
 }
 
+/** The head of the chain, which anyone reads; and what the reader may read besides. */
 async function tick() {
-  const now = await api('status');
+  const [now, latest] = await Promise.all([api('status'), api('headers/latest')]);
+  fill(
+    'head',
+    card(
+      'Finalised height',
+      now.height,
+      readsChain() ? link('block', now.height, 'latest block') : '',
+    ),
+    card('Chain time (UTC)', when(now.time), ''),
+    card('Mempool', now.mempool, 'transactions waiting'),
+    card('State root', short(now.state_root), ''),
+  );
+  renderLatest(latest);
+  if (me === null) return;
+  if (!readsChain()) {
+    renderValidators(null);
+    return;
+  }
   const heights = [];
   for (let hgt = now.height; hgt > Math.max(0, now.height - WINDOW); hgt -= 1) heights.push(hgt);
   const span = await Promise.all(heights.map(block));
   for (const height of blocks.keys()) if (height <= now.height - WINDOW) blocks.delete(height);
   const recent = span.slice(0, RECENT);
-  fill(
-    'head',
-    card('Finalised height', now.height, link('block', now.height, 'latest block')),
-    card('Chain time (UTC)', when(now.time), ''),
-    card('Mempool', now.mempool, 'transactions waiting'),
-    card('State root', short(now.state_root), ''),
-  );
   renderRates(span.slice().reverse());
   renderValidators(recent);
   fill(
@@ -86,6 +136,28 @@ async function tick() {
       ],
       recent,
     ),
+  );
+}
+
+/**
+ * The latest finalised header with its certificate, which a light client checks against
+ * the epoch's validators (their keys, for anyone, at `/v1/epochs/{n}`).
+ */
+function renderLatest(latest) {
+  fill(
+    'latest',
+    definitions([
+      ['Height', latest.header.height],
+      ['Digest', short(latest.digest)],
+      ['Time (UTC)', when(latest.header.time)],
+      ['Proposer', nameOf(latest.header.proposer) ?? short(latest.header.proposer)],
+      ['Transactions', latest.header.transaction_count],
+      ['State root', short(latest.header.state_root)],
+      [
+        'Finalisation certificate',
+        h('span', {}, `${latest.certificate.length / 2} bytes `, short(latest.certificate)),
+      ],
+    ]),
   );
 }
 
@@ -157,15 +229,30 @@ function renderRates(chain) {
   );
 }
 
+/** The validators; with the `recent` blocks (for those who read them), who proposes. */
 function renderValidators(recent) {
   const validators = institutions.filter((i) => i.roles.includes('validator'));
+  const columns = [
+    ['Member', (v) => v.name],
+    ['Id', (v) => v.id, true],
+    ['Consensus key', (v) => (v.consensus ? short(v.consensus.key) : '—')],
+  ];
+  if (recent === null) {
+    columns.push([
+      'Status',
+      (v) =>
+        v.suspended
+          ? h('span', { class: 'badge bad' }, 'suspended')
+          : h('span', { class: 'badge good' }, 'active'),
+    ]);
+    fill('validators', table(columns, validators));
+    return;
+  }
   fill(
     'validators',
     table(
       [
-        ['Member', (v) => v.name],
-        ['Id', (v) => v.id, true],
-        ['Consensus key', (v) => (v.consensus ? short(v.consensus.key) : '—')],
+        ...columns,
         [
           'Last proposed',
           (v) => {
@@ -274,7 +361,14 @@ async function txPage(hash) {
     definitions([
       ['Hash', short(hash)],
       ['Status', tx.status],
-      ['Block', tx.height !== undefined ? link('block', tx.height, String(tx.height)) : '—'],
+      [
+        'Block',
+        tx.height === undefined
+          ? '—'
+          : readsChain()
+            ? link('block', tx.height, String(tx.height))
+            : String(tx.height),
+      ],
       ['Index in block', tx.index ?? '—'],
       [
         'Outcome',
@@ -291,19 +385,38 @@ async function txPage(hash) {
     ]),
   ];
   if (tx.height !== undefined) {
-    const events = (await api(`blocks/${tx.height}/events`)).filter(
-      (e) => e.source.transaction === tx.index,
-    );
-    parts.push(h('h2', {}, 'Events'), eventsTable(events));
+    // What the transaction caused, which its signer reads too (not the rest of its block).
+    parts.push(h('h2', {}, 'Events'), eventsTable(await api(`transactions/${hash}/events`)));
   }
   return parts;
 }
 
+/**
+ * A subject's listing, or the node's refusal of it shown in its place. Its consents are the
+ * subject's and the regulator's to read (a lender sees its own consents in its console), so
+ * only the regulator asks for them.
+ */
+async function listing(id, name) {
+  if (name === 'consents' && !me.roles.includes('regulator')) {
+    return { refused: "A subject's consents are read by the subject and the regulator." };
+  }
+  try {
+    return { items: await allPages(`subjects/${id}/${name}`) };
+  } catch (error) {
+    if (!isReadRefusal(error)) throw error;
+    return { refused: explain(error) };
+  }
+}
+
+/** A listing's table, or why the reader does not see it. */
+const listed = (read, render) =>
+  read.refused !== undefined ? h('p', { class: 'muted' }, read.refused) : render(read.items);
+
 async function subjectPage(id) {
   const subject = (await api(`subjects/${id}`)).value;
   const [records, consents, inquiries, disputes, assets, loans] = await Promise.all(
-    ['records', 'consents', 'inquiries', 'disputes', 'assets', 'loans'].map((listing) =>
-      allPages(`subjects/${id}/${listing}`),
+    ['records', 'consents', 'inquiries', 'disputes', 'assets', 'loans'].map((name) =>
+      listing(id, name),
     ),
   );
   return [
@@ -319,52 +432,60 @@ async function subjectPage(id) {
       'Credit payloads are sealed to the subject; the ledger shows only their metadata.',
     ),
     h('h3', {}, 'Records'),
-    table(
-      [
-        ['Id', (r) => r.id, true],
-        ['Furnisher', (r) => r.furnisher, true],
-        ['Status', (r) => status(r.status)],
-        ['As of', (r) => r.as_of],
-        ['Supersedes', (r) => r.supersedes ?? '—'],
-      ],
-      records,
+    listed(records, (items) =>
+      table(
+        [
+          ['Id', (r) => r.id, true],
+          ['Furnisher', (r) => r.furnisher, true],
+          ['Status', (r) => status(r.status)],
+          ['As of', (r) => r.as_of],
+          ['Supersedes', (r) => r.supersedes ?? '—'],
+        ],
+        items,
+      ),
     ),
     h('h3', {}, 'Consents'),
-    table(
-      [
-        ['Id', (c) => c.id, true],
-        ['Lender', (c) => c.lender, true],
-        ['Purpose', (c) => c.purpose],
-        ['Granted', (c) => when(c.granted_at)],
-        ['State', (c) => (c.ended_height !== null ? 'ended' : 'active')],
-      ],
-      consents,
+    listed(consents, (items) =>
+      table(
+        [
+          ['Id', (c) => c.id, true],
+          ['Lender', (c) => c.lender, true],
+          ['Purpose', (c) => c.purpose],
+          ['Granted', (c) => when(c.granted_at)],
+          ['State', (c) => (c.ended_height !== null ? 'ended' : 'active')],
+        ],
+        items,
+      ),
     ),
     h('h3', {}, 'Inquiries'),
-    table(
-      [
-        ['Id', (q) => q.id, true],
-        ['Institution', (q) => q.institution, true],
-        ['Basis', (q) => JSON.stringify(q.basis)],
-        ['At', (q) => when(q.at)],
-      ],
-      inquiries,
+    listed(inquiries, (items) =>
+      table(
+        [
+          ['Id', (q) => q.id, true],
+          ['Institution', (q) => q.institution, true],
+          ['Basis', (q) => JSON.stringify(q.basis)],
+          ['At', (q) => when(q.at)],
+        ],
+        items,
+      ),
     ),
     h('h3', {}, 'Disputes'),
-    table(
-      [
-        ['Id', (d) => d.id, true],
-        ['Record', (d) => d.record, true],
-        ['Reason', (d) => d.reason],
-        ['Deadline', (d) => when(d.deadline)],
-        ['Resolution', (d) => JSON.stringify(d.resolution ?? 'open')],
-      ],
-      disputes,
+    listed(disputes, (items) =>
+      table(
+        [
+          ['Id', (d) => d.id, true],
+          ['Record', (d) => d.record, true],
+          ['Reason', (d) => d.reason],
+          ['Deadline', (d) => when(d.deadline)],
+          ['Resolution', (d) => JSON.stringify(d.resolution ?? 'open')],
+        ],
+        items,
+      ),
     ),
     h('h3', {}, 'Assets'),
-    assetsTable(assets),
+    listed(assets, assetsTable),
     h('h3', {}, 'Loans'),
-    loansTable(loans),
+    listed(loans, loansTable),
   ];
 }
 
@@ -470,7 +591,17 @@ document.getElementById('search').addEventListener('submit', async (event) => {
   event.preventDefault();
   const query = document.getElementById('search-query').value.trim();
   const kind = document.getElementById('search-kind').value;
-  const target = await resolve(query, kind);
+  if (me === null) {
+    fill('search-result', h('p', { class: 'notice' }, `Sign in to search. ${MEMBERS_ONLY}`));
+    return;
+  }
+  let target;
+  try {
+    target = await resolve(query, kind);
+  } catch (error) {
+    fill('search-result', h('p', { class: 'notice error', role: 'alert' }, explain(error)));
+    return;
+  }
   if (target) {
     fill('search-result');
     location.hash = `#/${target}`;
@@ -484,20 +615,22 @@ document.getElementById('search').addEventListener('submit', async (event) => {
 
 /**
  * What a search names: `kind/id`, or null. Entries are probed with `?prove=true`, whose
- * answer for an unknown id is a proven absence rather than a 404.
+ * answer for an unknown id is a proven absence rather than a 404. An entry the reader may
+ * not read throws the node's refusal, which says so: it is not "nothing matches".
  */
 async function resolve(query, kind) {
   const named = /^(block|asset|loan|subject|tx)\s+(\S+)$/i.exec(query);
   if (named) return resolve(named[2], named[1].toLowerCase());
   const wants = (k) => kind === 'auto' || kind === k;
-  const present = (path) =>
-    api(`${path}?prove=true`).then(
-      (entry) => entry.value !== null,
-      () => false,
-    );
+  const absent = (error) => {
+    if (isReadRefusal(error)) throw error;
+    return false;
+  };
+  const present = (path) => api(`${path}?prove=true`).then((entry) => entry.value !== null, absent);
   if (/^\d+$/.test(query)) {
     const { height } = await api('status');
-    if (wants('block') && Number(query) >= 1 && Number(query) <= height) return `block/${query}`;
+    const block = Number(query) >= 1 && Number(query) <= height;
+    if (wants('block') && block && readsChain()) return `block/${query}`;
     if (wants('asset') && (await present(`assets/${query}`))) return `asset/${query}`;
     if (wants('loan') && (await present(`loans/${query}`))) return `loan/${query}`;
     return null;
@@ -505,14 +638,7 @@ async function resolve(query, kind) {
   if (!/^[0-9a-f]{64}$/i.test(query)) return null;
   const id = query.toLowerCase();
   if (wants('subject') && (await present(`subjects/${id}`))) return `subject/${id}`;
-  if (
-    wants('tx') &&
-    (await api(`transactions/${id}`).then(
-      () => true,
-      () => false,
-    ))
-  )
-    return `tx/${id}`;
+  if (wants('tx') && (await api(`transactions/${id}`).then(() => true, absent))) return `tx/${id}`;
   return null;
 }
 
@@ -526,9 +652,16 @@ const PAGES = {
 
 async function route() {
   clearInterval(homeTimer);
+  views += 1;
   const [, kind, id] = location.hash.split('/');
   try {
-    if (PAGES[kind] && id) {
+    if (PAGES[kind] && id && me === null) {
+      fill(
+        'view',
+        h('p', { class: 'notice', id: 'members-only' }, MEMBERS_ONLY),
+        h('p', {}, h('a', { href: '#' }, '← explorer')),
+      );
+    } else if (PAGES[kind] && id) {
       fill(
         'view',
         ...(await PAGES[kind](decodeURIComponent(id))),
@@ -540,15 +673,20 @@ async function route() {
   } catch (error) {
     fill(
       'view',
-      h(
-        'p',
-        { class: 'notice error', role: 'alert' },
-        `${error.code ?? 'error'}: ${error.message}`,
-      ),
+      h('p', { class: 'notice error', role: 'alert' }, explain(error)),
       h('p', {}, h('a', { href: '#' }, '← explorer')),
     );
   }
 }
 
 window.addEventListener('hashchange', route);
-route();
+setUpSignIn('sign-in', {
+  help:
+    'Anyone sees the head of the chain. Members sign in to read what they are entitled to; ' +
+    'validators and the regulator also read the blocks.',
+  onChange: async (who) => {
+    me = who;
+    fill('search-result');
+    await route();
+  },
+});

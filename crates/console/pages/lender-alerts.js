@@ -4,7 +4,7 @@
 // tab's sessionStorage, so a reload or a dropped connection misses nothing), and counts the
 // alerts in the tab's badge.
 
-import { fill, follow, h, institutionName, short, status } from './common.js';
+import { explain, fill, follow, h, institutionName, short, status } from './common.js';
 import { session } from './lender-session.js';
 
 const LAST_ALERT = 'credence.alerts.last';
@@ -38,7 +38,8 @@ export function startAlerts() {
     },
     {
       start: sessionStorage.getItem(LAST_ALERT),
-      onState: (state) => fill('alerts-state', state),
+      onState: (state, refusal) =>
+        fill('alerts-state', state === 'refused' ? explain(refusal) : state),
     },
   );
 }

@@ -5,7 +5,7 @@
 
 import {
   allPages,
-  api,
+  explain,
   fill,
   h,
   institutionName,
@@ -43,23 +43,15 @@ export function showApplicant(subject) {
 async function lookUp(subject) {
   fill('report');
   const purpose = document.getElementById('consent-purpose').value;
+  // The institution's own consents say what it may read; without one the node tells it
+  // nothing of the subject, not even whether the pseudonym is registered.
   let consents;
   try {
-    await api(`subjects/${subject}`);
     consents = (await allPages(`institutions/${session().institution}/consents`)).filter(
       (c) => c.subject === subject,
     );
   } catch (error) {
-    fill(
-      'consent',
-      h(
-        'p',
-        { class: 'notice error', role: 'alert' },
-        error.code === 'subject_unknown'
-          ? 'No subject has this pseudonym.'
-          : `${error.code}: ${error.message}`,
-      ),
-    );
+    fill('consent', h('p', { class: 'notice error', role: 'alert' }, explain(error)));
     return;
   }
   const active = consents.filter((c) => c.ended_height === null && c.expires_at > Date.now());
@@ -135,7 +127,7 @@ async function pullReport(subject) {
   try {
     renderReport(await operator(`reports/${subject}`, { method: 'POST' }));
   } catch (error) {
-    notify('report', `${error.code}: ${error.message}`, 'error');
+    notify('report', explain(error), 'error');
   }
 }
 

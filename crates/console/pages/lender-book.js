@@ -6,6 +6,7 @@
 import {
   allPages,
   api,
+  explain,
   fill,
   h,
   isoDate,
@@ -54,7 +55,7 @@ export async function showBook() {
   try {
     loans = await allPages(`institutions/${session().institution}/loans`);
   } catch (error) {
-    notify('book-tables', `${error.code}: ${error.message}`, 'error');
+    notify('book-tables', explain(error), 'error');
     return;
   }
   const running = loans.filter((l) => l.status === 'active' || l.status === 'delinquent');
@@ -181,7 +182,7 @@ async function checkCollateral() {
   try {
     asset = (await api(`assets/${terms.collateral[0].asset}`)).value;
   } catch (error) {
-    notify('offer-check-result', `${error.code}: ${error.message}`, 'error');
+    notify('offer-check-result', explain(error), 'error');
     return;
   }
   const owned = asset.owner.subject === terms.borrower.subject;
@@ -246,6 +247,6 @@ async function sendOffer(event) {
     notify('offer-status', `Offered: loan ${offered?.loan}.`, 'ok');
     showBook();
   } catch (error) {
-    notify('offer-status', `${error.code}: ${error.message}`, 'error');
+    notify('offer-status', explain(error), 'error');
   }
 }

@@ -8,7 +8,7 @@
 // The pure parts (how a deadline stands, the order of the queue) are exported for
 // lender-disputes.test.mjs.
 
-import { api, fill, follow, h, labelOf, link, notify, table, when } from './common.js';
+import { api, explain, fill, follow, h, labelOf, link, notify, table, when } from './common.js';
 import { DISPUTE_REASONS, DISPUTE_RESOLUTIONS, PAGE_LIMIT_MAX } from './constants.js';
 import { readTradeline, showProblems, tradelineFields } from './lender-furnish.js';
 import { operator, session } from './lender-session.js';
@@ -129,8 +129,13 @@ export function startDisputes() {
       if (ours) reloadSoon();
     },
     {
-      onState: (state) => {
-        fill('disputes-state', state);
+      onState: (state, refusal) => {
+        // An institution without the validator role is not served the chain's whole event
+        // stream: its queue then changes on Refresh only.
+        fill(
+          'disputes-state',
+          state === 'refused' ? `not live (${explain(refusal)}); use Refresh` : state,
+        );
         if (state === 'reconnecting') dropped = true;
         else if (dropped) {
           dropped = false;
@@ -167,7 +172,7 @@ export async function showDisputes() {
     [disputes, time] = await Promise.all([received(me), clock()]);
   } catch (error) {
     if (read === reads) {
-      notify('disputes-status', `${error.code ?? 'error'}: ${error.message}`, 'error');
+      notify('disputes-status', explain(error), 'error');
     }
     return;
   }
@@ -306,11 +311,7 @@ async function answer(dispute, body, question) {
     );
   } catch (error) {
     refusal = error;
-    notify(
-      'disputes-status',
-      `Dispute ${dispute.id} was not answered: ${error.code}: ${error.message}`,
-      'error',
-    );
+    notify('disputes-status', `Dispute ${dispute.id} was not answered: ${explain(error)}`, 'error');
   }
   setBusy(false);
   await showDisputes();
@@ -348,8 +349,7 @@ async function startCorrection(dispute) {
   } catch (error) {
     notify(
       'correction-errors',
-      `Record ${dispute.record} could not be read (${error.code ?? 'error'}: ${error.message}); ` +
-        'fill in every field.',
+      `Record ${dispute.record} could not be read (${explain(error)}); ` + 'fill in every field.',
     );
   }
   if (correcting !== dispute) return;

@@ -6,7 +6,7 @@
 // was typed into them are shared with the disputes tab, whose correction is a tradeline too:
 // `tradelineFields` puts a copy of the fields on a page, `readTradeline` reads one back.
 
-import { fill, h, isoDate, notify, options, parseMoney } from './common.js';
+import { explain, fill, h, isoDate, notify, options, parseMoney } from './common.js';
 import {
   ACCOUNT_STATUSES,
   PAYMENT_HISTORY_MONTHS,
@@ -190,6 +190,6 @@ async function furnish(event) {
     const furnished = done.events.find((e) => e.kind === 'record_furnished');
     notify('furnish-status', `Furnished: record ${furnished?.record}.`, 'ok');
   } catch (error) {
-    notify('furnish-status', `${error.code}: ${error.message}`, 'error');
+    notify('furnish-status', explain(error), 'error');
   }
 }

@@ -1,10 +1,19 @@
-// The lender console's sign-in. Owns the operator token (kept in this tab's sessionStorage
-// only), the institution it signs in as, and every call to the node's operator endpoints,
-// which act with the institution's key: a 401 from any of them signs the page out.
+// The lender console's sign-in. Owns the institution it signs in as and every call to the
+// node's operator endpoints, which act with the institution's key. The operator token is the
+// page's credential (common.js), kept in this tab's sessionStorage only: the console's reads
+// go through the node's proxy with it, as the institution. A 401 from an operator endpoint
+// signs the page out.
 
-import { api, ApiError, fill, notify } from './common.js';
-
-const TOKEN = 'credence.operator';
+import {
+  api,
+  credentialKind,
+  explain,
+  fill,
+  notify,
+  restoreCredential,
+  setCredential,
+  signOut as forget,
+} from './common.js';
 
 let current = null;
 let hooks = { onSignIn: async () => {}, onSignOut: () => {} };
@@ -14,12 +23,8 @@ export const session = () => current;
 
 /** Calls an operator endpoint with the token; a 401 signs the page out. */
 export async function operator(path, options = {}) {
-  const token = sessionStorage.getItem(TOKEN);
   try {
-    return await api(`/console/api/${path}`, {
-      ...options,
-      headers: { authorization: `Bearer ${token}` },
-    });
+    return await api(`/console/api/${path}`, options);
   } catch (error) {
     if (error.status === 401) signOut('Your session ended: sign in again.');
     throw error;
@@ -27,7 +32,7 @@ export async function operator(path, options = {}) {
 }
 
 function signOut(message) {
-  sessionStorage.removeItem(TOKEN);
+  forget();
   current = null;
   hooks.onSignOut();
   document.getElementById('app').classList.add('hidden');
@@ -37,20 +42,12 @@ function signOut(message) {
 
 /** Signs in with the token this tab holds, if any; a token the node refuses is forgotten. */
 async function start() {
-  if (!sessionStorage.getItem(TOKEN)) return;
+  if (credentialKind() !== 'operator') return;
   try {
-    current = await api('/console/api/session', {
-      headers: { authorization: `Bearer ${sessionStorage.getItem(TOKEN)}` },
-    });
+    current = await api('/console/api/session');
   } catch (error) {
-    sessionStorage.removeItem(TOKEN);
-    notify(
-      'login-status',
-      error.code === 'operator_token_invalid'
-        ? "That operator token is not this node's."
-        : `${error.code}: ${error.message}`,
-      'error',
-    );
+    forget();
+    notify('login-status', explain(error), 'error');
     return;
   }
   document.getElementById('token').value = '';
@@ -63,22 +60,21 @@ async function start() {
 
 /** What went wrong in signing in, or in what runs on signing in, under the sign-in form. */
 function failed(error) {
-  const message = error instanceof ApiError ? `${error.code}: ${error.message}` : String(error);
-  notify('login-status', message, 'error');
+  notify('login-status', explain(error), 'error');
 }
 
 /**
  * Wires the sign-in form and the sign-out button. `onSignIn(session)` runs after each
  * sign-in, `onSignOut()` after each sign-out. Signs in again at once with a token this tab
- * still holds from before a reload.
+ * still holds from before a reload (or from the explorer's sign-in).
  */
 export function setUpSession({ onSignIn, onSignOut }) {
   hooks = { onSignIn, onSignOut };
   document.getElementById('login-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    sessionStorage.setItem(TOKEN, document.getElementById('token').value.trim());
-    start().catch(failed);
+    const token = document.getElementById('token').value.trim();
+    setCredential({ token }, { remember: true }).then(start).catch(failed);
   });
   document.getElementById('sign-out').addEventListener('click', () => signOut('Signed out.'));
-  start().catch(failed);
+  restoreCredential().then(start).catch(failed);
 }

@@ -1,7 +1,8 @@
 // The lender console: an institution's staff, signed in with the node's operator token.
-// Reads go to the public API; what needs the institution's key (pulling a report, which
-// records an inquiry; furnishing; offering a loan) goes to the node's operator endpoints,
-// where the key stays.
+// Reads go through the console's read proxy with that token, and the node answers them as
+// the institution (what it is party to, and the files of subjects whose consent it holds);
+// what needs the institution's key (pulling a report, which records an inquiry; furnishing;
+// offering a loan) goes to the node's operator endpoints, where the key stays.
 //
 // This entry owns only the wiring: the sign-in (lender-session.js) and the five tabs, each
 // its own module — applicant and report (lender-applicant.js), loan book and offers

@@ -1,13 +1,17 @@
 // The regulator view: network-wide figures, each a button that drills down to the entries
-// it counts. Everything is read from the public API's metadata (ids, statuses, purposes,
-// deadlines, valuations); no credit payload is opened.
+// it counts. The regulator signs in (signin.js) with its key file, which signs every read in
+// this page, or with the operator token of a node it runs; the node then answers it
+// everything, as it answers the regulator alone. Everything is read from the ledger's
+// metadata (ids, statuses, purposes, deadlines, valuations); no credit payload is opened.
 
 import {
   api,
+  explain,
   fill,
   h,
   header,
   institutionName,
+  isReadRefusal,
   link,
   loadInstitutions,
   lockBadge,
@@ -18,6 +22,7 @@ import {
   when,
 } from './common.js';
 import { ACCOUNT_STATUSES } from './constants.js';
+import { setUpSignIn } from './signin.js';
 
 header('/regulator');
 
@@ -34,7 +39,12 @@ async function latest(kind, count) {
       ids.slice(at, at + 25).map((id) =>
         api(`${kind}/${id}`).then(
           (entry) => entry.value,
-          () => null,
+          // An entry gone from state (a purged record) is not counted; a refusal is no
+          // figure at all.
+          (error) => {
+            if (isReadRefusal(error)) throw error;
+            return null;
+          },
         ),
       ),
     );
@@ -249,9 +259,44 @@ function figure(title, value, action = null) {
   );
 }
 
-load().catch((error) =>
-  fill(
-    'totals',
-    h('p', { class: 'notice error', role: 'alert' }, `${error.code ?? 'error'}: ${error.message}`),
-  ),
-);
+/** The sections the figures fill, emptied when nobody (or not the regulator) is signed in. */
+const SECTIONS = [
+  'as-of',
+  'totals',
+  'inquiries',
+  'records',
+  'disputes',
+  'loans',
+  'collateral',
+  'drill',
+];
+
+setUpSignIn('sign-in', {
+  keyFile: true,
+  help:
+    'The regulator reads every entry of the ledger: sign in with its key file, or with the ' +
+    'operator token of a node whose institution is the regulator.',
+  onChange: async (who) => {
+    for (const id of SECTIONS) fill(id);
+    document
+      .getElementById('figures')
+      .classList.toggle('hidden', !who?.roles.includes('regulator'));
+    if (!who) return;
+    if (!who.roles.includes('regulator')) {
+      fill(
+        'not-regulator',
+        h(
+          'p',
+          { class: 'notice error', role: 'alert' },
+          `${who.name} is not the regulator: these figures count every entry of the ledger, ` +
+            'which the node shows the regulator alone. Sign out and sign in as the regulator.',
+        ),
+      );
+      return;
+    }
+    fill('not-regulator');
+    await load().catch((error) =>
+      fill('totals', h('p', { class: 'notice error', role: 'alert' }, explain(error))),
+    );
+  },
+});

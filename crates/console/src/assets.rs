@@ -45,6 +45,7 @@ static ASSETS: &[Asset] = assets![
     "constants.js" => SCRIPT,
     "crypto.js" => SCRIPT,
     "record.js" => SCRIPT,
+    "signin.js" => SCRIPT,
     "explorer.js" => SCRIPT,
     "lender.js" => SCRIPT,
     "lender-session.js" => SCRIPT,

@@ -1,6 +1,9 @@
 //! The web console in a real browser: four validator processes, then the lender, borrower,
 //! explorer and regulator pages driven in Debian's headless Chromium by
-//! `tests/browser/console.mjs` (playwright-core). `scripts/test` installs Chromium and the
+//! `tests/browser/console.mjs` (playwright-core), each signed in as its reader would be (the
+//! lender with its node's operator token, the borrower with her own key, the regulator with
+//! its key file), and the explorer once more anonymously, which must show nothing about any
+//! subject. `scripts/test` installs Chromium and the
 //! script's one npm dependency; this test fails, saying what is missing, without them.
 //!
 //! Screenshots of every page land in `target/tmp/console-screenshots/`.
@@ -105,6 +108,7 @@ async fn the_console_works_in_a_real_browser() {
         "borrower.png",
         "alerts.png",
         "regulator.png",
+        "explorer-anonymous.png",
     ] {
         assert!(
             screenshots.join(page).exists(),

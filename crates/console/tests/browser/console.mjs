@@ -5,7 +5,10 @@
 //   NODE_URLS      the validators' APIs    SCREENSHOTS  where to save a picture of each page
 //
 // The lender is bank-b (node 1); the borrower uses the portal on node 2; bank-a and bank-c
-// furnish. Fails (exit 1) on the first broken expectation, or if any page logged an error.
+// furnish; the regulator signs in to its view with its key file. Every page reads as who it
+// signs in as (the node answers only what that reader is entitled to), and an anonymous
+// visitor's explorer reads nothing but the chain's head. Fails (exit 1) on the first broken
+// expectation, or if any page logged an error.
 
 import { chromium } from 'playwright-core';
 import { execFileSync, spawn } from 'node:child_process';
@@ -23,6 +26,19 @@ const LENDER = nodes[1];
 const PORTAL = nodes[2];
 const token = (node) =>
   readFileSync(join(networkDir, `node-${node}`, 'operator-token'), 'utf8').trim();
+const keyFile = (name) => readFileSync(join(networkDir, 'keys', `${name}.json`), 'utf8');
+
+/** What a test run reads as a member: node `node`'s institution, through its console. */
+async function readAs(node, path) {
+  const response = await fetch(`${nodes[node]}/console/api/v1/${path}`, {
+    headers: { authorization: `Bearer ${token(node)}` },
+  });
+  assert.equal(response.status, 200, `${path}: ${await response.clone().text()}`);
+  return response.json();
+}
+
+/** The routes anyone may read: nothing in them is about a subject. */
+const PUBLIC_READS = /^\/v1\/(status|headers\/latest|epochs\/\d+|openapi\.json)(\?|$)/;
 const step = (what) => console.log(`— ${what}`);
 
 /** Runs the credence command line against node 0, as an institution's back office would. */
@@ -97,6 +113,9 @@ const browser = await chromium.launch({
 // Every console error and uncaught exception of every page, with the page it came from.
 const errors = [];
 let expectedUnauthorized = 0;
+// Until her registration finalises, the ledger knows no key of the borrower's: each of her
+// signed reads meanwhile (is she registered? has it finalised?) is refused `signer_unknown`.
+let registering = false;
 // The deliberate correction of another account than the disputed one answers 422.
 let expectedUnprocessable = 0;
 // While the lender's node is down on purpose, the pages' failed connections to it.
@@ -107,7 +126,10 @@ async function context(name) {
   ctx.on('page', (page) => watch(name, page));
   return ctx;
 }
+// Every page opened, so a failure can say what each was showing.
+const pages = [];
 function watch(name, page) {
+  pages.push([name, page]);
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
     // The deliberate wrong-token sign-in answers 401, which the browser reports.
@@ -119,6 +141,7 @@ function watch(name, page) {
       expectedUnprocessable -= 1;
       return;
     }
+    if (registering && name === 'borrower' && /401/.test(message.text())) return;
     if (
       outage &&
       /ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|Failed to load resource/.test(message.text())
@@ -140,18 +163,30 @@ try {
   const lender = await lenderContext.newPage();
   const borrower = await borrowerContext.newPage();
 
-  // Everything the borrower's page sends, to prove its keys never leave it.
+  // Everything the borrower's page sends, headers included, to prove its keys never leave
+  // it; and that it signs every read of the node's API.
   const sent = [];
-  borrower.on('request', (request) =>
-    sent.push(`${request.method()} ${request.url()}\n${request.postData() ?? ''}`),
-  );
+  const unsigned = [];
+  borrower.on('request', (request) => {
+    const headers = request.headers();
+    sent.push(
+      `${request.method()} ${request.url()}\n${JSON.stringify(headers)}\n${request.postData() ?? ''}`,
+    );
+    const { pathname, search } = new URL(request.url());
+    const read = request.method() === 'GET' && pathname.startsWith('/v1/');
+    if (read && !PUBLIC_READS.test(pathname + search) && !headers['credence-signature']) {
+      unsigned.push(request.url());
+    }
+  });
 
   step('the borrower creates keys in the browser and registers');
   await borrower.goto(`${PORTAL}/borrower`);
+  registering = true;
   await borrower.click('#create-keys');
   await borrower.waitForSelector('#register');
   await borrower.click('#register');
   await borrower.waitForSelector('#file:not(.hidden)', { timeout: 30_000 });
+  registering = false;
   const pseudonym = (await borrower.textContent('#pseudonym')).trim();
   assert.match(pseudonym, /^[0-9a-f]{64}$/);
   const secrets = JSON.parse(
@@ -298,8 +333,15 @@ try {
   await lender.waitForSelector('#book-active td');
   assert.equal(await lender.textContent('#book-count-active'), '1');
   await shot(lender, 'loan-book.png');
+  // The explorer reads as bank-b once signed in with its node's token; bank-b may read the
+  // car while it holds her consent.
   const explorer = await lenderContext.newPage();
   await explorer.goto(`${LENDER}/#/asset/0`);
+  await explorer.waitForSelector('#members-only');
+  await explorer.fill('#sign-in-token', token(1));
+  await explorer.click('#sign-in-token-form button[type=submit]');
+  await explorer.waitForSelector('#signed-in');
+  assert.match(await explorer.textContent('#signed-in'), /bank-b \(validator/);
   await explorer.waitForSelector('text=locked to loan');
 
   step('the borrower repays in full: the loan closes and the car unlocks');
@@ -457,17 +499,15 @@ try {
   await borrower.waitForSelector('#dispute-list td');
   assert.match(await borrower.textContent('#dispute-list'), /corrected/);
 
-  step('the explorer: head, chart, search, a block and its transaction');
+  step('the explorer, as a validator: head, chart, search, a block and its transaction');
   await explorer.goto(`${LENDER}/`);
   await explorer.waitForSelector('#recent td');
   await explorer.waitForSelector('#chart svg', { timeout: 10_000 });
+  await explorer.waitForSelector('#latest dd');
   await shot(explorer, 'explorer.png');
-  await explorer.fill('#search-query', pseudonym);
-  await explorer.click('#search button[type=submit]');
-  await explorer.waitForSelector('text=Report key epoch');
   let busy = 1;
   for (; ; busy += 1) {
-    const block = await (await fetch(`${LENDER}/v1/blocks/${busy}`)).json();
+    const block = await readAs(1, `blocks/${busy}`);
     if (block.transactions.length) break;
   }
   await explorer.fill('#search-query', String(busy));
@@ -476,11 +516,74 @@ try {
   await explorer.click('#view a[href*="#/tx/"]');
   await explorer.waitForSelector('#view .badge.good:text("applied")');
   await shot(explorer, 'transaction.png');
+
+  step('the regulator view: bank-b is not the regulator; the regulator signs in with its key file');
   await explorer.goto(`${LENDER}/regulator`);
+  await explorer.waitForSelector('#not-regulator .notice.error');
+  assert.match(await explorer.textContent('#not-regulator'), /bank-b is not the regulator/);
+  assert.equal(await explorer.isVisible('#figures'), false);
+  await explorer.click('#sign-out');
+  await explorer.fill('#sign-in-key', keyFile('regulator'));
+  await explorer.click('#sign-in-key-form button[type=submit]');
+  await explorer.waitForSelector('#signed-in');
+  assert.match(
+    await explorer.textContent('#signed-in'),
+    /regulator \(regulator\), with its key file/,
+  );
   await explorer.waitForSelector('#loans td');
   await explorer.click('#totals button.drill');
   await explorer.waitForSelector('#drill table');
   await shot(explorer, 'regulator.png');
+  // Signed in with its key in this tab, the regulator finds her file in the explorer too,
+  // consents included.
+  await explorer.goto(`${LENDER}/`);
+  await explorer.waitForSelector('#signed-in');
+  await explorer.fill('#search-query', pseudonym);
+  await explorer.click('#search button[type=submit]');
+  await explorer.waitForSelector('text=Report key epoch');
+  assert.match(await explorer.textContent('#view'), /revoked|ended/);
+
+  step('an anonymous visitor: the head of the chain, and nothing about any subject');
+  const visitorContext = await context('visitor');
+  const visitor = await visitorContext.newPage();
+  const visitorAsked = [];
+  visitor.on('request', (request) => {
+    const { pathname, search } = new URL(request.url());
+    if (pathname.startsWith('/v1/') || pathname.startsWith('/console/api/')) {
+      visitorAsked.push(pathname + search);
+    }
+  });
+  await visitor.goto(`${LENDER}/`);
+  await visitor.waitForSelector('#latest dd');
+  await visitor.waitForSelector('#members-only');
+  assert.match(await visitor.textContent('#latest'), /Finalisation certificate\s*\d+ bytes/);
+  await shot(visitor, 'explorer-anonymous.png');
+  await visitor.fill('#search-query', pseudonym);
+  await visitor.click('#search button[type=submit]');
+  await visitor.waitForSelector('#search-result .notice');
+  assert.match(await visitor.textContent('#search-result'), /Sign in to search/);
+  // What the visitor's pages show: the chain's head and explanations, nothing of hers.
+  const seen = [await visitor.textContent('body')];
+  for (const view of [`subject/${pseudonym}`, 'asset/0', 'loan/0', `block/${busy}`]) {
+    await visitor.goto(`${LENDER}/#/${view}`);
+    await visitor.waitForSelector('#view #members-only');
+    seen.push(await visitor.textContent('body'));
+  }
+  await visitor.goto(`${LENDER}/regulator`);
+  await visitor.waitForSelector('#sign-in-key-form');
+  assert.equal(await visitor.isVisible('#figures'), false);
+  seen.push(await visitor.textContent('body'));
+  for (const text of seen) {
+    assert.doesNotMatch(text, /Report key epoch|locked to loan|4111-0042|AUTO-42|Browser Test/);
+  }
+  const privateReads = visitorAsked.filter((path) => !PUBLIC_READS.test(path));
+  assert.deepEqual(privateReads, [], 'the anonymous pages asked only for public routes');
+  assert.ok(visitorAsked.some((path) => path.startsWith('/v1/headers/latest')));
+  // What they would have been told: 401, with the stable code.
+  const refused = await fetch(`${LENDER}/v1/subjects/${pseudonym}`);
+  assert.equal(refused.status, 401);
+  assert.equal((await refused.json()).code, 'unauthenticated');
+  await visitorContext.close();
 
   step('a phone-width view of the report');
   await lender.setViewportSize({ width: 390, height: 844 });
@@ -493,8 +596,9 @@ try {
     assert.ok(width <= 390, `${page.url()} is ${width} px wide on a 390 px phone`);
   }
 
-  step("the borrower's secrets were never sent");
+  step('the borrower signed every read, and her secrets were never sent');
   assert.ok(sent.length > 10, 'the borrower page talked to the node');
+  assert.deepEqual(unsigned, [], 'every read of her file was signed with her key');
   for (const secret of [secrets.signing_seed, secrets.encryption_secret]) {
     assert.ok(
       !sent.some((r) => r.toLowerCase().includes(secret.toLowerCase())),
@@ -508,6 +612,11 @@ try {
 } catch (error) {
   console.error(error);
   console.error(`page errors so far: ${JSON.stringify(errors, null, 2)}`);
+  for (const [name, page] of pages) {
+    if (page.isClosed()) continue;
+    const notices = await page.$$eval('.notice', (all) => all.map((n) => n.textContent));
+    console.error(`${name} ${page.url()} shows: ${JSON.stringify(notices)}`);
+  }
   process.exitCode = 1;
 } finally {
   await browser.close();
