@@ -107,7 +107,7 @@ pub fn run(
 }
 
 async fn measure(local: &mut Local, options: &Options) -> anyhow::Result<Report> {
-    let nodes = local.nodes();
+    let nodes = local.observers()?;
     let first = nodes.first().context("no validator")?;
     let last = options.validators - 1;
     let patience = Duration::from_secs(600);

@@ -56,10 +56,14 @@ impl World {
             serde_json::from_str(&std::fs::read_to_string(&network_path).with_context(|| {
                 format!("reading {}; is a devnet there?", network_path.display())
             })?)?;
+        // The benchmark observes blocks and events as the regulator, which reads everything.
+        let observer = KeyFile::read(&options.dir.join("keys/regulator.json"))?.signing;
         let nodes = (0..network.genesis_validators().len())
             .map(|i| {
-                credence_devnet::layout::api_address(options.base_port, i)
-                    .map(|a| NodeClient::new(&format!("http://{a}")))
+                credence_devnet::layout::api_address(options.base_port, i).map(|a| {
+                    NodeClient::new(&format!("http://{a}"))
+                        .signed_for(observer.clone(), network.genesis.chain_id.as_str())
+                })
             })
             .collect::<Result<_, _>>()?;
         let member = |name: &str| -> anyhow::Result<Member> {

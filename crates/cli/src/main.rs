@@ -13,7 +13,7 @@ use credence_types::{
     ConsentId, DisputeId, InstitutionId, LoanId, RecordId, SubjectId,
     transaction::{InquiryKind, Purpose},
 };
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Credence: a shared-credit ledger run by its member institutions.
 #[derive(Parser)]
@@ -53,11 +53,15 @@ enum Command {
     },
     /// Run one validator node.
     ///
-    /// Example: `credence node --config devnet/node-0/node.toml`
+    /// Example: `credence node --config devnet/node-0/node.toml`; `credence node init …`
+    /// writes a configuration.
+    #[command(args_conflicts_with_subcommands = true)]
     Node {
         /// The node's configuration file (TOML).
-        #[arg(long)]
-        config: PathBuf,
+        #[arg(long, required = true)]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        command: Option<NodeCommand>,
     },
     /// Manage keys.
     #[command(subcommand)]
@@ -132,6 +136,10 @@ enum Command {
     Show {
         #[command(flatten)]
         connect: Connect,
+        /// Read as the holder of this key file (an institution's or a subject's); without it
+        /// only the public routes answer.
+        #[arg(long)]
+        key: Option<PathBuf>,
         /// The path under /v1, e.g. `loans/0` or `subjects/<pseudonym>`.
         path: String,
         /// Verify the answer: its state proof and the validators' certificate.
@@ -256,6 +264,10 @@ struct Connect {
     /// The network file (chain id, audit key, validators).
     #[arg(long, env = "CREDENCE_NETWORK", default_value = "devnet/network.json")]
     network: PathBuf,
+    /// For an `https://` node: trust only the certificates (or CA) in this PEM file instead
+    /// of the system's authorities.
+    #[arg(long, env = "CREDENCE_TLS_CA")]
+    tls_ca: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -342,6 +354,11 @@ enum EventsCommand {
     Follow {
         #[command(flatten)]
         connect: Connect,
+        /// Read as the holder of this key file: a lender follows its own risk feed
+        /// (`--watcher`), a subject its own events (`--subject`), validators and the regulator
+        /// everything.
+        #[arg(long)]
+        key: Option<PathBuf>,
         /// Only these kinds (comma-separated).
         #[arg(long)]
         kinds: Option<String>,
@@ -377,9 +394,38 @@ fn client<T>(work: impl std::future::Future<Output = anyhow::Result<T>>) -> anyh
 }
 
 impl Connect {
-    /// A session with the node, trusting the network file.
+    /// A client of the node, anonymous.
+    fn client(&self) -> anyhow::Result<credence_client::NodeClient> {
+        Ok(match &self.tls_ca {
+            Some(path) => {
+                let pem =
+                    std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                credence_client::NodeClient::with_tls_roots(&self.node, &pem)?
+            }
+            None => credence_client::NodeClient::new(&self.node),
+        })
+    }
+
+    /// A session with the node, trusting the network file, reading anonymously (public
+    /// routes only).
     fn session(&self) -> anyhow::Result<credence_client::Session> {
-        Ok(credence_client::Session::open(&self.node, &self.network)?)
+        Ok(credence_client::Session::open(
+            self.client()?,
+            &self.network,
+        )?)
+    }
+
+    /// A session reading as the holder of the key file at `key`: every request signed.
+    fn session_as(&self, key: &Path) -> anyhow::Result<credence_client::Session> {
+        Ok(self.session()?.reading_as(&key_file(key)?))
+    }
+
+    /// A session reading as `key` when given, else anonymously.
+    fn session_maybe_as(&self, key: Option<&Path>) -> anyhow::Result<credence_client::Session> {
+        match key {
+            Some(key) => self.session_as(key),
+            None => self.session(),
+        }
     }
 }
 
@@ -401,6 +447,86 @@ enum KeysCommand {
         /// File to write; never overwritten.
         #[arg(long)]
         out: PathBuf,
+    },
+    /// The key ceremony, on the institution's own machine: generate its keys (and its
+    /// consensus key if it validates) into `--out`, and write `<name>.public.json`, the only
+    /// file it sends to the others.
+    ///
+    /// Example: `credence keys institution --name bank-a --roles validator,furnisher,lender
+    /// --p2p 203.0.113.10:9000 --out keys`
+    Institution {
+        /// The institution's handle.
+        #[arg(long)]
+        name: String,
+        /// Its roles, comma-separated: validator, furnisher, lender, registrar, regulator.
+        #[arg(long, value_delimiter = ',', value_parser = parse_role)]
+        roles: Vec<credence_types::Role>,
+        /// A validator's p2p address, as its peers reach it (IPv4 address:port).
+        #[arg(long)]
+        p2p: Option<std::net::SocketAddr>,
+        /// Directory to write into; no file is ever overwritten.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The regulator's part of the ceremony: generate the audit key into `--out/audit.json`,
+    /// which never leaves its machine, and write `audit.public.json` to publish.
+    ///
+    /// Example: `credence keys audit --out regulator-keys`
+    Audit {
+        /// Directory to write into; no file is ever overwritten.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn parse_role(text: &str) -> Result<credence_types::Role, String> {
+    serde_json::from_value(serde_json::Value::String(text.trim().to_lowercase()))
+        .map_err(|_| format!("unknown role `{text}`"))
+}
+
+#[derive(Subcommand)]
+enum NodeCommand {
+    /// Write a node's configuration (`node.toml`) from the institution's key files and the
+    /// network file. Paths are written as given (relative ones are read relative to the
+    /// configuration's directory).
+    ///
+    /// Example: `credence node init --dir /etc/credence --key keys/bank-a.json
+    /// --consensus-key keys/bank-a.consensus.json --network network.json
+    /// --p2p 0.0.0.0:9000 --api 0.0.0.0:8443 --tls-certificate tls/node.crt --tls-key tls/node.key`
+    Init {
+        /// Directory to write `node.toml` into.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The institution's key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The validator's consensus key file.
+        #[arg(long)]
+        consensus_key: PathBuf,
+        /// The network file.
+        #[arg(long)]
+        network: PathBuf,
+        /// Where the node listens for its peers.
+        #[arg(long)]
+        p2p: std::net::SocketAddr,
+        /// Where the API and console listen.
+        #[arg(long)]
+        api: std::net::SocketAddr,
+        /// The API's certificate chain (PEM); with `--tls-key`, the API serves HTTPS.
+        #[arg(long, requires = "tls_key")]
+        tls_certificate: Option<PathBuf>,
+        /// The API's private key (PEM).
+        #[arg(long, requires = "tls_certificate")]
+        tls_key: Option<PathBuf>,
+        /// Where Prometheus scrapes `/metrics`.
+        #[arg(long)]
+        metrics: Option<std::net::SocketAddr>,
+        /// Where the node keeps its data.
+        #[arg(long, default_value = "data")]
+        data_dir: PathBuf,
+        /// A file holding the console's operator token.
+        #[arg(long)]
+        operator_token_file: Option<PathBuf>,
     },
 }
 
@@ -451,6 +577,40 @@ enum GovernanceCommand {
 
 #[derive(Subcommand)]
 enum GenesisCommand {
+    /// Assemble the network file from the institutions' public-key files and the audit key's
+    /// public file, then print its digest for every institution to compare out of band.
+    ///
+    /// Example: `credence genesis assemble --chain-id consortium-1 --member bank-a.public.json
+    /// --member bank-b.public.json … --audit audit.public.json --out network.json`
+    Assemble {
+        /// Chain id.
+        #[arg(long)]
+        chain_id: String,
+        /// A member's public-key file, in institution-id order (repeat).
+        #[arg(long = "member", required = true)]
+        members: Vec<PathBuf>,
+        /// The audit key's public file.
+        #[arg(long)]
+        audit: PathBuf,
+        /// Genesis time, Unix milliseconds (default: now). Give it so that every assembler
+        /// of the same files gets the same digest.
+        #[arg(long)]
+        genesis_time: Option<u64>,
+        /// Blocks per epoch.
+        #[arg(long, default_value_t = layout::EPOCH_LENGTH_BLOCKS)]
+        epoch_length: u64,
+        /// File to write; never overwritten.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print a network file's digest: compare it out of band with every other institution
+    /// before starting a node on it.
+    ///
+    /// Example: `credence genesis digest network.json`
+    Digest {
+        /// The network file.
+        file: PathBuf,
+    },
     /// Write a new network: genesis, keys for every institution, and each validator's
     /// configuration.
     ///
@@ -501,8 +661,12 @@ fn main() -> anyhow::Result<()> {
             days,
         }) => client(async {
             let action = commands::read_json(&action, "a governance action")?;
-            let voted =
-                commands::wait(connect.session()?.propose(&key_file(&key)?, action, days)).await?;
+            let voted = commands::wait(connect.session_as(&key)?.propose(
+                &key_file(&key)?,
+                action,
+                days,
+            ))
+            .await?;
             output::finalised(&voted.finalised);
             output::voted(&voted);
             Ok(())
@@ -523,13 +687,14 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }),
         Command::Subject(SubjectCommand::Register { connect, key }) => client(async {
-            let (id, done) = commands::wait(connect.session()?.register(&key_file(&key)?)).await?;
+            let (id, done) =
+                commands::wait(connect.session_as(&key)?.register(&key_file(&key)?)).await?;
             output::finalised(&done);
             println!("{id}");
             Ok(())
         }),
         Command::Subject(SubjectCommand::RotateKey { connect, key }) => client(async {
-            let done = commands::wait(connect.session()?.rotate(&key_file(&key)?)).await?;
+            let done = commands::wait(connect.session_as(&key)?.rotate(&key_file(&key)?)).await?;
             output::finalised(&done);
             Ok(())
         }),
@@ -541,7 +706,7 @@ fn main() -> anyhow::Result<()> {
             kind,
             days,
         }) => client(async {
-            let session = connect.session()?;
+            let session = connect.session_as(&key)?;
             let (consent, done) =
                 commands::wait(session.grant(&key_file(&key)?, lender, purpose, kind, days))
                     .await?;
@@ -550,14 +715,15 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }),
         Command::Consent(ConsentCommand::List { connect, key }) => {
-            client(async { commands::consents(&connect.session()?, &key_file(&key)?).await })
+            client(async { commands::consents(&connect.session_as(&key)?, &key_file(&key)?).await })
         }
         Command::Consent(ConsentCommand::Revoke {
             connect,
             key,
             consent,
         }) => client(async {
-            let done = commands::wait(connect.session()?.revoke(&key_file(&key)?, consent)).await?;
+            let done =
+                commands::wait(connect.session_as(&key)?.revoke(&key_file(&key)?, consent)).await?;
             output::finalised(&done);
             Ok(())
         }),
@@ -569,16 +735,16 @@ fn main() -> anyhow::Result<()> {
             supersedes,
         } => client(async {
             let tradeline = commands::read_json(&file, "a Metro 2 tradeline")?;
-            let session = connect.session()?;
+            let session = connect.session_as(&key)?;
             let done =
                 commands::wait(session.furnish(&key_file(&key)?, &subject, tradeline, supersedes))
                     .await?;
             output::finalised(&done);
             Ok(())
         }),
-        Command::Dispute(DisputeCommand::List { connect, key, all }) => {
-            client(async { commands::disputes(&connect.session()?, &key_file(&key)?, all).await })
-        }
+        Command::Dispute(DisputeCommand::List { connect, key, all }) => client(async {
+            commands::disputes(&connect.session_as(&key)?, &key_file(&key)?, all).await
+        }),
         Command::Dispute(DisputeCommand::Answer {
             connect,
             key,
@@ -595,7 +761,7 @@ fn main() -> anyhow::Result<()> {
                 }
                 (AnswerKind::Corrected, None) => anyhow::bail!("--answer corrected needs --file"),
             };
-            let session = connect.session()?;
+            let session = connect.session_as(&key)?;
             let done =
                 commands::wait(session.answer_dispute(&key_file(&key)?, dispute, answer)).await?;
             output::finalised(&done);
@@ -608,7 +774,8 @@ fn main() -> anyhow::Result<()> {
             json,
         } => client(async {
             let report =
-                commands::wait(connect.session()?.report(&key_file(&key)?, &subject)).await?;
+                commands::wait(connect.session_as(&key)?.report(&key_file(&key)?, &subject))
+                    .await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -622,18 +789,26 @@ fn main() -> anyhow::Result<()> {
         }),
         Command::Submit { connect, key, file } => client(async {
             let payload = commands::read_json(&file, "a transaction payload")?;
-            let done =
-                commands::wait(connect.session()?.transact(&key_file(&key)?, payload)).await?;
+            let done = commands::wait(
+                connect
+                    .session_as(&key)?
+                    .transact(&key_file(&key)?, payload),
+            )
+            .await?;
             output::finalised(&done);
             Ok(())
         }),
         Command::Show {
             connect,
+            key,
             path,
             prove,
-        } => client(async { commands::show(&connect.session()?, &path, prove).await }),
+        } => client(async {
+            commands::show(&connect.session_maybe_as(key.as_deref())?, &path, prove).await
+        }),
         Command::Events(EventsCommand::Follow {
             connect,
+            key,
             kinds,
             subject,
             from,
@@ -646,7 +821,7 @@ fn main() -> anyhow::Result<()> {
                 subject,
                 watcher,
             };
-            commands::follow(&connect.session()?, query).await
+            commands::follow(&connect.session_maybe_as(key.as_deref())?, query).await
         }),
         Command::Loan(LoanCommand::Repay {
             connect,
@@ -654,7 +829,7 @@ fn main() -> anyhow::Result<()> {
             loan,
             amount,
         }) => client(async {
-            let session = connect.session()?;
+            let session = connect.session_as(&key)?;
             let (paid, done) = commands::wait(session.repay(
                 &key_file(&key)?,
                 loan,
@@ -665,7 +840,60 @@ fn main() -> anyhow::Result<()> {
             output::finalised(&done);
             Ok(())
         }),
-        Command::Node { config } => {
+        Command::Node {
+            command:
+                Some(NodeCommand::Init {
+                    dir,
+                    key,
+                    consensus_key,
+                    network,
+                    p2p,
+                    api,
+                    tls_certificate,
+                    tls_key,
+                    metrics,
+                    data_dir,
+                    operator_token_file,
+                }),
+            ..
+        } => {
+            let node = credence_node::config::NodeFile {
+                data_dir,
+                key_file: key,
+                consensus_key_file: consensus_key,
+                network_file: network,
+                p2p_listen: p2p,
+                api_listen: api,
+                tls: tls_certificate
+                    .zip(tls_key)
+                    .map(
+                        |(certificate_file, key_file)| credence_node::config::TlsSection {
+                            certificate_file,
+                            key_file,
+                        },
+                    ),
+                insecure_plain_http: false,
+                metrics_listen: metrics,
+                blocks: Default::default(),
+                mempool: Default::default(),
+                store: Default::default(),
+                worker_threads: 2,
+                console: credence_node::config::ConsoleSection {
+                    operator_token_file,
+                },
+            };
+            std::fs::create_dir_all(&dir)?;
+            let path = dir.join("node.toml");
+            anyhow::ensure!(!path.exists(), "{} already exists", path.display());
+            layout::write_node_file(&path, &node)?;
+            // Check it as the node will, so a mistake shows now rather than at start-up.
+            credence_node::config::NodeConfig::load(&path)?;
+            println!("written to {}", path.display());
+            println!("  credence node --config {}", path.display());
+            Ok(())
+        }
+        Command::Node { config, .. } => {
+            let config = config.ok_or_else(|| anyhow::anyhow!("--config is required"))?;
             let config = credence_node::config::NodeConfig::load(&config)?;
             let console = credence_console::Console::for_node(&config)?.router();
             credence_node::run::run(config, console)?;
@@ -699,6 +927,82 @@ fn main() -> anyhow::Result<()> {
             println!("signing key    {}", keys.signing.public_key());
             println!("encryption key {}", keys.encryption.public_key());
             println!("written to     {}", out.display());
+            Ok(())
+        }
+        Command::Keys(KeysCommand::Institution {
+            name,
+            roles,
+            p2p,
+            out,
+        }) => {
+            let roles = credence_types::Roles::of(&roles);
+            let (files, public) =
+                credence_devnet::ceremony::generate_institution(&out, &name, roles, p2p)?;
+            println!("signing key    {}", public.signing_key);
+            println!("encryption key {}", public.encryption_key);
+            if let Some(seat) = &public.consensus {
+                println!("consensus key  {} at {}", seat.key, seat.address);
+            }
+            println!(
+                "private keys   {} (never leave this machine)",
+                files.keys.display()
+            );
+            if let Some(consensus) = &files.consensus {
+                println!("               {}", consensus.display());
+            }
+            println!("publish        {}", files.public.display());
+            Ok(())
+        }
+        Command::Keys(KeysCommand::Audit { out }) => {
+            let (public_path, public) = credence_devnet::ceremony::generate_audit(&out)?;
+            println!("audit key      {}", public.audit_key);
+            println!(
+                "private key    {} (the regulator's alone)",
+                out.join("audit.json").display()
+            );
+            println!("publish        {}", public_path.display());
+            Ok(())
+        }
+        Command::Genesis(GenesisCommand::Assemble {
+            chain_id,
+            members,
+            audit,
+            genesis_time,
+            epoch_length,
+            out,
+        }) => {
+            use credence_devnet::ceremony;
+            let members = members
+                .iter()
+                .map(|path| ceremony::read_json(path))
+                .collect::<Result<Vec<ceremony::PublicKeyFile>, _>>()?;
+            let genesis_time = match genesis_time {
+                Some(ms) => credence_types::TimestampMs(ms),
+                None => layout::now()?,
+            };
+            let network = ceremony::assemble(
+                &ceremony::Founding {
+                    chain_id,
+                    genesis_time,
+                    epoch_length_blocks: epoch_length,
+                },
+                members,
+                &ceremony::read_json(&audit)?,
+            )?;
+            ceremony::write_json(&out, &network)?;
+            println!("network file   {}", out.display());
+            println!("digest         {}", ceremony::network_digest(&network));
+            println!("Every institution runs `credence genesis digest` on the file it received");
+            println!("and compares the digest with the others out of band before starting.");
+            Ok(())
+        }
+        Command::Genesis(GenesisCommand::Digest { file }) => {
+            use credence_devnet::ceremony;
+            let network: credence_node::config::NetworkFile = ceremony::read_json(&file)?;
+            network
+                .validate()
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            println!("{}", ceremony::network_digest(&network));
             Ok(())
         }
         Command::Genesis(GenesisCommand::Init {

@@ -15,12 +15,19 @@ use credence_types::{
 };
 use std::time::Duration;
 
-/// A raw GET: status and JSON body.
-async fn get(base: &str, path: &str) -> (u16, serde_json::Value) {
-    let response = reqwest::get(format!("{base}{path}")).await.unwrap();
-    let status = response.status().as_u16();
-    let body = response.json().await.unwrap_or(serde_json::Value::Null);
-    (status, body)
+/// A GET of `path` (under `/v1/`) as `node` reads (signed as the regulator in these tests):
+/// status and JSON body.
+async fn get(node: &credence_client::NodeClient, path: &str) -> (u16, serde_json::Value) {
+    let mut forwarded = node
+        .forward(path.strip_prefix("/v1/").expect("an API path"))
+        .await
+        .unwrap();
+    let mut body = Vec::new();
+    while let Some(chunk) = forwarded.chunk().await.unwrap() {
+        body.extend_from_slice(&chunk);
+    }
+    let body = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+    (forwarded.status, body)
 }
 
 /// A raw POST of `body` with `content_type`: status and error code, if any.
@@ -109,14 +116,14 @@ async fn the_api_serves_proven_reads_pages_and_typed_errors() {
         .await
         .unwrap();
     assert_eq!(absent, None);
-    let (status, body) = get(&base, &format!("/v1/subjects/{nobody}")).await;
+    let (status, body) = get(node, &format!("/v1/subjects/{nobody}")).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (404, Some("subject_unknown"))
     );
 
     // A tampered proof, a tampered header and a header without a quorum are refused.
-    let (_, body) = get(&base, &format!("/v1/subjects/{subject}?prove=true")).await;
+    let (_, body) = get(node, &format!("/v1/subjects/{subject}?prove=true")).await;
     let entry: Entry<serde_json::Value> = serde_json::from_value(body).unwrap();
     let proof = entry.proof.clone().unwrap();
     let mut tampered = proof.clone();
@@ -157,7 +164,7 @@ async fn the_api_serves_proven_reads_pages_and_typed_errors() {
     );
 
     // The node serves the document generated from its code.
-    let (status, served) = get(&base, "/v1/openapi.json").await;
+    let (status, served) = get(node, "/v1/openapi.json").await;
     assert_eq!(status, 200);
     let generated =
         serde_json::to_value(<credence_node::api::ApiDoc as utoipa::OpenApi>::openapi()).unwrap();
@@ -178,10 +185,10 @@ async fn the_api_serves_proven_reads_pages_and_typed_errors() {
         ("/v1/nowhere", 404, "route_unknown"),
     ];
     for (path, status, code) in cases {
-        let (got, body) = get(&base, path).await;
+        let (got, body) = get(node, path).await;
         assert_eq!((got, body["code"].as_str()), (status, Some(code)), "{path}");
     }
-    let (status, _) = get(&base, &format!("/v1/subjects/{subject}?prove=maybe")).await;
+    let (status, _) = get(node, &format!("/v1/subjects/{subject}?prove=maybe")).await;
     assert_eq!(status, 400, "a query of the wrong type");
     let posts = [
         (
@@ -240,7 +247,7 @@ async fn the_api_serves_proven_reads_pages_and_typed_errors() {
     );
 
     // The network's metadata, a block's events, an institution's listings.
-    let (status, meta) = get(&base, "/v1/meta").await;
+    let (status, meta) = get(node, "/v1/meta").await;
     assert_eq!(status, 200);
     assert_eq!(
         meta["value"]["audit_key"].as_str().unwrap(),
@@ -249,7 +256,7 @@ async fn the_api_serves_proven_reads_pages_and_typed_errors() {
     let height = node.status().await.unwrap().height.0;
     let mut registered = 0;
     for h in 1..=height {
-        let (status, events) = get(&base, &format!("/v1/blocks/{h}/events")).await;
+        let (status, events) = get(node, &format!("/v1/blocks/{h}/events")).await;
         assert_eq!(status, 200);
         for event in events.as_array().unwrap() {
             assert!(event["id"].as_str().unwrap().starts_with(&format!("{h}:")));
@@ -259,9 +266,9 @@ async fn the_api_serves_proven_reads_pages_and_typed_errors() {
         }
     }
     assert_eq!(registered, 3, "every registration's event, once");
-    let (status, page) = get(&base, "/v1/institutions/1/loans").await;
+    let (status, page) = get(node, "/v1/institutions/1/loans").await;
     assert_eq!((status, page["total"].as_u64()), (200, Some(0)));
-    let (status, body) = get(&base, "/v1/institutions/99/consents").await;
+    let (status, body) = get(node, "/v1/institutions/99/consents").await;
     assert_eq!(
         (status, body["code"].as_str()),
         (404, Some("institution_unknown"))

@@ -33,7 +33,9 @@ async fn a_light_client_follows_the_validators_across_epochs_and_refuses_forged_
     // `credence show --prove` works across epochs, from genesis's trust alone.
     let api = credence_devnet::layout::api_address(net.local.base_port(), 0).unwrap();
     let output = Command::new(BINARY)
-        .args(["show", "institutions/0", "--prove", "--node"])
+        .args(["show", "institutions/0", "--prove", "--key"])
+        .arg(net.local.dir().join("keys/bank-a.json"))
+        .arg("--node")
         .arg(format!("http://{api}"))
         .arg("--network")
         .arg(net.local.dir().join("network.json"))

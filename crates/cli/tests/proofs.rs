@@ -61,15 +61,16 @@ use credence_ledger::testkit::key_step as step;
 
 /// The raw proven read of `key`: its answer is 200 and its proof within the bound.
 async fn raw(node: &NodeClient, key: &StateKey) -> Entry<String> {
-    let response = reqwest::get(format!(
-        "{}/v1/state/{}?prove=true",
-        node.base(),
-        hex::encode(key.0)
-    ))
-    .await
-    .unwrap();
-    assert_eq!(response.status().as_u16(), 200, "{key:?}");
-    let entry: Entry<String> = response.json().await.unwrap();
+    let mut response = node
+        .forward(&format!("state/{}?prove=true", hex::encode(key.0)))
+        .await
+        .unwrap();
+    assert_eq!(response.status, 200, "{key:?}");
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        body.extend_from_slice(&chunk);
+    }
+    let entry: Entry<String> = serde_json::from_slice(&body).unwrap();
     let proof = entry.proof.as_ref().unwrap();
     // The encoded state proof: the proof (within its bound) and the value beside it.
     assert!(proof.proof.len() / 2 <= PROOF_BYTES_MAX + VALUE_BYTES_MAX + 16);
@@ -100,10 +101,12 @@ async fn an_absence_proof_beside_a_large_value_is_served() {
     let _validator = Validator::start(Path::new(BINARY), &plan.dir, 0, "node.log").unwrap();
     let file = layout::network_file(&plan.dir).unwrap();
     let trusted = Validators::of(&file);
+    let regulator = credence_crypto::KeyFile::read(&plan.dir.join("keys/regulator.json")).unwrap();
     let node = NodeClient::new(&format!(
         "http://{}",
         layout::api_address(plan.base_port, 0).unwrap()
-    ));
+    ))
+    .signed_by(regulator.signing);
     node.wait_for_height(1, Duration::from_secs(60))
         .await
         .unwrap();

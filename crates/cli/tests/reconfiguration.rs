@@ -90,7 +90,12 @@ async fn a_running_network_grows_to_five_then_loses_a_founder_and_goes_on() {
     let fifth = NodeClient::new(&format!(
         "http://{}",
         layout::api_address(base_port, 4).unwrap()
-    ));
+    ))
+    .signed_by(
+        credence_crypto::KeyFile::read(&net.key_of("regulator"))
+            .unwrap()
+            .signing,
+    );
     net.local.validators.push(joined.validator);
 
     // The fifth validator proposes blocks in its epoch, and its own node follows the chain.

@@ -66,6 +66,13 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
         .map_or("/", |p| p.as_str())
         .to_string();
     let content_type = request.headers().get("content-type").cloned();
+    // The reader's signature headers pass through: the proxy tampers with answers only.
+    let signed: Vec<(String, axum::http::HeaderValue)> = request
+        .headers()
+        .iter()
+        .filter(|(name, _)| name.as_str().starts_with("credence-"))
+        .map(|(name, value)| (name.as_str().to_string(), value.clone()))
+        .collect();
     let body: Bytes = axum::body::to_bytes(request.into_body(), 16 << 20)
         .await
         .unwrap();
@@ -75,6 +82,9 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
         .body(body.to_vec());
     if let Some(content_type) = content_type {
         outbound = outbound.header("content-type", content_type);
+    }
+    for (name, value) in signed {
+        outbound = outbound.header(name, value.as_bytes());
     }
     let answer = outbound.send().await.unwrap();
     let status = StatusCode::from_u16(answer.status().as_u16()).unwrap();
@@ -160,7 +170,7 @@ impl Scene {
     }
 
     fn session_via(&self, address: &str) -> Session {
-        Session::new(NodeClient::new(address), self.network.file.clone())
+        Session::new(NodeClient::new(address), self.network.file.clone()).reading_as(&self.bank)
     }
 }
 

@@ -4,6 +4,10 @@ use crate::{
     events::EventStream,
     light::{LightError, Validators, expect_key},
 };
+use credence_crypto::SigningKey;
+use credence_types::access::{
+    KEY_HEADER, READ_NAMESPACE, SIGNATURE_HEADER, TIME_HEADER, request_message,
+};
 use credence_types::{
     Digest, Height, SignedTransaction,
     api::{
@@ -17,7 +21,7 @@ use credence_types::{
     codec::{Read, decode},
     state::StateKey,
 };
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 /// A request to a node failed.
 #[derive(Debug, thiserror::Error)]
@@ -54,37 +58,155 @@ pub enum ClientError {
     Unverified(#[from] LightError),
 }
 
-/// A client of one node's API.
+/// A client of one node's API: anonymous, or signing every request as one reader (an
+/// institution or a subject) so that the node answers what that reader may read.
 #[derive(Clone, Debug)]
 pub struct NodeClient {
     http: reqwest::Client,
     /// For event streams, which stay open: no overall timeout.
     streams: reqwest::Client,
     base: String,
+    reader: Option<Arc<RequestSigner>>,
+}
+
+/// An answer of the node passed on as it streams: see [`NodeClient::forward`].
+#[derive(Debug)]
+pub struct Forwarded {
+    /// The HTTP status.
+    pub status: u16,
+    /// Its content type, if it named one.
+    pub content_type: Option<String>,
+    response: reqwest::Response,
+}
+
+impl Forwarded {
+    /// The next piece of the body; `None` at its end.
+    pub async fn chunk(&mut self) -> Result<Option<bytes::Bytes>, ClientError> {
+        Ok(self.response.chunk().await?)
+    }
+}
+
+/// Who signs a client's requests, and the chain they are signed for.
+#[derive(Debug)]
+struct RequestSigner {
+    key: SigningKey,
+    /// The chain id every signature names: given, or learnt once from the node's status.
+    chain_id: tokio::sync::OnceCell<String>,
 }
 
 impl NodeClient {
-    /// A client of the node at `base` (e.g. `http://127.0.0.1:8080`).
+    /// A client of the node at `base` (e.g. `http://127.0.0.1:8080` or
+    /// `https://node.bank-a.example:8443`), trusting the platform's certificate authorities
+    /// for HTTPS.
     pub fn new(base: &str) -> Self {
-        let http = reqwest::Client::builder()
+        Self::build(base, None).expect("a client without extra roots always builds")
+    }
+
+    /// A client of the node at `base` over HTTPS, trusting only the certificates (or the
+    /// certificate authority) in `pem`: a consortium's own CA, or a node's self-signed
+    /// certificate.
+    pub fn with_tls_roots(base: &str, pem: &[u8]) -> Result<Self, ClientError> {
+        let roots = reqwest::Certificate::from_pem_bundle(pem)?;
+        Self::build(base, Some(roots))
+    }
+
+    fn build(base: &str, roots: Option<Vec<reqwest::Certificate>>) -> Result<Self, ClientError> {
+        let builder = || {
+            let builder = reqwest::Client::builder().https_only(base.starts_with("https:"));
+            match &roots {
+                Some(roots) => builder.tls_certs_only(roots.iter().cloned()),
+                None => builder,
+            }
+        };
+        let http = builder()
             .timeout(Duration::from_secs(30))
             .pool_max_idle_per_host(16)
-            .build()
-            .expect("a client with these settings always builds");
-        let streams = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .build()
-            .expect("a client with these settings always builds");
-        Self {
+            .build()?;
+        let streams = builder().connect_timeout(Duration::from_secs(10)).build()?;
+        Ok(Self {
             http,
             streams,
             base: base.trim_end_matches('/').to_string(),
-        }
+            reader: None,
+        })
+    }
+
+    /// This client, signing every request with `key`: an institution's or a subject's
+    /// signing key. The chain id the signatures name is learnt from the node's status on the
+    /// first request; [`NodeClient::signed_for`] gives it instead.
+    pub fn signed_by(self, key: SigningKey) -> Self {
+        self.with_reader(key, tokio::sync::OnceCell::new())
+    }
+
+    /// This client, signing every request with `key` for the chain `chain_id` (from the
+    /// network file the reader trusts).
+    pub fn signed_for(self, key: SigningKey, chain_id: &str) -> Self {
+        self.with_reader(
+            key,
+            tokio::sync::OnceCell::new_with(Some(chain_id.to_string())),
+        )
+    }
+
+    fn with_reader(mut self, key: SigningKey, chain_id: tokio::sync::OnceCell<String>) -> Self {
+        self.reader = Some(Arc::new(RequestSigner { key, chain_id }));
+        self
+    }
+
+    /// This client without its signer: anonymous.
+    pub fn anonymous(mut self) -> Self {
+        self.reader = None;
+        self
+    }
+
+    /// Whether this client signs its requests with `key`.
+    pub fn signs_as(&self, key: &credence_types::PublicKey) -> bool {
+        self.reader
+            .as_ref()
+            .is_some_and(|reader| reader.key.public_key() == *key)
     }
 
     /// The node's base URL.
     pub fn base(&self) -> &str {
         &self.base
+    }
+
+    /// Sends a request built on `client`, signed when this client has a reader: the signature
+    /// covers the chain id, the method, and the path and query exactly as sent.
+    async fn send(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, ClientError> {
+        let mut request = request.build()?;
+        if let Some(reader) = &self.reader {
+            let chain_id = reader
+                .chain_id
+                .get_or_try_init(|| async { Ok::<_, ClientError>(self.status().await?.chain_id) })
+                .await?;
+            let url = request.url();
+            let path = match url.query() {
+                Some(query) => format!("{}?{query}", url.path()),
+                None => url.path().to_string(),
+            };
+            let time_ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+            let message = request_message(chain_id, request.method().as_str(), &path, time_ms);
+            let signature = reader.key.sign(READ_NAMESPACE, &message);
+            let headers = request.headers_mut();
+            for (name, value) in [
+                (KEY_HEADER, reader.key.public_key().to_string()),
+                (TIME_HEADER, time_ms.to_string()),
+                (SIGNATURE_HEADER, hex::encode(signature.0)),
+            ] {
+                headers.insert(
+                    name,
+                    reqwest::header::HeaderValue::from_str(&value)
+                        .expect("hex and digits are valid header values"),
+                );
+            }
+        }
+        Ok(client.execute(request).await?)
     }
 
     async fn read<T: serde::de::DeserializeOwned>(
@@ -111,10 +233,12 @@ impl NodeClient {
             transaction: hex::encode(encode(transaction)),
         };
         let response = self
-            .http
-            .post(format!("{}/v1/transactions", self.base))
-            .json(&body)
-            .send()
+            .send(
+                &self.http,
+                self.http
+                    .post(format!("{}/v1/transactions", self.base))
+                    .json(&body),
+            )
             .await?;
         Ok(Self::read::<Submitted>(response).await?.hash)
     }
@@ -131,10 +255,12 @@ impl NodeClient {
                 .collect(),
         };
         let response = self
-            .http
-            .post(format!("{}/v1/transactions/batch", self.base))
-            .json(&body)
-            .send()
+            .send(
+                &self.http,
+                self.http
+                    .post(format!("{}/v1/transactions/batch", self.base))
+                    .json(&body),
+            )
             .await?;
         Self::read(response).await
     }
@@ -142,11 +268,43 @@ impl NodeClient {
     /// A transaction's status.
     pub async fn transaction(&self, hash: &Digest) -> Result<TransactionStatus, ClientError> {
         let response = self
-            .http
-            .get(format!("{}/v1/transactions/{hash}", self.base))
-            .send()
+            .send(
+                &self.http,
+                self.http
+                    .get(format!("{}/v1/transactions/{hash}", self.base)),
+            )
             .await?;
         Self::read(response).await
+    }
+
+    /// `GET /v1/{path_and_query}` as it comes, for a proxy: the status, the content type and
+    /// the body as it streams (an event stream stays open). Signed when this client is.
+    pub async fn forward(&self, path_and_query: &str) -> Result<Forwarded, ClientError> {
+        let response = self
+            .send(
+                &self.streams,
+                self.streams
+                    .get(format!("{}/v1/{path_and_query}", self.base)),
+            )
+            .await?;
+        Ok(Forwarded {
+            status: response.status().as_u16(),
+            content_type: response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_string),
+            response,
+        })
+    }
+
+    /// The events a finalised transaction caused: for its signer, validators and the
+    /// regulator.
+    pub async fn transaction_events(
+        &self,
+        hash: &Digest,
+    ) -> Result<Vec<StreamedEvent>, ClientError> {
+        self.get(&format!("transactions/{hash}/events")).await
     }
 
     /// Waits until a transaction is finalised, polling every `interval`, for at most
@@ -174,6 +332,7 @@ impl NodeClient {
 
     /// The node's status.
     pub async fn status(&self) -> Result<Status, ClientError> {
+        // Public, and how a signer learns the chain id: never signed.
         let response = self
             .http
             .get(format!("{}/v1/status", self.base))
@@ -206,13 +365,21 @@ impl NodeClient {
         key: &credence_types::PublicKey,
     ) -> Result<Option<AccountView>, ClientError> {
         let response = self
-            .http
-            .get(format!("{}/v1/accounts/{key}", self.base))
-            .send()
+            .send(
+                &self.http,
+                self.http.get(format!("{}/v1/accounts/{key}", self.base)),
+            )
             .await?;
         match Self::read(response).await {
             Ok(view) => Ok(Some(view)),
             Err(ClientError::Refused { status: 404, .. }) => Ok(None),
+            // A key asking for its own account before its first transaction: the ledger
+            // binds it to nobody yet, so it has signed nothing.
+            Err(ClientError::Refused { code, .. })
+                if code == "signer_unknown" && self.signs_as(key) =>
+            {
+                Ok(None)
+            }
             Err(error) => Err(error),
         }
     }
@@ -220,9 +387,11 @@ impl NodeClient {
     /// A recently committed block.
     pub async fn block(&self, height: Height) -> Result<BlockSummary, ClientError> {
         let response = self
-            .http
-            .get(format!("{}/v1/blocks/{}", self.base, height.0))
-            .send()
+            .send(
+                &self.http,
+                self.http
+                    .get(format!("{}/v1/blocks/{}", self.base, height.0)),
+            )
             .await?;
         Self::read(response).await
     }
@@ -234,9 +403,10 @@ impl NodeClient {
 
     async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         let response = self
-            .http
-            .get(format!("{}/v1/{path}", self.base))
-            .send()
+            .send(
+                &self.http,
+                self.http.get(format!("{}/v1/{path}", self.base)),
+            )
             .await?;
         Self::read(response).await
     }
@@ -255,7 +425,7 @@ impl NodeClient {
         if let Some(id) = resume {
             request = request.header("last-event-id", id.to_string());
         }
-        let response = request.send().await?;
+        let response = self.send(&self.streams, request).await?;
         if !response.status().is_success() {
             return Err(Self::read::<()>(response)
                 .await
@@ -350,9 +520,10 @@ impl NodeClient {
         validators: &Validators,
     ) -> Result<Option<T>, ClientError> {
         let response = self
-            .http
-            .get(format!("{}/v1/{path}?prove=true", self.base))
-            .send()
+            .send(
+                &self.http,
+                self.http.get(format!("{}/v1/{path}?prove=true", self.base)),
+            )
             .await?;
         let entry: Entry<serde_json::Value> = if response.status().as_u16() == 404 {
             // Unknown ids are 404 without a proof; ask the raw state for the proven absence.

@@ -17,7 +17,7 @@ use credence_types::{
     lending::{Loan, LoanPayment},
     metro2::Tradeline,
     money::Amount,
-    receipt::{Event, EventSource, Outcome},
+    receipt::{Event, Outcome},
     state::{Consent, Institution, Principal, Subject},
     time::Date,
     transaction::{InquiryKind, Purpose, RecordInquiry},
@@ -155,8 +155,24 @@ impl Session {
         }
     }
 
+    /// This session, reading as the holder of `key` (an institution or a subject): every
+    /// request is signed with it, for this network's chain, so the node answers what that
+    /// reader may read. Transactions are signed with the key each call is given.
+    pub fn reading_as(mut self, key: &KeyFile) -> Self {
+        self.node = self.node_as(key);
+        self
+    }
+
+    /// The node, read as the holder of `key`: what a signer reads of its own account and
+    /// transactions, whoever this session reads as.
+    fn node_as(&self, key: &KeyFile) -> NodeClient {
+        self.node
+            .clone()
+            .signed_for(key.signing.clone(), self.network.genesis.chain_id.as_str())
+    }
+
     /// Reads the network file at `path` and points at the node at `node`.
-    pub fn open(node: &str, path: &Path) -> Result<Self, SessionError> {
+    pub fn open(node: NodeClient, path: &Path) -> Result<Self, SessionError> {
         let text = std::fs::read_to_string(path).map_err(|source| {
             SessionError::NetworkFileUnreadable {
                 path: path.to_path_buf(),
@@ -170,12 +186,12 @@ impl Session {
         let network: NetworkFile =
             serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
         network.validate().map_err(|e| invalid(e.to_string()))?;
-        Ok(Self::new(NodeClient::new(node), network))
+        Ok(Self::new(node, network))
     }
 
     /// The signer of `key`, at its next nonce, and whose key it is (none yet: `None`).
     async fn account(&self, key: &KeyFile) -> Result<(Account, Option<Principal>), SessionError> {
-        let view = self.node.account(&key.signing.public_key()).await?;
+        let view = self.node_as(key).account(&key.signing.public_key()).await?;
         let account = Account::new(
             key.signing.clone(),
             self.network.genesis.chain_id.clone(),
@@ -213,15 +229,13 @@ impl Session {
     ) -> Result<Finalised, SessionError> {
         let (mut account, _) = self.account(key).await?;
         let transaction = account.sign(payload);
-        let hash = self.node.submit(&transaction).await?;
-        let status = self
-            .node
+        let node = self.node_as(key);
+        let hash = node.submit(&transaction).await?;
+        let status = node
             .wait_finalized(&hash, FINALITY_POLL, FINALITY_TIMEOUT)
             .await?;
         let TransactionStatus::Finalized {
-            height,
-            index,
-            outcome,
+            height, outcome, ..
         } = status
         else {
             return Err(ClientError::Timeout(hash).into());
@@ -233,25 +247,13 @@ impl Session {
                 code,
             });
         }
-        let events = self.events_of(height.0, index).await?;
+        let events = node.transaction_events(&hash).await?;
+        let events = events.into_iter().map(|e| e.event).collect();
         Ok(Finalised {
             hash,
             height: height.0,
             events,
         })
-    }
-
-    /// The events transaction `index` of block `height` caused.
-    async fn events_of(&self, height: u64, index: u32) -> Result<Vec<Event>, SessionError> {
-        let events = self
-            .node
-            .block_events(credence_types::Height(height))
-            .await?;
-        Ok(events
-            .into_iter()
-            .filter(|e| e.source == EventSource::Transaction(index))
-            .map(|e| e.event)
-            .collect())
     }
 
     /// The subject with this pseudonym, as the node says.
@@ -274,7 +276,7 @@ impl Session {
 
     /// The institution `key` signs for.
     pub async fn institution_of(&self, key: &KeyFile) -> Result<InstitutionId, SessionError> {
-        match self.node.account(&key.signing.public_key()).await? {
+        match self.node_as(key).account(&key.signing.public_key()).await? {
             Some(view) => match view.principal {
                 Principal::Institution(id) => Ok(id),
                 Principal::Subject(_) | Principal::Retired => Err(SessionError::NotAnInstitution),
@@ -494,7 +496,12 @@ impl Session {
         let state = self.subject(subject).await?;
         let mut consent = None;
         for id in state.active_consents.as_slice() {
-            let entry: Entry<Consent> = self.node.entry(&format!("consents/{}", id.0)).await?;
+            // Another lender's consent is not this lender's to read: the node refuses it.
+            let entry: Entry<Consent> = match self.node.entry(&format!("consents/{}", id.0)).await {
+                Ok(entry) => entry,
+                Err(ClientError::Refused { status: 403, .. }) => continue,
+                Err(error) => return Err(error.into()),
+            };
             if entry
                 .value
                 .is_some_and(|c| c.lender == lender && !c.ended())

@@ -2,10 +2,11 @@
 //! at `/lender`, the borrower portal at `/borrower` and the regulator view at `/regulator`.
 //!
 //! The pages are static HTML and small script modules compiled into the binary; they read
-//! the ledger through the node's public API, as any client would. Only the lender console
-//! needs more: its [`operator`] endpoints, unlocked by the operator token from the node's
-//! configuration, act with the institution's key, which stays in this process. The borrower
-//! portal signs in the browser and sends the node only signed transactions.
+//! the ledger through the node's API, as any client would, as whoever signed in. The
+//! [`operator`] endpoints, unlocked by the operator token from the node's configuration, act
+//! and read with the institution's key, which stays in this process (staff read through
+//! `/console/api/v1/…`). The borrower portal and the regulator view sign their reads in the
+//! browser; the portal sends the node only signed transactions.
 
 mod assets;
 pub mod constants;
@@ -30,6 +31,14 @@ pub enum ConsoleError {
     /// The operator token.
     #[error(transparent)]
     Token(#[from] TokenError),
+    /// The node's TLS certificate could not be trusted by its own console.
+    #[error("{path}: {message}")]
+    Certificate {
+        /// The certificate file.
+        path: std::path::PathBuf,
+        /// Why.
+        message: String,
+    },
 }
 
 /// What the console needs from the node it runs in.
@@ -49,10 +58,29 @@ impl Console {
         if api.ip().is_unspecified() {
             api.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
         }
-        let session = Session::new(
-            credence_client::NodeClient::new(&format!("http://{api}")),
-            config.network.clone(),
-        );
+        let keys = KeyFile::read(&config.node.key_file)?;
+        // The console calls its own node's API, as its institution. Over TLS it trusts the
+        // node's own certificate file, which must then name `localhost`.
+        let node = match &config.node.tls {
+            Some(tls) => {
+                let pem = std::fs::read(&tls.certificate_file).map_err(|source| {
+                    ConsoleError::Certificate {
+                        path: tls.certificate_file.clone(),
+                        message: source.to_string(),
+                    }
+                })?;
+                credence_client::NodeClient::with_tls_roots(
+                    &format!("https://localhost:{}", api.port()),
+                    &pem,
+                )
+                .map_err(|error| ConsoleError::Certificate {
+                    path: tls.certificate_file.clone(),
+                    message: error.to_string(),
+                })?
+            }
+            None => credence_client::NodeClient::new(&format!("http://{api}")),
+        };
+        let session = Session::new(node, config.network.clone()).reading_as(&keys);
         let token = config
             .node
             .console
@@ -62,7 +90,7 @@ impl Console {
             .transpose()?;
         Ok(Self {
             session,
-            keys: KeyFile::read(&config.node.key_file)?,
+            keys,
             token,
         })
     }

@@ -173,6 +173,7 @@ pub fn router(console: Console) -> Router {
         .route("/console/api/records", post(furnish))
         .route("/console/api/disputes/{id}/answer", post(answer))
         .route("/console/api/transactions", post(transact))
+        .route("/console/api/v1/{*rest}", get(read))
         .with_state(Arc::new(console))
 }
 
@@ -235,6 +236,44 @@ fn subject(pseudonym: &str) -> Result<SubjectId, Refusal> {
             "a subject pseudonym is 64 hex digits",
         )
     })
+}
+
+/// `GET /console/api/v1/{rest}`: the node's `GET /v1/{rest}` (query included), read as this
+/// node's institution for its signed-in staff, streamed back as it comes (the event stream
+/// too). The staff's browser never holds the institution's key: the node signs.
+async fn read(
+    State(console): State<Shared>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Result<axum::response::Response, Refusal> {
+    authorize(&console, &headers)?;
+    let rest = uri
+        .path_and_query()
+        .map_or_else(|| uri.path(), |p| p.as_str())
+        .strip_prefix("/console/api/v1/")
+        .unwrap_or_default()
+        .to_string();
+    let forwarded = console
+        .session
+        .node
+        .forward(&rest)
+        .await
+        .map_err(|error| Refusal::new(ApiErrorCode::NodeUnreachable, error.to_string()))?;
+    let status = StatusCode::from_u16(forwarded.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let content_type = forwarded.content_type.clone();
+    let body = futures::stream::unfold(forwarded, |mut forwarded| async move {
+        match forwarded.chunk().await {
+            Ok(Some(chunk)) => Some((Ok(chunk), forwarded)),
+            Ok(None) => None,
+            Err(error) => Some((Err(std::io::Error::other(error.to_string())), forwarded)),
+        }
+    });
+    let mut response = axum::response::Response::new(axum::body::Body::from_stream(body));
+    *response.status_mut() = status;
+    if let Some(value) = content_type.and_then(|c| axum::http::HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().insert(header::CONTENT_TYPE, value);
+    }
+    Ok(response)
 }
 
 /// Who the operator acts for.

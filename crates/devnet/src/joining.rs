@@ -11,7 +11,7 @@ use crate::{
     layout::{self, LayoutError},
     processes::Validator,
 };
-use credence_client::{Session, SessionError};
+use credence_client::{NodeClient, Session, SessionError};
 use credence_crypto::KeyFile;
 use credence_types::{ProposalId, epoch::EpochRecord, governance::GovernanceAction};
 use std::{path::Path, time::Duration};
@@ -99,11 +99,16 @@ pub async fn add_validator(
     ));
 
     let api = layout::api_address(base_port, 0)?;
-    let session = Session::open(&format!("http://{api}"), &dir.join("network.json"))?;
     let mut voters = voters(dir, joiner.index)?.into_iter();
     let proposer = voters
         .next()
         .ok_or_else(|| LayoutError::Invalid("the network has no member".to_string()))?;
+    // It reads as the proposer, a validator, which reads the chain's epoch records.
+    let session = Session::open(
+        NodeClient::new(&format!("http://{api}")),
+        &dir.join("network.json"),
+    )?
+    .reading_as(&proposer);
     let action = GovernanceAction::AddInstitution(joiner.institution.clone());
     let mut vote = session.propose(&proposer, action, PROPOSAL_DAYS).await?;
     progress(&format!(

@@ -5,22 +5,19 @@
 //! <dir>/network.json            genesis (with the validators' seats), block limits
 //! <dir>/keys/<name>.json        each institution's keys (0600)
 //! <dir>/keys/<name>.consensus.json  each validator's consensus key (0600)
+//! <dir>/keys/<name>.public.json each institution's public-key file (the ceremony's output)
 //! <dir>/keys/audit.json         the network's audit key (the regulator's escrow)
+//! <dir>/keys/audit.public.json  its public half
 //! <dir>/node-<i>/node.toml      validator i's configuration
 //! <dir>/node-<i>/data/          validator i's state, blocks and consensus journal
 //! <dir>/node-<i>/node.log       validator i's log (under devnet)
 //! ```
 
-use credence_crypto::{ConsensusKeyFile, EncryptionSecret, KeyFile, KeyFileError};
+use crate::ceremony;
+use credence_crypto::KeyFileError;
 use credence_light::NetworkFile;
 use credence_node::config::{ConsoleSection, NodeFile};
-use credence_types::{
-    Role, Roles, TimestampMs,
-    codec::{BoundedVec, Name},
-    epoch::{ConsensusSeat, PeerAddress},
-    genesis::{ChainId, Genesis},
-    governance::{NewInstitution, Parameters},
-};
+use credence_types::{Role, Roles, TimestampMs, governance::NewInstitution};
 use std::{
     net::{Ipv4Addr, SocketAddr},
     path::{Path, PathBuf},
@@ -141,62 +138,36 @@ pub fn write(plan: &Plan) -> Result<(), LayoutError> {
     if network_path.exists() {
         return Err(LayoutError::Exists(network_path));
     }
+    // The key ceremony, every institution on this machine: each generates its keys and
+    // publishes a public-key file, the regulator generates the audit key, and the network
+    // file is assembled from the public files alone, as institutions on their own machines
+    // would (see `ceremony`).
     let keys_dir = plan.dir.join("keys");
-    std::fs::create_dir_all(&keys_dir).map_err(io(&keys_dir))?;
-
-    let mut institutions = Vec::new();
     let validator_roles = Roles::of(&[Role::Validator, Role::Furnisher, Role::Lender]);
     let names: Vec<(String, Roles)> = (0..plan.validators)
         .map(|i| (validator_name(i), validator_roles))
         .chain(OTHERS.iter().map(|(n, r)| ((*n).to_string(), Roles::of(r))))
         .collect();
+    let mut published = Vec::new();
     for (i, (name, roles)) in names.iter().enumerate() {
-        let keys = KeyFile::generate();
-        let key_path = keys_dir.join(format!("{name}.json"));
-        keys.write(&key_path)?;
-        let consensus = if roles.has(Role::Validator) {
-            let consensus = ConsensusKeyFile::generate();
-            consensus.write(&consensus_key_path(&plan.dir, name))?;
-            Some(ConsensusSeat {
-                key: consensus.key.public_key(),
-                address: PeerAddress(p2p_address(plan.base_port, i)?),
-            })
-        } else {
-            None
-        };
-        institutions.push(NewInstitution {
-            name: Name::new(name).map_err(LayoutError::Invalid)?,
-            roles: *roles,
-            signing_key: keys.signing.public_key(),
-            encryption_key: keys.encryption.public_key(),
-            consensus,
-        });
+        let p2p = roles
+            .has(Role::Validator)
+            .then(|| p2p_address(plan.base_port, i))
+            .transpose()?;
+        let (files, _) = ceremony::generate_institution(&keys_dir, name, *roles, p2p)?;
+        published.push(ceremony::read_json(&files.public)?);
     }
-    // The audit key's private half goes to the regulator, in escrow.
-    let audit = KeyFile {
-        signing: credence_crypto::SigningKey::generate(),
-        encryption: EncryptionSecret::generate(),
-    };
-    audit.write(&keys_dir.join("audit.json"))?;
-
-    let genesis = Genesis {
-        chain_id: ChainId::new(&plan.chain_id).map_err(LayoutError::Invalid)?,
-        genesis_time: plan.genesis_time,
-        institutions: BoundedVec::new(institutions)
-            .ok_or_else(|| LayoutError::Invalid("too many institutions".to_string()))?,
-        audit_key: audit.encryption.public_key(),
-        parameters: Parameters {
+    let (audit, _) = ceremony::generate_audit(&keys_dir)?;
+    let network = ceremony::assemble(
+        &ceremony::Founding {
+            chain_id: plan.chain_id.clone(),
+            genesis_time: plan.genesis_time,
             epoch_length_blocks: plan.epoch_length_blocks,
-            ..Parameters::default()
         },
-    };
-    let network = NetworkFile {
-        genesis,
-        block_transactions_max: 20_000,
-        block_bytes_max: 16 << 20,
-    };
-    let text = serde_json::to_string_pretty(&network).expect("a network file serialises") + "\n";
-    std::fs::write(&network_path, text).map_err(io(&network_path))?;
+        published,
+        &ceremony::read_json(&audit)?,
+    )?;
+    ceremony::write_json(&network_path, &network)?;
 
     for i in 0..plan.validators {
         write_node(&plan.dir, i, plan.base_port)?;
@@ -215,6 +186,9 @@ fn write_node(dir: &Path, i: usize, base_port: u16) -> Result<(), LayoutError> {
         network_file: PathBuf::from("../network.json"),
         p2p_listen: p2p_address(base_port, i)?,
         api_listen: api_address(base_port, i)?,
+        tls: None,
+        insecure_plain_http: false,
+        metrics_listen: Some(loopback(base_port, 2_000 + i, "metrics")?),
         blocks: Default::default(),
         mempool: Default::default(),
         store: credence_node::config::StoreSection { cache_mib: 64 },
@@ -224,9 +198,13 @@ fn write_node(dir: &Path, i: usize, base_port: u16) -> Result<(), LayoutError> {
         },
     };
     write_operator_token(&node_dir.join(OPERATOR_TOKEN_FILE))?;
-    let config = node_config_path(dir, i);
-    let text = toml::to_string_pretty(&node).expect("a node file serialises");
-    std::fs::write(&config, text).map_err(io(&config))
+    write_node_file(&node_config_path(dir, i), &node)
+}
+
+/// Writes a node's configuration file.
+pub fn write_node_file(path: &Path, node: &NodeFile) -> Result<(), LayoutError> {
+    let text = toml::to_string_pretty(node).expect("a node file serialises");
+    std::fs::write(path, text).map_err(io(path))
 }
 
 /// How many validator directories (`node-0`, `node-1`, …) the network in `dir` has: its
@@ -258,24 +236,14 @@ pub fn add_validator(dir: &Path, base_port: u16) -> Result<Joiner, LayoutError> 
         )));
     }
     let name = validator_name(index);
-    let keys = KeyFile::generate();
-    keys.write(&dir.join("keys").join(format!("{name}.json")))?;
-    let consensus = ConsensusKeyFile::generate();
-    consensus.write(&consensus_key_path(dir, &name))?;
+    let (_, institution) = ceremony::generate_institution(
+        &dir.join("keys"),
+        &name,
+        Roles::of(&[Role::Validator, Role::Furnisher, Role::Lender]),
+        Some(p2p_address(base_port, index)?),
+    )?;
     write_node(dir, index, base_port)?;
-    Ok(Joiner {
-        index,
-        institution: NewInstitution {
-            name: Name::new(&name).map_err(LayoutError::Invalid)?,
-            roles: Roles::of(&[Role::Validator, Role::Furnisher, Role::Lender]),
-            signing_key: keys.signing.public_key(),
-            encryption_key: keys.encryption.public_key(),
-            consensus: Some(ConsensusSeat {
-                key: consensus.key.public_key(),
-                address: PeerAddress(p2p_address(base_port, index)?),
-            }),
-        },
-    })
+    Ok(Joiner { index, institution })
 }
 
 /// Most validators a generated network has: the protocol's bound.

@@ -10,6 +10,7 @@
 //! The command line's `devnet`, the benchmark's own network and the tests that need real
 //! validator processes all use these, so there is one way to lay out and run a network.
 
+pub mod ceremony;
 pub mod joining;
 pub mod layout;
 pub mod processes;

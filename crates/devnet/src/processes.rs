@@ -216,6 +216,17 @@ impl Local {
             .collect()
     }
 
+    /// A client of each validator's API reading as the network's regulator, which reads
+    /// everything: for the tests and benchmarks that observe the whole network.
+    pub fn observers(&self) -> Result<Vec<NodeClient>, LayoutError> {
+        let regulator = credence_crypto::KeyFile::read(&self.dir.join("keys/regulator.json"))?;
+        Ok(self
+            .nodes()
+            .into_iter()
+            .map(|node| node.signed_by(regulator.signing.clone()))
+            .collect())
+    }
+
     /// Waits until every validator has committed `height`.
     pub async fn wait_for_height(&self, height: u64, timeout: Duration) -> Result<(), ClientError> {
         for node in self.nodes() {

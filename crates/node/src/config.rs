@@ -59,8 +59,22 @@ pub struct NodeFile {
     pub network_file: PathBuf,
     /// Where this validator listens for its peers.
     pub p2p_listen: SocketAddr,
-    /// Where the API listens.
+    /// Where the API (and the console) listens.
     pub api_listen: SocketAddr,
+    /// Serve the API over HTTPS with this certificate and key. Without it the API is plain
+    /// HTTP, which the node serves only on a loopback address unless
+    /// `insecure_plain_http` says otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsSection>,
+    /// Serve plain HTTP on a non-loopback `api_listen` (behind a TLS-terminating proxy on the
+    /// same host, or on an isolated test network). Off by default: a member's reads carry
+    /// its customers' credit files.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insecure_plain_http: bool,
+    /// Where Prometheus scrapes `/metrics` (plain HTTP: counters and timings only). Without
+    /// it the node serves no metrics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics_listen: Option<SocketAddr>,
     /// Block production.
     #[serde(default)]
     pub blocks: BlocksSection,
@@ -76,6 +90,16 @@ pub struct NodeFile {
     /// The web console.
     #[serde(default)]
     pub console: ConsoleSection,
+}
+
+/// `[tls]`: the API's certificate and private key, PEM files.
+#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSection {
+    /// The certificate chain, leaf first.
+    pub certificate_file: PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_file: PathBuf,
 }
 
 /// `[console]`: the web console this node serves at `/`.
@@ -201,6 +225,10 @@ impl NodeConfig {
         if let Some(token) = &mut node.console.operator_token_file {
             *token = relative_to(path, token);
         }
+        if let Some(tls) = &mut node.tls {
+            tls.certificate_file = relative_to(path, &tls.certificate_file);
+            tls.key_file = relative_to(path, &tls.key_file);
+        }
         let network_path = node.network_file.clone();
         let network: NetworkFile =
             serde_json::from_str(&read(&network_path)?).map_err(|e| ConfigError::Parse {
@@ -261,6 +289,23 @@ impl NodeConfig {
         }
         if node.p2p_listen == node.api_listen {
             return Err(invalid(here, "api_listen", "must differ from p2p_listen"));
+        }
+        if node.tls.is_none() && !node.api_listen.ip().is_loopback() && !node.insecure_plain_http {
+            return Err(invalid(
+                here,
+                "api_listen",
+                "is not a loopback address, so the API must serve TLS: add a [tls] section \
+                 (or set insecure_plain_http = true behind a TLS-terminating proxy)",
+            ));
+        }
+        if let Some(metrics) = node.metrics_listen
+            && (metrics == node.api_listen || metrics == node.p2p_listen)
+        {
+            return Err(invalid(
+                here,
+                "metrics_listen",
+                "must differ from api_listen and p2p_listen",
+            ));
         }
 
         self.network

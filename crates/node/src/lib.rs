@@ -23,4 +23,5 @@ pub mod run;
 pub mod service;
 #[cfg(feature = "byzantine")]
 pub mod tamper;
+pub mod tls;
 pub mod validator;

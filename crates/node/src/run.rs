@@ -49,6 +49,9 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+    /// The API's certificate or key could not be used.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
     /// The node halted.
     #[error("the node halted: {0}")]
     Halted(String),
@@ -64,6 +67,13 @@ pub fn run(config: NodeConfig, extra: axum::Router) -> Result<(), RunError> {
         source,
     })?;
     let keys = KeyFile::read(&config.node.key_file)?;
+    // Before anything starts: a bad certificate fails start-up, never the first connection.
+    let tls = config
+        .node
+        .tls
+        .as_ref()
+        .map(|tls| crate::tls::server_config(&tls.certificate_file, &tls.key_file))
+        .transpose()?;
     let consensus_key = ConsensusKeyFile::read(&config.node.consensus_key_file)?.key;
     if consensus_key.public_key() == keys.signing.public_key() {
         return Err(RunError::SharedKey);
@@ -136,21 +146,42 @@ pub fn run(config: NodeConfig, extra: axum::Router) -> Result<(), RunError> {
             )
             .await?;
 
-        // The API.
-        let listener = tokio::net::TcpListener::bind(config.node.api_listen)
-            .await
-            .map_err(|source| RunError::Api {
-                address: config.node.api_listen,
-                source,
-            })?;
+        // The API, over TLS when configured (the configuration refuses plain HTTP off
+        // loopback unless told otherwise).
+        let bind = |address| async move {
+            tokio::net::TcpListener::bind(address)
+                .await
+                .map_err(|source| RunError::Api { address, source })
+        };
+        let listener = bind(config.node.api_listen).await?;
         let router = api::router(api::ApiState {
             node: Arc::clone(&node),
-            runtime: context.child("api"),
             finality,
         })
         .merge(extra);
-        tracing::info!(api = %config.node.api_listen, p2p = %config.node.p2p_listen, "node running");
-        let server = tokio::spawn(async move { axum::serve(listener, router).await });
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        tracing::info!(api = %config.node.api_listen, scheme, p2p = %config.node.p2p_listen, "node running");
+        let server = match tls {
+            Some(tls) => tokio::spawn(crate::tls::serve(listener, tls, router)),
+            None => tokio::spawn(async move {
+                if let Err(error) = axum::serve(listener, router).await {
+                    tracing::error!(%error, "the API listener failed");
+                }
+            }),
+        };
+        let metrics = match config.node.metrics_listen {
+            Some(address) => {
+                let listener = bind(address).await?;
+                let router = api::metrics_router(context.child("api"));
+                tracing::info!(metrics = %address, "serving metrics");
+                Some(tokio::spawn(async move {
+                    if let Err(error) = axum::serve(listener, router).await {
+                        tracing::error!(%error, "the metrics listener failed");
+                    }
+                }))
+            }
+            None => None,
+        };
 
         // Until told to stop, or halted.
         let outcome = tokio::select! {
@@ -158,6 +189,9 @@ pub fn run(config: NodeConfig, extra: axum::Router) -> Result<(), RunError> {
             reason = running.halted() => Err(RunError::Halted(reason)),
         };
         server.abort();
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         tracing::info!("stopping");
         outcome
     })

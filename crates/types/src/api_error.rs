@@ -87,6 +87,12 @@ api_errors! {
     51 CertificateUnavailable 503 "certificate_unavailable" "The node holds no finalisation certificate for its latest block yet; retry.",
     52 FileTooLarge 422 "file_too_large" "The subject's file holds more entries than one proven answer carries (`api::FILE_ENTRIES_MAX`).",
     53 EpochUnknown 404 "epoch_unknown" "The chain has not reached this epoch yet, or it is epoch 0 (whose validators are in genesis).",
+    // Who reads.
+    54 Unauthenticated 401 "unauthenticated" "The route serves only signed requests (`credence-key`, `credence-time`, `credence-signature`) or the node's operator token.",
+    55 RequestSignatureInvalid 401 "request_signature_invalid" "The request's key, time or signature header is malformed, or the signature does not verify over the request.",
+    56 RequestExpired 401 "request_expired" "The request's time is more than `access::REQUEST_FRESHNESS_MS` from the node's clock; sign it again.",
+    57 SignerUnknown 401 "signer_unknown" "The signing key is no active institution's or subject's current key.",
+    58 ReadForbidden 403 "read_forbidden" "The reader is not entitled to this entry: no consent in force, not a party to it, or a route for the regulator or validators only.",
     // The node.
     60 NodeUnavailable 503 "node_unavailable" "The node cannot answer now (it is busy writing state, has halted, or cannot read or prove what it stores); retry, here or at another node.",
     // The lender console's operator endpoints.

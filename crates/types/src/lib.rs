@@ -13,6 +13,7 @@
 //!   nodes hashing the same value get the same digest (pinned by fixture tests).
 #![deny(clippy::float_arithmetic)]
 
+pub mod access;
 pub mod api;
 pub mod api_error;
 pub mod block;

@@ -55,7 +55,9 @@ impl Network {
             .await
             .unwrap();
         Self {
-            nodes: local.nodes(),
+            // The tests observe as the regulator, which reads everything; a test of who
+            // reads what signs as each reader itself.
+            nodes: local.observers().unwrap(),
             file: layout::network_file(local.dir()).unwrap(),
             local,
             dir,
@@ -78,6 +80,11 @@ impl Network {
             "devnet/keys/{}.json",
             layout::validator_name(index)
         ))
+    }
+
+    /// The key file of the institution named `name` (`bank-a`, `regulator`, `registry`…).
+    pub fn key_of(&self, name: &str) -> PathBuf {
+        self.dir.path().join(format!("devnet/keys/{name}.json"))
     }
 
     /// The validator set a light client trusts.

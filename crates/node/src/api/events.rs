@@ -6,7 +6,7 @@
 //! to this node after a restart, or to another node — gets every event after that id, in
 //! order, with no gap and no duplicate. Once caught up, it waits for the next commit.
 
-use super::{ApiError, Shared, query_rejected, unavailable};
+use super::{ApiError, Shared, access::Caller, query_rejected, unavailable};
 use axum::{
     extract::{Query, State, rejection::QueryRejection},
     http::HeaderMap,
@@ -110,6 +110,7 @@ impl Cursor {
         (status = 400, description = "Malformed query or Last-Event-ID", body = credence_types::api::ErrorBody)))]
 pub async fn stream<E>(
     State(api): State<Shared<E>>,
+    caller: Caller,
     headers: HeaderMap,
     query: Result<Query<EventsQuery>, QueryRejection>,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError>
@@ -117,6 +118,19 @@ where
     E: commonware_storage::Context + commonware_runtime::Spawner + Send + Sync + 'static,
 {
     let Query(query) = query.map_err(query_rejected)?;
+    // A lender follows its own risk feed, a subject its own events; the whole stream is the
+    // validators' and the regulator's.
+    match (query.watcher, query.subject) {
+        (Some(watcher), _) => caller.institution_itself(watcher)?,
+        (None, Some(subject)) => {
+            if caller.reader()?.subject() != Some(subject) {
+                caller.chain_reader()?;
+            }
+        }
+        (None, None) => {
+            caller.chain_reader()?;
+        }
+    }
     let filter = Filter::parse(&query)?;
     let resume = match headers.get("last-event-id") {
         None => query.after,

@@ -7,7 +7,13 @@
 //! over the proven values alone: a key left out fails its walk, a value altered fails its
 //! proof, so a node can neither omit nor invent an entry of the file.
 
-use super::{ApiError, Shared, query_rejected, reads::certified, unavailable};
+use super::{
+    ApiError, Shared,
+    access::{Audience, Caller, permit},
+    query_rejected,
+    reads::certified,
+    unavailable,
+};
 use axum::{
     Json,
     extract::{Path, Query, State, rejection::QueryRejection},
@@ -31,12 +37,14 @@ use credence_types::{
         (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
 pub async fn subject_file<E>(
     State(api): State<Shared<E>>,
+    caller: Caller,
     Path(pseudonym): Path<String>,
     query: Result<Query<FileQuery>, QueryRejection>,
 ) -> Result<Json<ProvenFile>, ApiError>
 where
     E: commonware_storage::Context + commonware_runtime::Spawner,
 {
+    caller.reader()?;
     let Query(query) = query.map_err(query_rejected)?;
     let subject: SubjectId = pseudonym.parse().map_err(|_| {
         ApiError::new(
@@ -44,6 +52,7 @@ where
             "a subject pseudonym is 64 hex digits",
         )
     })?;
+    permit(&api, &caller, &Audience::file_of(subject)).await?;
     let chain = api.node.chain.lock().await;
     let tip = chain.tip();
     let store = chain.store();

@@ -13,14 +13,21 @@
 //!   subject's listings (`?from=&limit=`);
 //! - `GET /v1/events`: the chain's events as Server-Sent Events, resumable with
 //!   `Last-Event-ID` (see [`events`]);
-//! - `GET /health`: 200 while the node runs, 503 once it has halted;
-//! - `GET /metrics`: Prometheus exposition.
+//! - `GET /health`: 200 while the node runs, 503 once it has halted.
+//!
+//! Only health, status, headers with their certificates, epoch transitions, the OpenAPI
+//! document and submissions (a transaction is authenticated by its own signature) are public;
+//! every other read is a signed request, answered only to a reader entitled to it (see
+//! [`access`]). Prometheus's `/metrics` is served on a listener of its own
+//! ([`metrics_router`]).
 
+pub mod access;
 mod events;
 mod file;
 pub mod openapi;
 mod reads;
 
+use access::Caller;
 use openapi::Exact;
 
 use crate::{
@@ -42,7 +49,7 @@ use credence_types::{
     ApiErrorCode, Digest, Height,
     api::{
         AccountView, BatchItem, BatchRequest, BlockSummary, Encoded, ErrorBody, Status,
-        SubmitRequest, Submitted, TransactionStatus,
+        StreamedEvent, SubmitRequest, Submitted, TransactionStatus,
     },
     codec::decode,
     state::{StateKey, TransactionReceipt},
@@ -149,7 +156,7 @@ fn query_rejected(rejection: QueryRejection) -> ApiError {
         description = "A Credence validator's API: submit signed transactions, read the ledger with proofs against headers the validators signed, and follow its events. Errors are a JSON body with a stable `code` and a `message`."
     ),
     paths(
-        submit, submit_batch, transaction, account, block, status,
+        submit, submit_batch, transaction, transaction_events, account, block, status,
         reads::latest_header, reads::epoch_transition, reads::raw, reads::institution, reads::subject, reads::record,
         reads::consent, reads::inquiry, reads::dispute, reads::asset, reads::loan,
         reads::subject_records, reads::subject_consents, reads::subject_inquiries,
@@ -182,8 +189,6 @@ async fn not_found() -> ApiError {
 pub struct ApiState<E: commonware_storage::Context + commonware_runtime::Spawner> {
     /// The node.
     pub node: Arc<Node<E>>,
-    /// The runtime, for its metrics.
-    pub runtime: E,
     /// The reader of finalisation certificates.
     pub finality: Finality<E>,
 }
@@ -204,6 +209,10 @@ where
         .route("/v1/meta", get(reads::meta::<E>))
         .route("/v1/accounts/{key}", get(account::<E>))
         .route("/v1/transactions/{hash}", get(transaction::<E>))
+        .route(
+            "/v1/transactions/{hash}/events",
+            get(transaction_events::<E>),
+        )
         .route("/v1/status", get(status::<E>))
         .route("/v1/headers/latest", get(reads::latest_header::<E>))
         .route("/v1/epochs/{epoch}", get(reads::epoch_transition::<E>))
@@ -258,7 +267,6 @@ where
         )
         .fallback(not_found)
         .route("/health", get(health::<E>))
-        .route("/metrics", get(metrics::<E>))
         // Hex doubles a transaction's size; leave room for the JSON around it.
         .layer(DefaultBodyLimit::max(BATCH_BYTES_MAX))
         .with_state(Arc::new(state))
@@ -440,14 +448,17 @@ pub fn batch_from_json(body: &[u8]) -> Result<Vec<Vec<u8>>, ApiError> {
 /// signing; 404 for a key that has signed nothing.
 async fn account<E>(
     State(api): State<Shared<E>>,
+    caller: Caller,
     Path(key): Path<String>,
 ) -> Result<Json<AccountView>, ApiError>
 where
     E: commonware_storage::Context + commonware_runtime::Spawner,
 {
+    caller.reader()?;
     let key: credence_types::PublicKey = key
         .parse()
         .map_err(|e: String| ApiError::new(ApiErrorCode::KeyMalformed, e))?;
+    caller.key_holder(&key)?;
     let stored = read_state(&api, &StateKey::signer(&key)).await?;
     let bytes = stored
         .ok_or_else(|| ApiError::new(ApiErrorCode::AccountUnknown, "no account has this key"))?;
@@ -465,11 +476,13 @@ where
 /// [`crate::service::RECENT_BLOCKS_MAX`], else from the consensus archive.
 async fn block<E>(
     State(api): State<Shared<E>>,
+    caller: Caller,
     Path(height): Path<String>,
 ) -> Result<Json<BlockSummary>, ApiError>
 where
     E: commonware_storage::Context + commonware_runtime::Spawner,
 {
+    caller.chain_reader()?;
     let height: u64 = height
         .parse()
         .map_err(|_| ApiError::new(ApiErrorCode::HeightMalformed, "height must be a number"))?;
@@ -506,31 +519,93 @@ where
         (status = 404, description = "Neither pending nor finalised", body = ErrorBody), (status = 400, description = "Malformed input", body = ErrorBody), (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
 async fn transaction<E>(
     State(api): State<Shared<E>>,
+    caller: Caller,
     Path(hash): Path<String>,
 ) -> Result<Json<TransactionStatus>, ApiError>
 where
     E: commonware_storage::Context + commonware_runtime::Spawner,
 {
+    caller.signed()?;
     let hash: Digest = hash
         .parse()
         .map_err(|e: String| ApiError::new(ApiErrorCode::HashMalformed, e))?;
     let stored = read_state(&api, &StateKey::transaction(&hash)).await?;
     if let Some(bytes) = stored {
         let receipt: TransactionReceipt = decode(&bytes).map_err(unavailable)?;
+        caller.transaction_signer(&finalised_signer(&api, &receipt).await?)?;
         return Ok(Json(TransactionStatus::Finalized {
             height: receipt.height,
             index: receipt.index,
             outcome: receipt.outcome,
         }));
     }
-    let pending = api.node.pool().contains(&hash);
-    if pending {
+    let pending = api.node.pool().get(&hash).map(|t| t.transaction().signer);
+    if let Some(signer) = pending {
+        caller.transaction_signer(&signer)?;
         return Ok(Json(TransactionStatus::Pending));
     }
     Err(ApiError::new(
         ApiErrorCode::TransactionUnknown,
         "no pending or finalised transaction has this hash",
     ))
+}
+
+/// The signer of the finalised transaction `receipt` is the receipt of, from its block.
+async fn finalised_signer<E>(
+    api: &Shared<E>,
+    receipt: &TransactionReceipt,
+) -> Result<credence_types::PublicKey, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    let block = api
+        .finality
+        .block(receipt.height)
+        .await
+        .ok_or_else(|| unavailable("a finalised transaction's block is not in the archive"))?;
+    usize::try_from(receipt.index)
+        .ok()
+        .and_then(|index| block.transactions.as_slice().get(index))
+        .map(|signed| signed.transaction.signer)
+        .ok_or_else(|| unavailable("a receipt names a transaction its block does not hold"))
+}
+
+/// `GET /v1/transactions/{hash}/events`: the events a finalised transaction caused, for its
+/// signer (and validators and the regulator), who may not read the rest of its block.
+#[utoipa::path(get, path = "/v1/transactions/{hash}/events", tag = "transactions",
+    params(("hash" = String, Path, description = "The transaction's hash, hex")),
+    responses((status = 200, body = Vec<StreamedEvent>),
+        (status = 400, description = "Malformed hash", body = ErrorBody),
+        (status = 404, description = "No finalised transaction has this hash", body = ErrorBody),
+        (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
+async fn transaction_events<E>(
+    State(api): State<Shared<E>>,
+    caller: Caller,
+    Path(hash): Path<String>,
+) -> Result<Json<Vec<StreamedEvent>>, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    caller.signed()?;
+    let hash: Digest = hash
+        .parse()
+        .map_err(|e: String| ApiError::new(ApiErrorCode::HashMalformed, e))?;
+    let unknown = || {
+        ApiError::new(
+            ApiErrorCode::TransactionUnknown,
+            "no finalised transaction has this hash",
+        )
+    };
+    let receipt: TransactionReceipt = match read_state(&api, &StateKey::transaction(&hash)).await? {
+        Some(bytes) => decode(&bytes).map_err(unavailable)?,
+        None => return Err(unknown()),
+    };
+    caller.transaction_signer(&finalised_signer(&api, &receipt).await?)?;
+    let mut events = reads::block_stream(&api, receipt.height).await?;
+    events.retain(|streamed| {
+        streamed.source == credence_types::receipt::EventSource::Transaction(receipt.index)
+    });
+    Ok(Json(events))
 }
 
 #[utoipa::path(get, path = "/v1/status", tag = "chain",
@@ -563,12 +638,23 @@ where
     }
 }
 
-async fn metrics<E>(State(api): State<Shared<E>>) -> impl IntoResponse
+/// The metrics listener's routes: `GET /metrics`, the Prometheus exposition of `runtime`'s
+/// registry. Counters and timings of the node only; nothing about any subject.
+pub fn metrics_router<E>(runtime: E) -> Router
 where
-    E: commonware_storage::Context + commonware_runtime::Spawner,
+    E: commonware_runtime::Metrics + Send + Sync + 'static,
 {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        api.runtime.encode(),
+    let runtime = Arc::new(runtime);
+    Router::new().route(
+        "/metrics",
+        get(move || {
+            let runtime = Arc::clone(&runtime);
+            async move {
+                (
+                    [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                    runtime.encode(),
+                )
+            }
+        }),
     )
 }

@@ -195,6 +195,65 @@ fn close_single_key_variants(value: &mut Value) {
     }
 }
 
+/// The operations anyone may call: health and status, headers with their certificates, epoch
+/// transitions, the document itself, and submissions (a transaction carries its own
+/// signature). Every other operation answers only signed requests.
+pub const PUBLIC_OPERATIONS: [(&str, &str); 6] = [
+    ("get", "/v1/status"),
+    ("get", "/v1/headers/latest"),
+    ("get", "/v1/epochs/{epoch}"),
+    ("post", "/v1/transactions"),
+    ("post", "/v1/transactions/batch"),
+    ("post", "/v1/transactions/encode"),
+];
+
+/// The signed-request scheme, as three API keys in headers that go together, and on every
+/// operation that is not public its requirement and its 401 and 403.
+fn secure_operations(document: &mut Value) {
+    use credence_types::access::{KEY_HEADER, SIGNATURE_HEADER, TIME_HEADER};
+    let scheme = |name: &str, description: &str| json!({ "type": "apiKey", "in": "header", "name": name, "description": description });
+    let schemes = json!({
+        "signer": scheme(KEY_HEADER, "The reader's signing key (an institution's or a subject's), 64 hex digits."),
+        "time": scheme(TIME_HEADER, "The request's time, Unix milliseconds; within five minutes of the node's clock."),
+        "signature": scheme(SIGNATURE_HEADER, "Ed25519 under the namespace `credence/read` over `chain_id\\nMETHOD\\npath?query\\ntime`, 128 hex digits."),
+    });
+    if let Some(components) = document
+        .get_mut("components")
+        .and_then(Value::as_object_mut)
+    {
+        components.insert("securitySchemes".to_string(), schemes);
+    }
+    let error = |description: &str| json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ErrorBody" } } } });
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(operations) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, operation) in operations.iter_mut() {
+            if PUBLIC_OPERATIONS.contains(&(method.as_str(), path.as_str())) {
+                operation["security"] = json!([]);
+                continue;
+            }
+            operation["security"] = json!([{ "signer": [], "time": [], "signature": [] }]);
+            if let Some(responses) = operation
+                .get_mut("responses")
+                .and_then(Value::as_object_mut)
+            {
+                responses.insert(
+                    "401".to_string(),
+                    error("No signature (`unauthenticated`), a malformed or wrong one, a stale time, or a key the ledger binds to nobody"),
+                );
+                responses.insert(
+                    "403".to_string(),
+                    error("The reader is not entitled to this (`read_forbidden`)"),
+                );
+            }
+        }
+    }
+}
+
 /// The modifier that makes the document exact.
 pub struct Exact;
 
@@ -207,6 +266,7 @@ impl Modify for Exact {
         nullable_entry_values(&mut document);
         close_objects(&mut document);
         bound_integers(&mut document);
+        secure_operations(&mut document);
         *openapi = serde_json::from_value(document)
             .expect("the shaping rewrites only values the OpenAPI types define, so it reads back");
     }

@@ -3,7 +3,11 @@
 //! value to that block's state root, and comes with the header and the validators'
 //! certificate that finalised it.
 
-use super::{ApiError, Shared, query_rejected, unavailable};
+use super::{
+    ApiError, Shared,
+    access::{Audience, Audited as _, Caller, permit},
+    query_rejected, unavailable,
+};
 use crate::consensus::finality::Finality;
 use axum::{
     Json,
@@ -223,12 +227,14 @@ where
         (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
 pub async fn raw<E>(
     State(api): State<Shared<E>>,
+    caller: Caller,
     Path(key): Path<String>,
     query: Result<Query<ProveQuery>, QueryRejection>,
 ) -> Result<Json<Entry<String>>, ApiError>
 where
     E: commonware_storage::Context + commonware_runtime::Spawner,
 {
+    caller.chain_reader()?;
     let Query(query) = query.map_err(query_rejected)?;
     let mut bytes = [0u8; credence_types::state::KEY_LEN];
     hex::decode_to_slice(key.trim(), &mut bytes).map_err(|_| {
@@ -252,11 +258,15 @@ where
         (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
 pub async fn meta<E>(
     State(api): State<Shared<E>>,
+    caller: Caller,
     query: Result<Query<ProveQuery>, QueryRejection>,
 ) -> Result<Json<Entry<Meta>>, ApiError>
 where
     E: commonware_storage::Context + commonware_runtime::Spawner,
 {
+    // The network's parameters, audit key and counters describe no subject; a key not bound
+    // yet reads them too (a borrower's portal seals its registration to the audit key).
+    caller.signed()?;
     let Query(query) = query.map_err(query_rejected)?;
     let found = find(&api, StateKey::meta(), query.prove).await?;
     Ok(Json(entry(&api, found, stored::<Meta>).await?))
@@ -271,30 +281,38 @@ where
         (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
 pub async fn block_events<E>(
     State(api): State<Shared<E>>,
+    caller: Caller,
     Path(height): Path<String>,
 ) -> Result<Json<Vec<StreamedEvent>>, ApiError>
 where
     E: commonware_storage::Context + commonware_runtime::Spawner,
 {
+    caller.chain_reader()?;
     let height: u64 = parse_id(&height, "height")?;
+    Ok(Json(block_stream(&api, Height(height)).await?))
+}
+
+/// The events of the committed block at `height`, each with the id the event stream gives it.
+pub(super) async fn block_stream<E>(
+    api: &Shared<E>,
+    height: Height,
+) -> Result<Vec<StreamedEvent>, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
     let events = {
         let chain = api.node.chain.lock().await;
-        stored_events(chain.store(), Height(height)).await?
+        stored_events(chain.store(), height).await?
     };
-    Ok(Json(
-        events
-            .into_iter()
-            .zip(0u32..)
-            .map(|(sourced, index)| StreamedEvent {
-                id: EventId {
-                    height: Height(height),
-                    index,
-                },
-                source: sourced.source,
-                event: sourced.event,
-            })
-            .collect(),
-    ))
+    Ok(events
+        .into_iter()
+        .zip(0u32..)
+        .map(|(sourced, index)| StreamedEvent {
+            id: EventId { height, index },
+            source: sourced.source,
+            event: sourced.event,
+        })
+        .collect())
 }
 
 /// The events of the block at `height`, read from its chunks (none for a block without
@@ -359,17 +377,23 @@ macro_rules! by_id {
                 (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
         pub async fn $name<E>(
             State(api): State<Shared<E>>,
+            caller: Caller,
             Path(id): Path<String>,
             query: Result<Query<ProveQuery>, QueryRejection>,
         ) -> Result<Json<Entry<$value>>, ApiError>
         where
             E: commonware_storage::Context + commonware_runtime::Spawner,
         {
+            caller.reader()?;
             let Query(query) = query.map_err(query_rejected)?;
             let id: $id = parse_id(&id, $what)?;
             let key: fn(&$id) -> StateKey = $key;
             let found = find(&api, key(&id), query.prove).await?;
             let entry = entry(&api, found, stored::<$value>).await?;
+            // An absent entry tells a signed reader only that the id is unused.
+            if let Some(value) = &entry.value {
+                permit(&api, &caller, &value.audience()).await?;
+            }
             Ok(Json(present(entry, ApiErrorCode::$code, $what)?))
         }
     };
@@ -479,9 +503,12 @@ where
     listed(store, query, count(&owner), |seq| index(&owner, seq), item).await
 }
 
-/// A page of one of a subject's listings.
+/// A page of one of a subject's listings, for a caller `audience` admits.
+#[allow(clippy::too_many_arguments)]
 async fn listing<E, Id, T>(
     api: &Shared<E>,
+    caller: &Caller,
+    audience: fn(SubjectId) -> Audience,
     pseudonym: &str,
     query: PageQuery,
     count: fn(&Subject) -> u32,
@@ -493,7 +520,9 @@ where
     Id: Read<Cfg = ()>,
     T: Read<Cfg = ()>,
 {
+    caller.reader()?;
     let id: SubjectId = parse_id(pseudonym, "subject")?;
+    permit(api, caller, &audience(id)).await?;
     owner_listing(
         api,
         StateKey::subject(&id),
@@ -510,6 +539,7 @@ where
 /// A page of one of an institution's listings.
 async fn institution_listing<E, Id, T>(
     api: &Shared<E>,
+    caller: &Caller,
     id: &str,
     query: PageQuery,
     count: fn(&Institution) -> u32,
@@ -521,7 +551,9 @@ where
     Id: Read<Cfg = ()>,
     T: Read<Cfg = ()>,
 {
+    caller.reader()?;
     let id: InstitutionId = parse_id(id, "institution")?;
+    caller.institution_itself(id)?;
     owner_listing(
         api,
         StateKey::institution(id),
@@ -547,6 +579,7 @@ macro_rules! institution_listing {
                 (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
         pub async fn $name<E>(
             State(api): State<Shared<E>>,
+            caller: Caller,
             Path(id): Path<String>,
             query: Result<Query<PageQuery>, QueryRejection>,
         ) -> Result<Json<Page<$value>>, ApiError>
@@ -554,7 +587,7 @@ macro_rules! institution_listing {
             E: commonware_storage::Context + commonware_runtime::Spawner,
         {
             let Query(query) = query.map_err(query_rejected)?;
-            institution_listing::<E, $id, $value>(&api, &id, query, $count, $index, $item).await
+            institution_listing::<E, $id, $value>(&api, &caller, &id, query, $count, $index, $item).await
         }
     };
 }
@@ -579,7 +612,7 @@ institution_listing!(
 
 /// Defines `GET /v1/subjects/{pseudonym}/{listing}`.
 macro_rules! subject_listing {
-    ($(#[$doc:meta])* $name:ident, $path:literal, $id:ty, $value:ty, $count:ident, $index:expr, $item:expr) => {
+    ($(#[$doc:meta])* $name:ident, $path:literal, $audience:expr, $id:ty, $value:ty, $count:ident, $index:expr, $item:expr) => {
         $(#[$doc])*
         #[utoipa::path(get, path = $path, tag = "state",
             params(("id" = String, Path, description = "The subject's pseudonym"), PageQuery),
@@ -589,6 +622,7 @@ macro_rules! subject_listing {
                 (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
         pub async fn $name<E>(
             State(api): State<Shared<E>>,
+            caller: Caller,
             Path(pseudonym): Path<String>,
             query: Result<Query<PageQuery>, QueryRejection>,
         ) -> Result<Json<Page<$value>>, ApiError>
@@ -598,6 +632,8 @@ macro_rules! subject_listing {
             let Query(query) = query.map_err(query_rejected)?;
             listing::<E, $id, $value>(
                 &api,
+                &caller,
+                $audience,
                 &pseudonym,
                 query,
                 |s| s.listings.$count,
@@ -611,48 +647,53 @@ macro_rules! subject_listing {
 
 subject_listing!(
     /// `GET /v1/subjects/{pseudonym}/records`: the records furnished about a subject.
-    subject_records, "/v1/subjects/{id}/records", RecordId, Record, records, StateKey::subject_record, StateKey::record
+    subject_records, "/v1/subjects/{id}/records", Audience::file_of, RecordId, Record, records, StateKey::subject_record, StateKey::record
 );
 subject_listing!(
     /// `GET /v1/subjects/{pseudonym}/consents`: the consents a subject granted.
-    subject_consents, "/v1/subjects/{id}/consents", ConsentId, Consent, consents, StateKey::subject_consent, StateKey::consent
+    subject_consents, "/v1/subjects/{id}/consents", Audience::private_to, ConsentId, Consent, consents, StateKey::subject_consent, StateKey::consent
 );
 subject_listing!(
     /// `GET /v1/subjects/{pseudonym}/inquiries`: the hard inquiries on a subject's file,
     /// which every consenting lender sees.
-    subject_inquiries, "/v1/subjects/{id}/inquiries", InquiryId, Inquiry, inquiries, StateKey::subject_inquiry, StateKey::inquiry
+    subject_inquiries, "/v1/subjects/{id}/inquiries", Audience::file_of, InquiryId, Inquiry, inquiries, StateKey::subject_inquiry, StateKey::inquiry
 );
 subject_listing!(
     /// `GET /v1/subjects/{pseudonym}/private-inquiries`: the soft and supervisory inquiries on
     /// a subject's file, for the subject and the regulator only (no lender's report reads
     /// them).
-    subject_private_inquiries, "/v1/subjects/{id}/private-inquiries", InquiryId, Inquiry, private_inquiries, StateKey::subject_private_inquiry, StateKey::inquiry
+    subject_private_inquiries, "/v1/subjects/{id}/private-inquiries", Audience::private_to, InquiryId, Inquiry, private_inquiries, StateKey::subject_private_inquiry, StateKey::inquiry
 );
 subject_listing!(
     /// `GET /v1/subjects/{pseudonym}/disputes`: the disputes a subject opened.
-    subject_disputes, "/v1/subjects/{id}/disputes", DisputeId, Dispute, disputes, StateKey::subject_dispute, StateKey::dispute
+    subject_disputes, "/v1/subjects/{id}/disputes", Audience::file_of, DisputeId, Dispute, disputes, StateKey::subject_dispute, StateKey::dispute
 );
 
 subject_listing!(
     /// `GET /v1/subjects/{pseudonym}/loans`: the loans a subject borrowed (offered to it,
     /// running, or closed).
-    subject_loans, "/v1/subjects/{id}/loans", LoanId, Loan, loans,
+    subject_loans, "/v1/subjects/{id}/loans", Audience::file_of, LoanId, Loan, loans,
     |number, sequence| StateKey::borrower_loan(OwnerCode::subject(number), sequence),
     StateKey::loan
 );
 subject_listing!(
     /// `GET /v1/subjects/{pseudonym}/assets`: the assets a subject owns (assets it passed
     /// on leave gaps: a page may hold fewer items than its window).
-    subject_assets, "/v1/subjects/{id}/assets", AssetId, Asset, assets,
+    subject_assets, "/v1/subjects/{id}/assets", Audience::file_of, AssetId, Asset, assets,
     |number, sequence| StateKey::owner_asset(OwnerCode::subject(number), sequence),
     StateKey::asset
 );
 
 /// Reads the loan `id` or answers 404.
-async fn running_loan<E>(api: &Shared<E>, id: &str) -> Result<(Loan, crate::chain::Tip), ApiError>
+async fn running_loan<E>(
+    api: &Shared<E>,
+    caller: &Caller,
+    id: &str,
+) -> Result<(Loan, crate::chain::Tip), ApiError>
 where
     E: commonware_storage::Context + commonware_runtime::Spawner,
 {
+    caller.reader()?;
     let id: LoanId = parse_id(id, "loan")?;
     let found = find(api, StateKey::loan(id), false).await?;
     let loan = found
@@ -661,6 +702,7 @@ where
         .map(stored::<Loan>)
         .transpose()?
         .ok_or_else(|| ApiError::new(ApiErrorCode::LoanUnknown, "no loan has this id"))?;
+    permit(api, caller, &loan.audience()).await?;
     Ok((loan, found.tip))
 }
 
@@ -673,12 +715,13 @@ where
         (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
 pub async fn loan_schedule<E>(
     State(api): State<Shared<E>>,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<LoanSchedule>, ApiError>
 where
     E: commonware_storage::Context + commonware_runtime::Spawner,
 {
-    let (loan, tip) = running_loan(&api, &id).await?;
+    let (loan, tip) = running_loan(&api, &caller, &id).await?;
     let on = tip.header.time.date();
     let overflow = || ApiError::new(ApiErrorCode::NodeUnavailable, "the loan's figures overflow");
     let payoff = credence_ledger::queries::payoff(&loan, on).ok_or_else(overflow)?;
@@ -709,6 +752,7 @@ where
         (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
 pub async fn loan_history<E>(
     State(api): State<Shared<E>>,
+    caller: Caller,
     Path(id): Path<String>,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<Page<LoanEvent>>, ApiError>
@@ -716,7 +760,7 @@ where
     E: commonware_storage::Context + commonware_runtime::Spawner,
 {
     let Query(query) = query.map_err(query_rejected)?;
-    let (loan, _) = running_loan(&api, &id).await?;
+    let (loan, _) = running_loan(&api, &caller, &id).await?;
     let (start, end, next) = window(query, loan.history);
     let keys: Vec<StateKey> = (start..end)
         .map(|sequence| StateKey::loan_history(loan.id, sequence))
@@ -745,11 +789,15 @@ where
         (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
 pub async fn institutions<E>(
     State(api): State<Shared<E>>,
+    caller: Caller,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<Page<Institution>>, ApiError>
 where
     E: commonware_storage::Context + commonware_runtime::Spawner,
 {
+    // The member directory describes no subject; a borrower's portal reads it (to name
+    // lenders) before its registration binds its key.
+    caller.signed()?;
     let Query(query) = query.map_err(query_rejected)?;
     let chain = api.node.chain.lock().await;
     let store = chain.store();
