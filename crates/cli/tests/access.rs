@@ -246,9 +246,18 @@ async fn each_reader_sees_exactly_what_it_is_entitled_to() {
     )
     .await;
 
-    // A subject's entry (its current report key, which every record is sealed to) is open
-    // to furnishers, and to nobody anonymous.
+    // A subject's current report key, which every record is sealed to, is open to every
+    // furnisher (bank-d furnishes); the rest of its entry is its file's.
+    let sealing = vec![format!("subjects/{alice_id}/report-key")];
     let entry = vec![format!("subjects/{alice_id}")];
+    expect(
+        &anonymous,
+        "anonymous",
+        &sealing,
+        401,
+        Some("unauthenticated"),
+    )
+    .await;
     expect(
         &anonymous,
         "anonymous",
@@ -257,15 +266,18 @@ async fn each_reader_sees_exactly_what_it_is_entitled_to() {
         Some("unauthenticated"),
     )
     .await;
+    let bank_d_reads = reader(&keys("bank-d"));
+    expect(&bank_d_reads, "bank-d (a furnisher)", &sealing, 200, None).await;
     expect(
-        &reader(&keys("bank-d")),
-        "bank-d (a furnisher)",
+        &bank_d_reads,
+        "bank-d (no consent)",
         &entry,
-        200,
-        None,
+        403,
+        Some("read_forbidden"),
     )
     .await;
-    expect(&reader(&bob), "bob", &entry, 403, Some("read_forbidden")).await;
+    expect(&reader(&bob), "bob", &sealing, 403, Some("read_forbidden")).await;
+    expect(&bank_b_reads, "bank-b (consented)", &entry, 200, None).await;
 
     // A lender with no consent reads nothing of Alice's file.
     let bank_d = reader(&keys("bank-d"));

@@ -60,11 +60,11 @@ impl Session {
                 if account != record.account {
                     return Err(SessionError::CorrectionOfAnotherAccount(id));
                 }
-                let subject = self.subject(&record.subject).await?;
+                let sealing = self.report_key(&record.subject).await?;
                 let payload = build::furnish(
                     &record.subject,
-                    &subject.report_key,
-                    subject.report_key_epoch,
+                    &sealing.report_key,
+                    sealing.epoch,
                     account,
                     *tradeline,
                     Some(record.id),

@@ -13,7 +13,7 @@ use credence_crypto::KeyFile;
 use credence_types::{
     ConsentId, Digest, EncryptionKey, InstitutionId, LoanId, Payload, RecordId, Rejection,
     SubjectId, TimestampMs,
-    api::{Entry, TransactionStatus},
+    api::{Entry, ReportKeyView, TransactionStatus},
     lending::{Loan, LoanPayment},
     metro2::Tradeline,
     money::Amount,
@@ -265,6 +265,18 @@ impl Session {
             .ok_or(SessionError::SubjectUnknown(*id))
     }
 
+    /// The subject's current report key and its epoch, as the node says: what a furnisher
+    /// seals to (a furnisher reads it without a consent; the rest of the subject's entry is
+    /// its file's).
+    pub async fn report_key(&self, id: &SubjectId) -> Result<ReportKeyView, SessionError> {
+        match self.node.json(&format!("subjects/{id}/report-key")).await {
+            Ok(value) => serde_json::from_value(value)
+                .map_err(|_| SessionError::Malformed("a report key that is not one")),
+            Err(ClientError::Refused { status: 404, .. }) => Err(SessionError::SubjectUnknown(*id)),
+            Err(error) => Err(error.into()),
+        }
+    }
+
     /// The institution with this id, as the node says.
     pub async fn institution(&self, id: InstitutionId) -> Result<Institution, SessionError> {
         self.node
@@ -471,13 +483,13 @@ impl Session {
         tradeline: Tradeline,
         supersedes: Option<RecordId>,
     ) -> Result<Finalised, SessionError> {
-        let state = self.subject(subject).await?;
+        let sealing = self.report_key(subject).await?;
         let account =
             build::account_reference(&furnisher_salt(key).0, tradeline.account_number.as_str());
         let payload = build::furnish(
             subject,
-            &state.report_key,
-            state.report_key_epoch,
+            &sealing.report_key,
+            sealing.epoch,
             account,
             tradeline,
             supersedes,
@@ -493,7 +505,17 @@ impl Session {
         subject: &SubjectId,
     ) -> Result<CreditReport, SessionError> {
         let lender = self.institution_of(key).await?;
-        let state = self.subject(subject).await?;
+        // Without a consent in force the node does not let the lender read the subject.
+        let no_consent = SessionError::NoConsent {
+            lender,
+            subject: *subject,
+        };
+        let state = match self.subject(subject).await {
+            Err(SessionError::Client(ClientError::Refused { status: 403, .. })) => {
+                return Err(no_consent);
+            }
+            other => other?,
+        };
         let mut consent = None;
         for id in state.active_consents.as_slice() {
             // Another lender's consent is not this lender's to read: the node refuses it.
@@ -509,10 +531,7 @@ impl Session {
                 consent = Some(*id);
             }
         }
-        let consent = consent.ok_or(SessionError::NoConsent {
-            lender,
-            subject: *subject,
-        })?;
+        let consent = consent.ok_or(no_consent)?;
         let inquiry = self
             .transact(key, Payload::RecordInquiry(RecordInquiry { consent }))
             .await?;

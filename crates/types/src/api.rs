@@ -85,6 +85,19 @@ pub enum TransactionStatus {
     },
 }
 
+/// A subject's current report key: what a furnisher seals a record to, and all it reads of
+/// the subject without a consent.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReportKeyView {
+    /// The subject.
+    pub subject: crate::SubjectId,
+    /// Its current report key.
+    pub report_key: crate::EncryptionKey,
+    /// That key's epoch.
+    pub epoch: u32,
+}
+
 /// The node's view of the chain.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -299,8 +299,8 @@ pub struct Audience {
     pub parties: Vec<InstitutionId>,
     /// Every signed reader reads it: the institution directory.
     pub members: bool,
-    /// Every furnisher reads it: a subject's entry, whose current report key a furnisher
-    /// seals each record to.
+    /// Every furnisher reads it: a subject's current report key, which a furnisher seals each
+    /// record to.
     pub furnishers: bool,
 }
 
@@ -311,6 +311,14 @@ impl Audience {
             subject: Some(subject),
             consented: true,
             ..Self::default()
+        }
+    }
+
+    /// A subject's current report key: the subject's file's readers, and every furnisher.
+    pub fn report_key_of(subject: SubjectId) -> Self {
+        Self {
+            furnishers: true,
+            ..Self::file_of(subject)
         }
     }
 
@@ -352,10 +360,7 @@ impl Audited for Institution {
 
 impl Audited for Subject {
     fn audience(&self) -> Audience {
-        Audience {
-            furnishers: true,
-            ..Audience::file_of(self.id)
-        }
+        Audience::file_of(self.id)
     }
 }
 

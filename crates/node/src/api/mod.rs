@@ -160,7 +160,7 @@ fn query_rejected(rejection: QueryRejection) -> ApiError {
         reads::latest_header, reads::epoch_transition, reads::raw, reads::institution, reads::subject, reads::record,
         reads::consent, reads::inquiry, reads::dispute, reads::asset, reads::loan,
         reads::subject_records, reads::subject_consents, reads::subject_inquiries,
-        reads::subject_private_inquiries, file::subject_file,
+        reads::subject_private_inquiries, file::subject_file, reads::subject_report_key,
         reads::subject_disputes, reads::subject_loans, reads::subject_assets, reads::loan_schedule,
         reads::loan_history, reads::institutions, reads::institution_loans,
         reads::institution_consents, reads::institution_disputes, reads::meta, reads::block_events, encode, events::stream,
@@ -234,6 +234,10 @@ where
             get(reads::subject_inquiries::<E>),
         )
         .route("/v1/subjects/{id}/file", get(file::subject_file::<E>))
+        .route(
+            "/v1/subjects/{id}/report-key",
+            get(reads::subject_report_key::<E>),
+        )
         .route(
             "/v1/subjects/{id}/private-inquiries",
             get(reads::subject_private_inquiries::<E>),

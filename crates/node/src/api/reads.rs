@@ -20,8 +20,8 @@ use credence_types::{
     RecordId, SubjectId,
     api::{
         CertifiedHeader, Entry, EntryProof, EpochTransition, ErrorBody, EventId, LoanSchedule,
-        PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, Page, PageQuery, ProveQuery, ScheduledInstallment,
-        StreamedEvent,
+        PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, Page, PageQuery, ProveQuery, ReportKeyView,
+        ScheduledInstallment, StreamedEvent,
     },
     codec::{Read, decode},
     epoch::EpochRecord,
@@ -431,6 +431,39 @@ by_id!(
     /// `GET /v1/loans/{id}`: a loan with its terms, balance and status.
     loan, "/v1/loans/{id}", LoanId, Loan, |id| StateKey::loan(*id), "loan", LoanUnknown
 );
+
+/// `GET /v1/subjects/{pseudonym}/report-key`: the subject's current report key and its epoch,
+/// for a furnisher to seal a record to; the subject's entry itself is its file's.
+#[utoipa::path(get, path = "/v1/subjects/{id}/report-key", tag = "state",
+    params(("id" = String, Path, description = "The subject's pseudonym")),
+    responses((status = 200, body = ReportKeyView),
+        (status = 400, description = "Malformed pseudonym", body = ErrorBody),
+        (status = 404, description = "No subject has this pseudonym", body = ErrorBody),
+        (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
+pub async fn subject_report_key<E>(
+    State(api): State<Shared<E>>,
+    caller: Caller,
+    Path(pseudonym): Path<String>,
+) -> Result<Json<ReportKeyView>, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner,
+{
+    caller.reader()?;
+    let id: SubjectId = parse_id(&pseudonym, "subject")?;
+    permit(&api, &caller, &Audience::report_key_of(id)).await?;
+    let found = find(&api, StateKey::subject(&id), false).await?;
+    let subject: Subject = found
+        .value
+        .as_deref()
+        .map(stored)
+        .transpose()?
+        .ok_or_else(|| ApiError::new(ApiErrorCode::SubjectUnknown, "no subject has this id"))?;
+    Ok(Json(ReportKeyView {
+        subject: subject.id,
+        report_key: subject.report_key,
+        epoch: subject.report_key_epoch,
+    }))
+}
 
 /// The window a page query asks for, bounded.
 fn window(query: PageQuery, total: u32) -> (u32, u32, Option<u32>) {
