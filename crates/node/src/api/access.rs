@@ -473,7 +473,7 @@ where
         .flatten()
     {
         let consent: Consent = decode(&bytes).map_err(unavailable)?;
-        if consent.lender == lender && consent.ended_height.is_none() && consent.expires_at > now {
+        if consent.lender == lender && consent.is_active_at(now) {
             return Ok(true);
         }
     }

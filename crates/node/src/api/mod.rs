@@ -530,9 +530,7 @@ where
     E: commonware_storage::Context + commonware_runtime::Spawner,
 {
     caller.signed()?;
-    let hash: Digest = hash
-        .parse()
-        .map_err(|e: String| ApiError::new(ApiErrorCode::HashMalformed, e))?;
+    let hash = parse_hash(&hash)?;
     let stored = read_state(&api, &StateKey::transaction(&hash)).await?;
     if let Some(bytes) = stored {
         let receipt: TransactionReceipt = decode(&bytes).map_err(unavailable)?;
@@ -552,6 +550,12 @@ where
         ApiErrorCode::TransactionUnknown,
         "no pending or finalised transaction has this hash",
     ))
+}
+
+/// A transaction hash from the path; a malformed one is the client's mistake.
+fn parse_hash(text: &str) -> Result<Digest, ApiError> {
+    text.parse()
+        .map_err(|e: String| ApiError::new(ApiErrorCode::HashMalformed, e))
 }
 
 /// The signer of the finalised transaction `receipt` is the receipt of, from its block.
@@ -591,9 +595,7 @@ where
     E: commonware_storage::Context + commonware_runtime::Spawner,
 {
     caller.signed()?;
-    let hash: Digest = hash
-        .parse()
-        .map_err(|e: String| ApiError::new(ApiErrorCode::HashMalformed, e))?;
+    let hash = parse_hash(&hash)?;
     let unknown = || {
         ApiError::new(
             ApiErrorCode::TransactionUnknown,

@@ -451,13 +451,15 @@ where
     caller.reader()?;
     let id: SubjectId = parse_id(&pseudonym, "subject")?;
     permit(&api, &caller, &Audience::report_key_of(id)).await?;
-    let found = find(&api, StateKey::subject(&id), false).await?;
-    let subject: Subject = found
-        .value
-        .as_deref()
-        .map(stored)
-        .transpose()?
-        .ok_or_else(|| ApiError::new(ApiErrorCode::SubjectUnknown, "no subject has this id"))?;
+    let subject: Subject = match super::read_state(&api, &StateKey::subject(&id)).await? {
+        Some(bytes) => stored(&bytes)?,
+        None => {
+            return Err(ApiError::new(
+                ApiErrorCode::SubjectUnknown,
+                "no subject has this id",
+            ));
+        }
+    };
     Ok(Json(ReportKeyView {
         subject: subject.id,
         report_key: subject.report_key,
