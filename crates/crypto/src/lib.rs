@@ -20,7 +20,8 @@ pub use identity::IdentitySecret;
 pub use keyfile::{ConsensusKeyFile, KeyFile, KeyFileError};
 pub use sealing::{EncryptionSecret, SealError};
 pub use signing::{
-    SignatureError, SigningKey, VerifiedTransaction, is_public_key, verify_batch, verify_one,
+    SignatureError, SigningKey, VerifiedTransaction, is_public_key, verify_batch, verify_each,
+    verify_one,
 };
 
 /// 32 bytes from the operating system's randomness: salts and tokens.

@@ -21,7 +21,7 @@ use credence_types::{
 use zeroize::Zeroizing;
 
 /// A signature did not verify.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SignatureError {
     /// The signer's key is not a point on the curve.
     #[error("the signer's key is not a valid Ed25519 public key")]
@@ -180,58 +180,79 @@ pub fn verify_one(transaction: SignedTransaction) -> Result<VerifiedTransaction,
 
 /// Verifies many transactions at once with batch verification spread by `strategy`.
 ///
-/// Returns every transaction verified, or the index of the first that is not. A batch that
-/// fails is re-checked one signature at a time to find the culprit; under ZIP-215 the two
-/// checks accept exactly the same signatures, so this only locates the failure.
+/// Returns every transaction verified, or the index of the first that is not (see
+/// [`verify_each`]).
 pub fn verify_batch(
     transactions: Vec<SignedTransaction>,
     strategy: &impl Strategy,
 ) -> Result<Vec<VerifiedTransaction>, (usize, SignatureError)> {
-    if transactions.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut keys = Vec::with_capacity(transactions.len());
-    let mut signatures = Vec::with_capacity(transactions.len());
-    let mut messages = Vec::with_capacity(transactions.len());
+    verify_each(transactions, strategy)
+        .into_iter()
+        .enumerate()
+        .map(|(index, result)| result.map_err(|error| (index, error)))
+        .collect()
+}
+
+/// Verifies many transactions at once with batch verification spread by `strategy`, and
+/// answers for each. A batch that fails is re-checked one signature at a time to find the
+/// culprits; under ZIP-215 the two checks accept exactly the same signatures, so this only
+/// locates the failures (if they ever disagreed, every transaction is refused: the safe
+/// answer).
+pub fn verify_each(
+    transactions: Vec<SignedTransaction>,
+    strategy: &impl Strategy,
+) -> Vec<Result<VerifiedTransaction, SignatureError>> {
+    let mut parsed = Vec::with_capacity(transactions.len());
+    let mut errors: Vec<Option<SignatureError>> = vec![None; transactions.len()];
     for (index, signed) in transactions.iter().enumerate() {
-        let key = ed25519::PublicKey::decode(Copying(&signed.transaction.signer.0[..]))
-            .map_err(|_| (index, SignatureError::MalformedKey))?;
-        let signature = ed25519::Signature::decode(Copying(&signed.signature.0[..]))
-            .map_err(|_| (index, SignatureError::Invalid))?;
-        keys.push(key);
-        signatures.push(signature);
-        messages.push(signed.transaction.signing_bytes());
+        let key = ed25519::PublicKey::decode(Copying(&signed.transaction.signer.0[..]));
+        let signature = ed25519::Signature::decode(Copying(&signed.signature.0[..]));
+        match (key, signature) {
+            (Ok(key), Ok(signature)) => {
+                parsed.push((index, key, signature, signed.transaction.signing_bytes()));
+            }
+            (Err(_), _) => errors[index] = Some(SignatureError::MalformedKey),
+            (_, Err(_)) => errors[index] = Some(SignatureError::Invalid),
+        }
     }
-    let indices: Vec<usize> = (0..transactions.len()).collect();
     let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
-    let all_valid = ed25519::PublicKey::verify_batch(
-        &mut rng,
-        &indices,
-        |_, &i| BatchEntry {
-            namespace: SIGNING_NAMESPACE,
-            message: &messages[i],
-            public_key: &keys[i],
-            signature: &signatures[i],
-        },
-        strategy,
-    );
+    let all_valid = parsed.is_empty()
+        || ed25519::PublicKey::verify_batch(
+            &mut rng,
+            &parsed,
+            |_, (_, key, signature, message)| BatchEntry {
+                namespace: SIGNING_NAMESPACE,
+                message,
+                public_key: key,
+                signature,
+            },
+            strategy,
+        );
     if !all_valid {
-        for (index, key) in keys.iter().enumerate() {
-            if !key.verify(SIGNING_NAMESPACE, &messages[index], &signatures[index]) {
-                return Err((index, SignatureError::Invalid));
+        let mut found = false;
+        for (index, key, signature, message) in &parsed {
+            if !key.verify(SIGNING_NAMESPACE, message, signature) {
+                errors[*index] = Some(SignatureError::Invalid);
+                found = true;
             }
         }
-        // Batch and single verification agree under ZIP-215; if they ever did not, refusing
-        // the batch is the safe answer.
-        return Err((0, SignatureError::Invalid));
+        if !found {
+            errors
+                .iter_mut()
+                .for_each(|e| *e = Some(SignatureError::Invalid));
+        }
     }
-    Ok(transactions
+    transactions
         .into_iter()
-        .map(|transaction| {
-            let hash = transaction.hash();
-            VerifiedTransaction { transaction, hash }
+        .zip(errors)
+        .map(|(transaction, error)| match error {
+            Some(error) => Err(error),
+            None => {
+                let hash = transaction.hash();
+                Ok(VerifiedTransaction { transaction, hash })
+            }
         })
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ pub struct Metrics {
     commit_seconds: Histogram,
     deadlines_failed: Counter,
     proposals_refused: Counter,
+    submissions_busy: Counter,
 }
 
 impl Metrics {
@@ -54,7 +55,16 @@ impl Metrics {
                 "proposals_refused",
                 "proposed blocks this node refused to vote for (the log names each rule)",
             ),
+            submissions_busy: context.counter(
+                "submissions_busy",
+                "submitted transactions refused because the mempool was busy (429: full, or the owner's share held)",
+            ),
         }
+    }
+
+    /// Records a submission refused as busy.
+    pub fn busy(&self) {
+        self.submissions_busy.inc();
     }
 
     /// Records a refused proposal.

@@ -5,12 +5,12 @@
 use crate::{
     chain::{Chain, ChainError, Committed, Executed, child_time},
     consensus::block::BlockLimits,
-    mempool::{Mempool, MempoolError},
+    mempool::{Known, Mempool, MempoolError, Via},
     metrics::Metrics,
     refusal::{Refusal, Refusals},
 };
 use commonware_runtime::Clock;
-use credence_crypto::{VerifiedTransaction, verify_batch, verify_one};
+use credence_crypto::{SignatureError, VerifiedTransaction, verify_batch, verify_each};
 use credence_types::{
     Block, BlockHeader, Digest, PublicKey, SignedTransaction, TimestampMs,
     api::BlockSummary,
@@ -18,7 +18,7 @@ use credence_types::{
     codec::{BoundedVec, EncodeSize as _, decode},
     genesis::ChainId,
     limits::TRANSACTION_BYTES_MAX,
-    state::{Signer as SignerState, StateKey},
+    state::{Principal, Signer as SignerState, StateKey},
 };
 use futures::lock::Mutex as AsyncMutex;
 use std::{
@@ -85,6 +85,17 @@ impl Verifier {
         match self {
             Self::Sequential => verify_batch(transactions, &commonware_parallel::Sequential),
             Self::Parallel(pool) => verify_batch(transactions, pool),
+        }
+    }
+
+    /// Verifies a batch of transactions, answering for each.
+    pub fn verify_each(
+        &self,
+        transactions: Vec<SignedTransaction>,
+    ) -> Vec<Result<VerifiedTransaction, SignatureError>> {
+        match self {
+            Self::Sequential => verify_each(transactions, &commonware_parallel::Sequential),
+            Self::Parallel(pool) => verify_each(transactions, pool),
         }
     }
 }
@@ -214,14 +225,30 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
     }
 }
 
+/// The longest `Retry-After` the node asks of a client refused for a busy mempool.
+pub const RETRY_AFTER_MAX_SECS: u64 = 30;
+
+/// Whether a refusal leaves the signer's later nonces with nothing to follow: everything but
+/// a transaction already pending or finalised, or a nonce another pending one took.
+fn strands_later(error: &SubmitError) -> bool {
+    !matches!(
+        error,
+        SubmitError::StaleNonce { .. }
+            | SubmitError::Mempool(
+                MempoolError::Duplicate | MempoolError::Stale | MempoolError::NonceTaken
+            )
+    )
+}
+
 /// How many recent blocks the node keeps in memory for the API.
 pub const RECENT_BLOCKS_MAX: usize = 4_096;
 
-/// A signer's last accepted nonce in committed state (0 for a key never seen).
-async fn committed_nonce<E: commonware_storage::Context + commonware_runtime::Spawner>(
+/// What committed state says of a signer: its last accepted nonce (0 for a key never seen)
+/// and the institution it signs for.
+async fn known_signer<E: commonware_storage::Context + commonware_runtime::Spawner>(
     chain: &Chain<E>,
     signer: &PublicKey,
-) -> Result<u64, String> {
+) -> Result<Known, String> {
     let stored = chain
         .store()
         .get(&StateKey::signer(signer))
@@ -229,11 +256,19 @@ async fn committed_nonce<E: commonware_storage::Context + commonware_runtime::Sp
         .map_err(|e| e.to_string())?;
     Ok(match stored {
         Some(bytes) => {
-            decode::<SignerState>(&bytes)
-                .map_err(|e| e.to_string())?
-                .nonce
+            let state = decode::<SignerState>(&bytes).map_err(|e| e.to_string())?;
+            Known {
+                nonce: state.nonce,
+                institution: match state.principal {
+                    Principal::Institution(id) => Some(id),
+                    Principal::Subject(_) | Principal::Retired => None,
+                },
+            }
         }
-        None => 0,
+        None => Known {
+            nonce: 0,
+            institution: None,
+        },
     })
 }
 
@@ -267,18 +302,139 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
 }
 
 impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
-    /// Admits a transaction submitted by a client: decode, size, chain, signature, nonce
-    /// window, mempool. Returns its hash. Gossiped to the other validators on success.
+    /// Admits a transaction submitted by a client (see [`Node::submit_all`]). Returns its
+    /// hash. Gossiped to the other validators on success.
     pub async fn submit(&self, bytes: &[u8]) -> Result<Digest, SubmitError> {
+        self.submit_all(&[bytes])
+            .await
+            .pop()
+            .expect("one answer per transaction submitted")
+    }
+
+    /// Admits transactions submitted by a client, each on its own and in order (for one
+    /// signer, in nonce order); answers for each with its hash or why it was refused. The
+    /// admitted ones are gossiped to the other validators.
+    ///
+    /// The cheap checks come first, so a busy node refuses before spending work: size,
+    /// decoding, chain id, then the mempool's room, the owner's share and what the pool
+    /// knows of the nonce ([`Mempool::precheck`]). Only then are the survivors' signatures
+    /// verified, as one batch, and their nonces checked against committed state — read from
+    /// the store only for a signer the pool does not know. Once one of a signer's
+    /// transactions is refused, its later ones in the same submission are refused as a
+    /// [`MempoolError::NonceGap`] without any work: admitting them would leave them waiting
+    /// behind the refused one.
+    pub async fn submit_all<B: AsRef<[u8]>>(
+        &self,
+        items: &[B],
+    ) -> Vec<Result<Digest, SubmitError>> {
+        let mut answers: Vec<Option<Result<Digest, SubmitError>>> =
+            items.iter().map(|_| None).collect();
+        // The first refused nonce of each signer refused so far.
+        let mut stopped: std::collections::HashMap<PublicKey, u64> =
+            std::collections::HashMap::new();
+        let mut candidates: Vec<(usize, SignedTransaction)> = Vec::new();
+        {
+            let pool = self.pool();
+            let (mut ahead, mut ahead_bytes) = (0usize, 0usize);
+            for (index, bytes) in items.iter().enumerate() {
+                let bytes = bytes.as_ref();
+                let checked = self.precheck(&pool, bytes, &stopped, ahead, ahead_bytes);
+                match checked {
+                    Ok(signed) => {
+                        ahead += 1;
+                        ahead_bytes = ahead_bytes.saturating_add(bytes.len());
+                        candidates.push((index, signed));
+                    }
+                    Err((signer, error)) => {
+                        if let Some((signer, nonce)) = signer
+                            && strands_later(&error)
+                        {
+                            let first = stopped.entry(signer).or_insert(nonce);
+                            *first = (*first).min(nonce);
+                        }
+                        answers[index] = Some(Err(error));
+                    }
+                }
+            }
+        }
+        let (indices, signed): (Vec<usize>, Vec<SignedTransaction>) =
+            candidates.into_iter().unzip();
+        let verified = self.verifier.verify_each(signed);
+        for (index, verified) in indices.into_iter().zip(verified) {
+            let answer = match verified {
+                Err(_) => Err(SubmitError::BadSignature),
+                Ok(verified) => {
+                    let transaction = verified.transaction();
+                    let (signer, nonce) = (transaction.signer, transaction.nonce);
+                    // Stopped at an earlier nonce (the prechecks stop signers too, at any
+                    // position of the batch).
+                    let answer = match stopped.get(&signer) {
+                        Some(expected) if nonce > *expected => Err(MempoolError::NonceGap {
+                            expected: *expected,
+                        }
+                        .into()),
+                        _ => self.admit(verified).await,
+                    };
+                    if let Err(error) = &answer
+                        && strands_later(error)
+                    {
+                        let first = stopped.entry(signer).or_insert(nonce);
+                        *first = (*first).min(nonce);
+                    }
+                    answer
+                }
+            };
+            answers[index] = Some(answer);
+        }
+        let mut hashes = Vec::with_capacity(answers.len());
+        for answer in answers {
+            let answer = answer.expect("every transaction is answered");
+            if let Err(SubmitError::Mempool(error)) = &answer
+                && error.is_busy()
+            {
+                self.metrics.busy();
+            }
+            hashes.push(answer);
+        }
+        hashes
+    }
+
+    /// The checks of a submitted transaction that need no signature check and no store
+    /// read. A refusal names the signer and nonce when the bytes got that far.
+    #[allow(clippy::type_complexity)]
+    fn precheck(
+        &self,
+        pool: &Mempool,
+        bytes: &[u8],
+        stopped: &std::collections::HashMap<PublicKey, u64>,
+        ahead: usize,
+        ahead_bytes: usize,
+    ) -> Result<SignedTransaction, (Option<(PublicKey, u64)>, SubmitError)> {
         if bytes.len() > TRANSACTION_BYTES_MAX {
-            return Err(SubmitError::TooLarge);
+            return Err((None, SubmitError::TooLarge));
         }
         let signed: SignedTransaction =
-            decode(bytes).map_err(|e| SubmitError::Malformed(e.source.to_string()))?;
-        let verified = self.admit(signed).await?;
-        let hash = verified.hash();
-        let _ = self.gossip.unbounded_send(verified);
-        Ok(hash)
+            decode(bytes).map_err(|e| (None, SubmitError::Malformed(e.source.to_string())))?;
+        let (signer, nonce) = (signed.transaction.signer, signed.transaction.nonce);
+        let named = |error: SubmitError| (Some((signer, nonce)), error);
+        if signed.transaction.chain_id != self.settings.chain_id {
+            return Err(named(SubmitError::WrongChain(
+                signed.transaction.chain_id.as_str().to_string(),
+            )));
+        }
+        if let Some(expected) = stopped.get(&signer)
+            && nonce > *expected
+        {
+            return Err(named(
+                MempoolError::NonceGap {
+                    expected: *expected,
+                }
+                .into(),
+            ));
+        }
+        pool.precheck(&signer, nonce, bytes.len(), ahead, ahead_bytes)
+            .map_err(|error| named(error.into()))?;
+        Ok(signed)
     }
 
     /// The recent committed block at `height`, if still kept.
@@ -290,43 +446,66 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         recent.get(index).cloned()
     }
 
-    /// Checks a decoded transaction and adds it to the mempool.
-    pub async fn admit(
-        &self,
-        signed: SignedTransaction,
-    ) -> Result<VerifiedTransaction, SubmitError> {
-        if signed.transaction.chain_id != self.settings.chain_id {
-            return Err(SubmitError::WrongChain(
-                signed.transaction.chain_id.as_str().to_string(),
-            ));
+    /// How many seconds a client refused for a busy mempool should wait before retrying:
+    /// the time recent blocks would take to drain the pool to half, at least 1 and at most
+    /// [`RETRY_AFTER_MAX_SECS`].
+    pub fn retry_after_secs(&self) -> u64 {
+        let held = u64::try_from(self.mempool_len()).unwrap_or(u64::MAX);
+        let recent = self.recent_blocks();
+        let window = recent.len().min(32);
+        let blocks = recent.iter().skip(recent.len() - window);
+        let (first, last) = match (recent.get(recent.len() - window), recent.back()) {
+            (Some(first), Some(last)) => (first.header.time.0, last.header.time.0),
+            _ => return 1,
+        };
+        let finalised: u64 = blocks
+            .skip(1)
+            .map(|block| u64::try_from(block.transactions.len()).unwrap_or(u64::MAX))
+            .sum();
+        let span_ms = last.saturating_sub(first);
+        if finalised == 0 || span_ms == 0 {
+            return RETRY_AFTER_MAX_SECS.min(5);
         }
-        let verified = verify_one(signed).map_err(|_| SubmitError::BadSignature)?;
-        let committed = self.check_nonce(&verified).await?;
-        self.pool().insert(verified.clone(), Some(committed))?;
-        self.metrics.mempool_size(self.mempool_len());
-        Ok(verified)
+        // Seconds to finalise half the pool at the recent rate, rounded up.
+        (held / 2)
+            .saturating_mul(span_ms)
+            .div_ceil(finalised.saturating_mul(1_000))
+            .clamp(1, RETRY_AFTER_MAX_SECS)
     }
 
-    /// Refuses a nonce already used, or too far ahead of the signer's last. Returns the
-    /// signer's last accepted nonce.
-    async fn check_nonce(&self, verified: &VerifiedTransaction) -> Result<u64, SubmitError> {
+    /// Checks a verified transaction's nonce and adds it to the mempool. The signer's
+    /// committed nonce is read from the store only if the pool does not know it.
+    async fn admit(&self, verified: VerifiedTransaction) -> Result<Digest, SubmitError> {
         let transaction = verified.transaction();
-        let last = {
-            let chain = self.chain.lock().await;
-            committed_nonce(&chain, &transaction.signer)
-                .await
-                .map_err(|e| SubmitError::Unavailable(e.to_string()))?
+        let (signer, nonce) = (transaction.signer, transaction.nonce);
+        let pooled = self.pool().known(&signer);
+        let known = match pooled {
+            Some(known) => known,
+            None => {
+                let chain = self.chain.lock().await;
+                known_signer(&chain, &signer)
+                    .await
+                    .map_err(SubmitError::Unavailable)?
+            }
         };
-        if transaction.nonce <= last {
+        if nonce <= known.nonce {
             return Err(SubmitError::StaleNonce {
-                nonce: transaction.nonce,
-                last,
+                nonce,
+                last: known.nonce,
             });
         }
-        if transaction.nonce - last > self.settings.nonce_window {
+        if nonce - known.nonce > self.settings.nonce_window {
             return Err(MempoolError::NonceTooFarAhead(self.settings.nonce_window).into());
         }
-        Ok(last)
+        let hash = verified.hash();
+        let gossiped = verified.clone();
+        {
+            let mut pool = self.pool();
+            pool.insert(verified, Via::Client(known))?;
+            self.metrics.mempool_size(pool.len());
+        }
+        let _ = self.gossip.unbounded_send(gossiped);
+        Ok(hash)
     }
 
     /// Adds transactions gossiped by a peer. Returns false if any signature is invalid (the
@@ -343,20 +522,17 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         if fresh.is_empty() {
             return true;
         }
-        let (verified, honest) = match self.verifier.verify(fresh.clone()) {
-            Ok(verified) => (verified, true),
-            Err(_) => (
-                fresh
-                    .into_iter()
-                    .filter_map(|t| verify_one(t).ok())
-                    .collect(),
-                false,
-            ),
-        };
+        let mut honest = true;
         let mut pool = self.pool();
-        for transaction in verified {
-            // Duplicates, conflicts, stale nonces and a full pool are normal under gossip.
-            let _ = pool.insert(transaction, None);
+        for verified in self.verifier.verify_each(fresh) {
+            match verified {
+                // Duplicates, conflicts, gaps, stale nonces and a full pool are normal under
+                // gossip.
+                Ok(transaction) => {
+                    let _ = pool.insert(transaction, Via::Gossip);
+                }
+                Err(_) => honest = false,
+            }
         }
         self.metrics.mempool_size(pool.len());
         honest
@@ -426,8 +602,14 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         // known only from gossip have their committed nonce read once.
         let unsettled = self.pool().unsettled();
         for signer in unsettled {
-            match committed_nonce(&chain, &signer).await {
-                Ok(last) => self.pool().settle(&signer, last),
+            match known_signer(&chain, &signer).await {
+                Ok(known) => {
+                    let mut pool = self.pool();
+                    pool.settle(&signer, known.nonce);
+                    if let Some(id) = known.institution {
+                        pool.own(&signer, crate::mempool::Owner::Institution(id));
+                    }
+                }
                 Err(error) => {
                     tracing::error!(%error, "could not read a signer's nonce");
                     return None;

@@ -1,7 +1,8 @@
 //! Why the API refused a request: one value per reason, with its HTTP status.
 //!
 //! A client's mistake is a 4xx with one of these codes, never a 500 or a dropped
-//! connection; a node that cannot answer now says so with a 5xx code that asks for a retry.
+//! connection; a node that cannot answer now says so with a 5xx code that asks for a retry,
+//! and a busy one with a 429 and `Retry-After`.
 //! Each has a stable number, a stable snake_case code (the `code` of the error body) and an
 //! HTTP status, listed with its meaning in `docs/reference/api-errors.md`, which a test keeps
 //! in step with this file. A transaction the ledger rejected is not an API error: its
@@ -69,9 +70,11 @@ api_errors! {
     24 SignatureInvalid 422 "signature_invalid" "The transaction's signature does not verify under its signer's key.",
     25 NonceStale 409 "nonce_stale" "The nonce has already been used by a finalised transaction of this signer.",
     26 NonceTaken 409 "nonce_taken" "Another pending transaction of this signer already has this nonce.",
-    27 NonceTooFarAhead 409 "nonce_too_far_ahead" "The nonce is further ahead of the signer's last accepted nonce than the node holds.",
+    27 NonceTooFarAhead 429 "nonce_too_far_ahead" "The signer has as many transactions in flight as the node allows one signer (`mempool.nonce_window` past its last accepted nonce); retry after the `Retry-After` seconds, from this transaction on, in nonce order.",
     28 TransactionDuplicate 409 "transaction_duplicate" "This very transaction is already pending.",
-    29 MempoolFull 503 "mempool_full" "The node holds as many pending transactions as it may; retry later.",
+    29 MempoolFull 429 "mempool_full" "The node holds as many pending transactions as it may; retry after the `Retry-After` seconds, from this transaction on, in nonce order.",
+    30 ShareExceeded 429 "share_exceeded" "The mempool is busy and the signer's institution (or, for a key no institution owns, the key) holds its equal share of it; retry after the `Retry-After` seconds, from this transaction on, in nonce order.",
+    31 NonceGap 409 "nonce_gap" "The nonce is not the signer's next after its pending transactions: an earlier one was refused or not yet submitted. Submit from the earliest one not admitted, in nonce order.",
     // Reading the ledger.
     40 AccountUnknown 404 "account_unknown" "The signing key has signed nothing on this ledger.",
     41 BlockUnknown 404 "block_unknown" "No committed block has this height.",
@@ -103,6 +106,14 @@ api_errors! {
     84 NodeUnreachable 502 "node_unreachable" "The console's node did not answer as its API promises; retry.",
 }
 
+impl ApiErrorCode {
+    /// Whether the node refused because it is busy (a 429 with `Retry-After`): the same
+    /// request may succeed later.
+    pub fn is_busy(self) -> bool {
+        self.status() == 429
+    }
+}
+
 impl fmt::Display for ApiErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
@@ -124,6 +135,11 @@ pub fn reference_markdown() -> String {
          `{\"code\": \"…\", \"message\": \"…\"}`. The code is one of these; the message is for\n\
          people and may change. A 4xx is the client's to fix; a 5xx asks for a retry. Codes are\n\
          stable: never renumbered, renamed or reused.\n\n\
+         A `429` means the node is busy: it refused early, before any work, and its\n\
+         `Retry-After` header says how many seconds to wait. Resubmit the signer's refused\n\
+         transactions from the first, in nonce order (the client library does:\n\
+         `credence_client::submission`). A batch submission answers `200` with a refusal per\n\
+         transaction, and carries `Retry-After` when any was refused as busy.\n\n\
          A `400` means the request does not have the shape the OpenAPI document describes (a\n\
          request valid by the document is never refused with one); a `422` means it has the\n\
          shape but its content is refused (hex that is not a signed transaction, a bad\n\

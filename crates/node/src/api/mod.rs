@@ -63,6 +63,8 @@ use std::sync::Arc;
 pub struct ApiError {
     code: ApiErrorCode,
     message: String,
+    /// Seconds the client should wait before retrying, sent as `Retry-After` (a 429).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -70,7 +72,20 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    /// A refused submission; a busy node's refusal says when to retry.
+    fn refused<E>(node: &Node<E>, error: SubmitError) -> Self
+    where
+        E: commonware_storage::Context + commonware_runtime::Spawner,
+    {
+        let mut refused = Self::from(error);
+        if refused.code.is_busy() {
+            refused.retry_after = Some(node.retry_after_secs());
+        }
+        refused
     }
 
     /// The documented code, which carries the HTTP status.
@@ -89,7 +104,10 @@ impl IntoResponse for ApiError {
             code: self.code.code().to_string(),
             message: self.message,
         };
-        (status, Json(body)).into_response()
+        match self.retry_after {
+            Some(seconds) => (status, [(header::RETRY_AFTER, seconds)], Json(body)).into_response(),
+            None => (status, Json(body)).into_response(),
+        }
     }
 }
 
@@ -111,6 +129,8 @@ impl From<SubmitError> for ApiError {
                 ApiErrorCode::NonceTooFarAhead
             }
             SubmitError::Mempool(MempoolError::Full) => ApiErrorCode::MempoolFull,
+            SubmitError::Mempool(MempoolError::OverShare) => ApiErrorCode::ShareExceeded,
+            SubmitError::Mempool(MempoolError::NonceGap { .. }) => ApiErrorCode::NonceGap,
             SubmitError::Unavailable(_) => ApiErrorCode::NodeUnavailable,
         };
         Self::new(code, message)
@@ -285,10 +305,12 @@ pub const BATCH_BYTES_MAX: usize = 8 << 20;
     request_body(content = SubmitRequest, description = "A signed transaction, hex; or its raw bytes as application/octet-stream"),
     responses((status = 202, description = "Admitted to the mempool", body = Submitted),
         (status = 400, description = "The body is not the documented shape (not JSON, `transaction` not hex)", body = ErrorBody),
-        (status = 409, description = "Duplicate; nonce taken, stale or too far ahead", body = ErrorBody),
+        (status = 409, description = "Duplicate; nonce taken, stale, or not the signer's next after its pending transactions", body = ErrorBody),
         (status = 422, description = "The bytes are not a signed transaction, name another chain, or the signature does not verify", body = ErrorBody),
         (status = 413, description = "Body or transaction too large", body = ErrorBody),
-        (status = 503, description = "Mempool full or node unavailable", body = ErrorBody)))]
+        (status = 429, description = "The node is busy: mempool full, the signer's institution holds its share of it, or the signer has as many transactions in flight as one may; retry after `Retry-After` seconds", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+        (status = 503, description = "Node unavailable", body = ErrorBody)))]
 async fn submit<E>(
     State(api): State<Shared<E>>,
     headers: HeaderMap,
@@ -306,7 +328,11 @@ where
     } else {
         submit_from_json(&body)?
     };
-    let hash = api.node.submit(&bytes).await?;
+    let hash = api
+        .node
+        .submit(&bytes)
+        .await
+        .map_err(|error| ApiError::refused(&api.node, error))?;
     Ok((StatusCode::ACCEPTED, Json(Submitted { hash })))
 }
 
@@ -387,32 +413,50 @@ fn whole_numbers(value: &mut serde_json::Value) {
 
 #[utoipa::path(post, path = "/v1/transactions/batch", tag = "transactions",
     request_body = BatchRequest,
-    responses((status = 200, description = "Each transaction admitted or refused, in order", body = Vec<BatchItem>),
+    responses((status = 200, description = "Each transaction admitted or refused, in order; with `Retry-After` when any was refused because the node is busy", body = Vec<BatchItem>,
+            headers(("Retry-After" = Option<u64>, description = "Seconds to wait before resubmitting what was refused as busy"))),
         (status = 400, description = "The body is not the documented shape: not JSON, an item not hex, or more transactions than a batch holds", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody)))]
 /// `POST /v1/transactions/batch`: up to [`BATCH_TRANSACTIONS_MAX`] hex-encoded transactions;
-/// each is admitted or refused on its own, in order (for one signer, in nonce order).
+/// each is admitted or refused on its own, in order (for one signer, in nonce order; once one
+/// of a signer's is refused, its later ones are refused as `nonce_gap`). Signatures are
+/// verified as one batch, after the cheap checks.
 async fn submit_batch<E>(
     State(api): State<Shared<E>>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Vec<BatchItem>>, ApiError>
+) -> Result<Response, ApiError>
 where
     E: commonware_storage::Context + commonware_runtime::Spawner,
 {
     let body = body.map_err(body_rejected)?;
     let decoded = batch_from_json(&body)?;
-    let mut results = Vec::with_capacity(decoded.len());
-    for bytes in decoded {
-        let outcome = api.node.submit(&bytes).await.map_err(ApiError::from);
-        results.push(match outcome {
+    let mut busy = false;
+    let results: Vec<BatchItem> = api
+        .node
+        .submit_all(&decoded)
+        .await
+        .into_iter()
+        .map(|outcome| match outcome {
             Ok(hash) => BatchItem::Accepted { hash },
-            Err(error) => BatchItem::Refused {
-                code: error.code.code().to_string(),
-                message: error.message,
-            },
-        });
-    }
-    Ok(Json(results))
+            Err(error) => {
+                let error = ApiError::from(error);
+                busy |= error.code.is_busy();
+                BatchItem::Refused {
+                    code: error.code.code().to_string(),
+                    message: error.message,
+                }
+            }
+        })
+        .collect();
+    Ok(if busy {
+        (
+            [(header::RETRY_AFTER, api.node.retry_after_secs())],
+            Json(results),
+        )
+            .into_response()
+    } else {
+        Json(results).into_response()
+    })
 }
 
 /// The transactions' bytes, in order, of a batch request's body: the client's bytes,
