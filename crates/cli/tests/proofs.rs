@@ -12,6 +12,7 @@ use credence_client::{
         NetworkFile, Validators,
         proof::{PROOF_BYTES_MAX, VALUE_BYTES_MAX},
     },
+    submission,
 };
 use credence_crypto::{EncryptionSecret, SigningKey};
 use credence_devnet::{
@@ -116,21 +117,23 @@ async fn an_absence_proof_beside_a_large_value_is_served() {
     for _ in 0..4 {
         let round = registrations(&file, ROUND);
         next_block(&node).await;
-        let (first, rest) = round.split_at(1_024);
-        let (second, third) = rest.split_at(1_024);
-        let submitted = tokio::join!(
-            node.submit_batch(first),
-            node.submit_batch(second),
-            node.submit_batch(third)
+        // One signer's nonces, in order, in batches of the API's largest.
+        let submitted = submission::submit_all(
+            &node,
+            &round,
+            &submission::RetryPolicy {
+                batch: 1_024,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(
+            submitted
+                .answers
+                .iter()
+                .all(|answer| matches!(answer, submission::Answer::Accepted(_)))
         );
-        for items in [submitted.0, submitted.1, submitted.2] {
-            assert!(
-                items
-                    .unwrap()
-                    .iter()
-                    .all(|item| matches!(item, credence_types::api::BatchItem::Accepted { .. }))
-            );
-        }
         let mut heights = BTreeMap::new();
         for transaction in &round {
             let status = node

@@ -20,7 +20,7 @@ async fn a_killed_validator_catches_up_with_nothing_lost() {
     for round in 0..10 {
         let batch = network.registrations(100);
         let node = &nodes[round % 3];
-        for item in node.submit_batch(&batch).await.unwrap() {
+        for item in node.submit_batch(&batch).await.unwrap().items {
             if let BatchItem::Accepted { hash } = item {
                 accepted.push(hash);
             }

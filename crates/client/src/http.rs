@@ -58,6 +58,15 @@ pub enum ClientError {
     Unverified(#[from] LightError),
 }
 
+/// A node's answer to a batch submission.
+#[derive(Clone, Debug)]
+pub struct BatchAnswer {
+    /// Each transaction admitted or refused, in order.
+    pub items: Vec<BatchItem>,
+    /// How long the node asked to wait before resubmitting what it refused as busy.
+    pub retry_after: Option<std::time::Duration>,
+}
+
 /// A client of one node's API: anonymous, or signing every request as one reader (an
 /// institution or a subject) so that the node answers what that reader may read.
 #[derive(Clone, Debug)]
@@ -244,10 +253,12 @@ impl NodeClient {
     }
 
     /// Submits up to a batch's worth of transactions; each is admitted or refused on its own.
+    /// A busy node's `Retry-After` comes with the answers. (To submit through a busy node,
+    /// use [`crate::submission::submit_all`], which retries.)
     pub async fn submit_batch(
         &self,
         transactions: &[SignedTransaction],
-    ) -> Result<Vec<BatchItem>, ClientError> {
+    ) -> Result<BatchAnswer, ClientError> {
         let body = BatchRequest {
             transactions: transactions
                 .iter()
@@ -262,7 +273,16 @@ impl NodeClient {
                     .json(&body),
             )
             .await?;
-        Self::read(response).await
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse::<u64>().ok())
+            .map(std::time::Duration::from_secs);
+        Ok(BatchAnswer {
+            items: Self::read(response).await?,
+            retry_after,
+        })
     }
 
     /// A transaction's status.

@@ -11,6 +11,8 @@
 //!   `credence-light` crate);
 //! - [`report`]: the credit report a consenting lender reads;
 //! - [`score`]: the credit score of a file;
+//! - [`submission`]: submitting through a busy node: batches, `Retry-After`, backoff, and a
+//!   signer's refused transactions resubmitted in nonce order;
 //! - [`session`]: what a member or a borrower does — register, grant, revoke, rotate,
 //!   furnish, report, repay, any transaction — each signed here and followed to finality.
 
@@ -23,6 +25,7 @@ pub mod http;
 pub mod report;
 pub mod score;
 pub mod session;
+pub mod submission;
 
 pub use account::Account;
 pub use credence_light as light;

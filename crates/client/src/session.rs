@@ -230,7 +230,7 @@ impl Session {
         let (mut account, _) = self.account(key).await?;
         let transaction = account.sign(payload);
         let node = self.node_as(key);
-        let hash = node.submit(&transaction).await?;
+        let hash = submit_one(&node, transaction).await?;
         let status = node
             .wait_finalized(&hash, FINALITY_POLL, FINALITY_TIMEOUT)
             .await?;
@@ -608,4 +608,28 @@ pub fn now_ms() -> Result<u64, SessionError> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_err(|_| SessionError::Clock)?;
     u64::try_from(now.as_millis()).map_err(|_| SessionError::Clock)
+}
+
+/// Submits one transaction, waiting out a busy node ([`crate::submission`]); returns its
+/// hash once admitted.
+async fn submit_one(
+    node: &NodeClient,
+    transaction: credence_types::SignedTransaction,
+) -> Result<Digest, ClientError> {
+    let policy = crate::submission::RetryPolicy {
+        batch: 1,
+        ..Default::default()
+    };
+    let submitted =
+        crate::submission::submit_all(node, std::slice::from_ref(&transaction), &policy).await?;
+    match submitted.answers.into_iter().next() {
+        Some(crate::submission::Answer::Accepted(hash)) => Ok(hash),
+        Some(crate::submission::Answer::Refused { code, message }) => Err(ClientError::Refused {
+            status: credence_types::ApiErrorCode::from_code(&code)
+                .map_or(400, credence_types::ApiErrorCode::status),
+            code,
+            message,
+        }),
+        None => Err(ClientError::Timeout(transaction.hash())),
+    }
 }

@@ -27,6 +27,7 @@ import {
   percent,
   setCredential,
   status,
+  submitTransaction,
   table,
   when,
 } from './common.js';
@@ -150,10 +151,7 @@ async function transact(payload) {
   });
   const bytes = fromHex(signingBytes);
   const signature = await signTransaction(keys.seed, bytes);
-  const { hash } = await api('transactions', {
-    method: 'POST',
-    body: { transaction: signedTransactionHex(bytes, signature) },
-  });
+  const hash = await submitTransaction(signedTransactionHex(bytes, signature));
   for (let attempt = 0; attempt < 240; attempt += 1) {
     const state = await api(`transactions/${hash}`).catch((error) => {
       // Until a registration finalises the ledger knows no key of this subject's, so its

@@ -13,6 +13,7 @@
 
 import {
   ACCOUNT_STATUSES,
+  BUSY_CODES,
   PAGE_LIMIT_MAX,
   READ_REFUSALS,
   REQUEST_FRESHNESS_MS,
@@ -173,6 +174,32 @@ async function send(path, { method = 'GET', body, headers = {}, signal } = {}) {
  */
 export async function api(path, options = {}) {
   return answer(await send(path, options));
+}
+
+/**
+ * Submits a signed transaction (hex) and returns its hash once the node admitted it. A busy
+ * node (`BUSY_CODES`, a 429) is waited out for its `Retry-After` seconds, with up to a quarter
+ * more so that pages refused together do not return together, for at most `patienceMs`.
+ */
+export async function submitTransaction(hex, { patienceMs = 120_000 } = {}) {
+  const deadline = Date.now() + patienceMs;
+  for (;;) {
+    const response = await send('transactions', {
+      method: 'POST',
+      body: { transaction: hex },
+    });
+    const asked = Number.parseInt(response.headers.get('retry-after') ?? '1', 10);
+    try {
+      const { hash } = await answer(response);
+      return hash;
+    } catch (error) {
+      const busy = error instanceof ApiError && BUSY_CODES.includes(error.code);
+      if (!busy || Date.now() >= deadline) throw error;
+    }
+    const seconds = Number.isFinite(asked) && asked > 0 ? asked : 1;
+    const wait = Math.min(seconds * 1000 * (1 + Math.random() / 4), deadline - Date.now());
+    await new Promise((resolve) => setTimeout(resolve, Math.max(wait, 0)));
+  }
 }
 
 /** Whether `error` is a refusal of who reads (no credentials, wrong ones, or not entitled). */

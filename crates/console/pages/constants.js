@@ -448,3 +448,10 @@ export const READ_REFUSALS = Object.freeze({
   "signer_unknown": 401,
   "unauthenticated": 401
 });
+
+/** The API's refusals of a busy node (429, with `Retry-After`): the same transaction is submitted again after the wait. */
+export const BUSY_CODES = Object.freeze([
+  "nonce_too_far_ahead",
+  "mempool_full",
+  "share_exceeded"
+]);

@@ -224,6 +224,18 @@ fn constants() -> Vec<(&'static str, &'static str, Value)> {
                     .collect(),
             ),
         ),
+        (
+            "BUSY_CODES",
+            "The API's refusals of a busy node (429, with `Retry-After`): the same transaction \
+             is submitted again after the wait.",
+            Value::Array(
+                ApiErrorCode::ALL
+                    .iter()
+                    .filter(|error| error.is_busy())
+                    .map(|error| json!(error.code()))
+                    .collect(),
+            ),
+        ),
     ]
 }
 
