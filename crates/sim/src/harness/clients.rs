@@ -4,6 +4,7 @@
 
 use super::Simulation;
 use crate::journal::{Sent, Submission};
+use credence_node::service::SubmitError;
 use credence_types::{Digest, SignedTransaction, encode};
 use std::{collections::BTreeSet, time::Duration};
 
@@ -47,6 +48,38 @@ impl Simulation {
             },
         };
         self.journal.submitted(hash, sent, answer, resubmission);
+    }
+
+    /// Submits `transactions` as one batch to validator `index` through the API's batch path
+    /// (`Node::submit_all`), journals the answers and returns them, typed.
+    pub async fn submit_batch_to(
+        &mut self,
+        index: usize,
+        transactions: &[SignedTransaction],
+    ) -> Vec<Result<Digest, SubmitError>> {
+        let Some(node) = self.node(index).cloned() else {
+            return transactions
+                .iter()
+                .map(|_| Err(SubmitError::Unavailable("not running".to_string())))
+                .collect();
+        };
+        let encoded: Vec<Vec<u8>> = transactions.iter().map(encode).collect();
+        let answers = node.submit_all(&encoded).await;
+        let at = credence_node::service::now(&self.context);
+        for (transaction, answer) in transactions.iter().zip(&answers) {
+            let sent = Sent {
+                signer: transaction.transaction.signer,
+                nonce: transaction.transaction.nonce,
+                at,
+            };
+            let journaled = match answer {
+                Ok(_) => Submission::Accepted(index),
+                Err(error) => Submission::Refused(error.to_string()),
+            };
+            self.journal
+                .submitted(transaction.hash(), sent, journaled, false);
+        }
+        answers
     }
 
     /// Submits `transactions` in chunks of `chunk`, one chunk every `interval`.

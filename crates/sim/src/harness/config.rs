@@ -8,6 +8,7 @@ use commonware_runtime::Quota;
 use commonware_utils::{NZU32, probability};
 use credence_node::{
     consensus::{Scheme, block::BlockLimits},
+    mempool::MempoolLimits,
     tamper::Tamper,
 };
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
@@ -47,6 +48,8 @@ pub struct Config {
     /// Most transactions a validator puts in a block it proposes, by index, where its
     /// operator chose less than the network allows.
     pub propose_transactions_max: BTreeMap<usize, usize>,
+    /// Every validator's mempool bounds.
+    pub mempool: MempoolLimits,
     /// Rate quota of every channel, per peer. Low quotas silently drop votes and stall views.
     pub quota: Quota,
     /// Validators that are not honest, by index.
@@ -71,6 +74,7 @@ impl Default for Config {
                 bytes_max: 4 << 20,
             },
             propose_transactions_max: BTreeMap::new(),
+            mempool: MempoolLimits::default(),
             quota: Quota::per_second(NZU32!(10_000)),
             byzantine: BTreeMap::new(),
             tampering: BTreeMap::new(),
@@ -91,6 +95,13 @@ impl Config {
     #[must_use]
     pub fn with_propose_transactions_max(mut self, index: usize, transactions: usize) -> Self {
         self.propose_transactions_max.insert(index, transactions);
+        self
+    }
+
+    /// Every validator's mempool holds at most `limits`.
+    #[must_use]
+    pub fn with_mempool(mut self, limits: MempoolLimits) -> Self {
+        self.mempool = limits;
         self
     }
 

@@ -12,7 +12,6 @@ use commonware_runtime::{Clock as _, Spawner as _, Supervisor as _};
 use credence_node::{
     chain::Committed,
     consensus::{self, Channels, EngineConfig, orchestrator::PeerTracker},
-    mempool::MempoolLimits,
     service::{Settings, Verifier},
     tamper::Tamper,
     validator::{self, Parts, Validator},
@@ -127,7 +126,7 @@ impl Simulation {
                     parts: Parts {
                         genesis: self.consortium.genesis.clone(),
                         store: StoreConfig::small(&format!("validator-{index}-store")),
-                        mempool: MempoolLimits::default(),
+                        mempool: self.config.mempool,
                         settings: self.settings(index, &key),
                         verifier: Verifier::Sequential,
                     },
