@@ -39,8 +39,8 @@ use credence_types::{
 };
 use postgres::{GenericClient, NoTls, error::SqlState};
 use rules::{Ctx, Fail, Statements};
-pub use server::ServerError;
 use server::{RunAs, Server};
+pub use server::{ServerError, allocated_bytes};
 use std::{
     collections::BTreeMap,
     path::{Path, PathBuf},
@@ -612,10 +612,10 @@ impl Bureau {
         ))
     }
 
-    /// Bytes the primary's data directory holds (tables, indexes, WAL), for bytes on disk
-    /// per record.
+    /// Bytes the primary's data directory occupies on disk (tables, indexes, WAL), for
+    /// bytes on disk per record ([`allocated_bytes`]).
     pub fn bytes_on_disk(&self) -> Result<u64, BureauError> {
-        Ok(server::bytes_under(&self.primary.data)?)
+        Ok(server::allocated_bytes(&self.primary.data)?)
     }
 
     /// A new connection to the primary, for inspecting what the bureau stored.

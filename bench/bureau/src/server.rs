@@ -450,8 +450,12 @@ pub(crate) fn require_standbys(
     }
 }
 
-/// Bytes held by the files under `dir`.
-pub(crate) fn bytes_under(dir: &Path) -> Result<u64, ServerError> {
+/// Bytes allocated on disk to the files under `dir`, recursively: what the disk holds,
+/// counted in the file system's blocks (preallocated and sparse files count what they
+/// occupy, not their length). The one measure of `disk B/tx` for the bureau and the
+/// validators alike.
+pub fn allocated_bytes(dir: &Path) -> Result<u64, ServerError> {
+    use std::os::unix::fs::MetadataExt as _;
     let mut total = 0u64;
     let mut pending = vec![dir.to_path_buf()];
     while let Some(dir) = pending.pop() {
@@ -462,7 +466,8 @@ pub(crate) fn bytes_under(dir: &Path) -> Result<u64, ServerError> {
                 pending.push(entry.path());
             } else if kind.is_file() {
                 // A file can vanish (WAL recycling) between listing and reading it.
-                total = total.saturating_add(entry.metadata().map(|m| m.len()).unwrap_or(0));
+                let blocks = entry.metadata().map(|m| m.blocks()).unwrap_or(0);
+                total = total.saturating_add(blocks.saturating_mul(512));
             }
         }
     }

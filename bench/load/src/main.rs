@@ -329,8 +329,8 @@ pub struct Outcome {
     pub name: &'static str,
     /// Offered rate, a second (0 for a closed loop).
     pub offered: u64,
-    /// Committed transactions (reports read, alerts delivered) a second over the measured
-    /// window.
+    /// Goodput: committed transactions (reports read, alerts delivered) a second over the
+    /// measured window.
     pub tps: f64,
     /// Latency, median, milliseconds: submit to finalised (furnish, mixed), report assembled
     /// (inquiry), or submit to the lender's feed (alerts).
@@ -341,8 +341,18 @@ pub struct Outcome {
     pub bound_ratio: Option<f64>,
     /// Of the measured window: not finalised (or not delivered) by the end of the run.
     pub unfinished: usize,
-    /// Transactions the nodes refused at submission.
+    /// Transactions the nodes refused for good at submission.
     pub refused: usize,
+    /// Busy answers (429) the load's clients received.
+    pub throttled: u64,
+    /// Transactions the load's clients resubmitted after a busy answer.
+    pub retries: u64,
+    /// Latency from admission to finalised, 99th percentile, milliseconds (throughput
+    /// scenarios): what the network owes once it accepted, without the client's wait.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admitted_p99_ms: Option<f64>,
+    /// Transactions a validator admitted that were not finalised by the end of the run.
+    pub admitted_unfinished: usize,
     /// Of a sample of the load checked after the run, how many applied and which rejection
     /// codes the rest got: a load that is mostly rejected measures the wrong thing.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -450,6 +460,10 @@ fn throughput(devnet: &World, scenario: Scenario, limits: &Limits) -> anyhow::Re
         bound_ratio: Some(measured.tps / limits.bound_tps),
         unfinished: measured.unfinished,
         refused: measured.refused,
+        throttled: measured.throttled,
+        retries: measured.retries,
+        admitted_p99_ms: Some(measured.admitted_p99_ms),
+        admitted_unfinished: measured.admitted_unfinished,
         audit: Some(audit),
         usage: measured.usage,
         disk_bytes_per_tx,

@@ -2,17 +2,25 @@
 //! intended send time to the moment its block is seen finalised, so a stalled node cannot
 //! hide latency by delaying submissions.
 //!
-//! Every 20 ms, everything now due goes to the next validator in turn; blocks are followed
-//! on validator 0. Throughput counts transactions finalised within the measured window
-//! (after the warm-up), latency those intended within it.
+//! The generator behaves as a well-made client does ([`credence_client::submission`]): each
+//! signer's transactions go to one validator (chosen by its key), in nonce order; what a
+//! busy validator refuses is resubmitted, with the signer's later transactions, after its
+//! `Retry-After`. Every 20 ms, everything now due joins its sender's queue (four senders a
+//! validator, each serving its own signers), and each sender submits its whole queue as it
+//! stands. Blocks are followed on
+//! validator 0.
+//!
+//! Goodput counts transactions finalised within the measured window (after the warm-up);
+//! latency is measured for those intended within it, from intent (the client's wait
+//! included) and from admission (what the network owes once it accepted). Busy answers,
+//! resubmissions and final refusals are counted apart.
 
 use super::{percentile, usage};
-use credence_client::NodeClient;
-use credence_types::{
-    Digest, Height, SignedTransaction,
-    api::{BatchItem, TransactionStatus},
-    receipt::Outcome,
+use credence_client::{
+    NodeClient,
+    submission::{self, Answer, RetryPolicy},
 };
+use credence_types::{Digest, Height, SignedTransaction, api::TransactionStatus, receipt::Outcome};
 use std::{
     collections::{BTreeMap, HashMap},
     path::Path,
@@ -35,16 +43,24 @@ pub struct Second {
 
 /// What a run of the load measured.
 pub struct Measured {
-    /// Finalised a second over the measured window.
+    /// Goodput: finalised a second over the measured window.
     pub tps: f64,
-    /// Latency of the window's transactions, median, milliseconds.
+    /// Latency from intent of the window's transactions, median, milliseconds.
     pub p50_ms: f64,
     /// The same, 99th percentile.
     pub p99_ms: f64,
+    /// Latency from admission of the window's transactions, 99th percentile, milliseconds.
+    pub admitted_p99_ms: f64,
     /// Of the window's transactions, not finalised by the end of the run.
     pub unfinished: usize,
-    /// Refused by the nodes at submission.
+    /// Of all transactions admitted by a validator, not finalised by the end of the run.
+    pub admitted_unfinished: usize,
+    /// Refused for good at submission (a refusal retrying cannot cure).
     pub refused: usize,
+    /// Busy answers (429) received.
+    pub throttled: u64,
+    /// Transactions resubmitted.
+    pub retries: u64,
     /// Transactions finalised in the whole run (warm-up included).
     pub finalized: usize,
     /// Each node's CPU and memory over the window.
@@ -53,12 +69,76 @@ pub struct Measured {
     pub timeline: Vec<Second>,
 }
 
+#[derive(Default)]
 struct Tracking {
+    /// Intended send time, by hash, until finalised.
     intended: HashMap<Digest, Instant>,
-    finalized: Vec<(Instant, Instant)>,
+    /// Admission time, by hash, until finalised.
+    admitted: HashMap<Digest, Instant>,
+    /// (intended, admitted, finalised seen) of each finalised transaction.
+    finalized: Vec<(Instant, Option<Instant>, Instant)>,
+    refused: usize,
+    refused_codes: BTreeMap<String, usize>,
+    throttled: u64,
+    retries: u64,
 }
 
-/// Offers `load` at `rate` a second: `warmup` seconds, then `duration` measured.
+/// Senders per validator, each a client of its own serving its share of the signers, so a
+/// validator has this many requests in flight.
+const LANES: usize = 4;
+
+/// The sender a signer's transactions go to (validator `lane % nodes`): each signer to one,
+/// so its nonces arrive in order.
+fn lane(transaction: &SignedTransaction, nodes: usize) -> usize {
+    let key = &transaction.transaction.signer.0;
+    usize::from(u16::from_le_bytes([key[0], key[1]])) % (nodes.max(1) * LANES)
+}
+
+/// One validator's sender: submits what is queued for it, as a retrying client.
+async fn sender(
+    node: NodeClient,
+    load: Arc<Vec<SignedTransaction>>,
+    mut queue: tokio::sync::mpsc::UnboundedReceiver<Vec<usize>>,
+    tracking: Arc<Mutex<Tracking>>,
+) {
+    let policy = RetryPolicy {
+        batch: 1_024,
+        first_wait: Duration::from_millis(50),
+        max_wait: Duration::from_secs(2),
+        give_up_after: Duration::from_secs(3_600),
+    };
+    while let Some(first) = queue.recv().await {
+        let mut indices = first;
+        while let Ok(more) = queue.try_recv() {
+            indices.extend(more);
+        }
+        let batch: Vec<SignedTransaction> = indices.iter().map(|&i| load[i].clone()).collect();
+        let Ok(submitted) = submission::submit_all(&node, &batch, &policy).await else {
+            continue;
+        };
+        let now = Instant::now();
+        let mut tracking = tracking.lock().expect("never poisoned");
+        tracking.throttled += submitted.throttled;
+        tracking.retries += submitted.retries;
+        for (answer, transaction) in submitted.answers.iter().zip(&batch) {
+            match answer {
+                Answer::Accepted(hash) => {
+                    if tracking.intended.contains_key(hash) {
+                        tracking.admitted.insert(*hash, now);
+                    }
+                }
+                Answer::Refused { code, .. } => {
+                    tracking.refused += 1;
+                    *tracking.refused_codes.entry(code.clone()).or_default() += 1;
+                    tracking.intended.remove(&transaction.hash());
+                }
+            }
+        }
+    }
+}
+
+/// Offers `load` at `rate` a second: `warmup` seconds, then `duration` measured, then up to
+/// 10 seconds for what was offered to finish.
 pub async fn drive(
     nodes: &[NodeClient],
     load: Vec<SignedTransaction>,
@@ -67,20 +147,19 @@ pub async fn drive(
     duration: u64,
     dir: &Path,
 ) -> anyhow::Result<Measured> {
-    let tracking = Arc::new(Mutex::new(Tracking {
-        intended: HashMap::with_capacity(load.len()),
-        finalized: Vec::with_capacity(load.len()),
-    }));
+    let tracking = Arc::new(Mutex::new(Tracking::default()));
     let start = Instant::now() + Duration::from_millis(200);
     let warmup_end = start + Duration::from_secs(warmup);
     let end = warmup_end + Duration::from_secs(duration);
+    let grace = end + Duration::from_secs(10);
     let interval = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
-    let refused = Arc::new(Mutex::new(0usize));
     let sampler = tokio::spawn(usage::sample(
         usage::node_pids(dir, nodes.len()),
         warmup_end,
         end,
     ));
+    let lanes: Vec<usize> = load.iter().map(|t| lane(t, nodes.len())).collect();
+    let load = Arc::new(load);
 
     // Follow finalised blocks on node 0.
     let follower = {
@@ -88,7 +167,6 @@ pub async fn drive(
         let tracking = Arc::clone(&tracking);
         tokio::spawn(async move {
             let mut height = node.status().await.map(|s| s.height.0).unwrap_or(0) + 1;
-            let grace = end + Duration::from_secs(10);
             while Instant::now() < grace {
                 match node.block(Height(height)).await {
                     Ok(block) => {
@@ -96,7 +174,8 @@ pub async fn drive(
                         let mut tracking = tracking.lock().expect("never poisoned");
                         for hash in &block.transactions {
                             if let Some(intended) = tracking.intended.remove(hash) {
-                                tracking.finalized.push((intended, seen));
+                                let admitted = tracking.admitted.remove(hash);
+                                tracking.finalized.push((intended, admitted, seen));
                             }
                         }
                         height += 1;
@@ -107,9 +186,20 @@ pub async fn drive(
         })
     };
 
+    let mut queues = Vec::with_capacity(nodes.len() * LANES);
+    let mut senders = Vec::with_capacity(nodes.len() * LANES);
+    for index in 0..nodes.len() * LANES {
+        let (queue, receiver) = tokio::sync::mpsc::unbounded_channel();
+        queues.push(queue);
+        senders.push(tokio::spawn(sender(
+            nodes[index % nodes.len()].clone(),
+            Arc::clone(&load),
+            receiver,
+            Arc::clone(&tracking),
+        )));
+    }
+
     let mut next = 0usize;
-    let mut turn = 0usize;
-    let mut inflight = Vec::new();
     let mut progress = start;
     while next < load.len() {
         let now = Instant::now();
@@ -119,80 +209,81 @@ pub async fn drive(
             (((now - start).as_secs_f64() / interval.as_secs_f64()) as usize + 1).min(load.len())
         };
         if due > next {
-            let batch: Vec<SignedTransaction> = load[next..due].to_vec();
+            let mut by_lane: Vec<Vec<usize>> = vec![Vec::new(); queues.len()];
             {
                 let mut tracking = tracking.lock().expect("never poisoned");
-                for (offset, transaction) in batch.iter().enumerate() {
-                    let intended = start + interval.mul_f64((next + offset) as f64);
-                    tracking.intended.insert(transaction.hash(), intended);
+                for index in next..due {
+                    let intended = start + interval.mul_f64(index as f64);
+                    tracking.intended.insert(load[index].hash(), intended);
+                    by_lane[lanes[index]].push(index);
+                }
+            }
+            for (queue, indices) in queues.iter().zip(by_lane) {
+                if !indices.is_empty() {
+                    let _ = queue.send(indices);
                 }
             }
             next = due;
-            let node = nodes[turn % nodes.len()].clone();
-            turn += 1;
-            let refused = Arc::clone(&refused);
-            let tracking = Arc::clone(&tracking);
-            inflight.push(tokio::spawn(async move {
-                for chunk in batch.chunks(1_024) {
-                    if let Ok(items) = node.submit_batch(chunk).await {
-                        for (item, transaction) in items.iter().zip(chunk) {
-                            if let BatchItem::Refused { .. } = item {
-                                *refused.lock().expect("never poisoned") += 1;
-                                tracking
-                                    .lock()
-                                    .expect("never poisoned")
-                                    .intended
-                                    .remove(&transaction.hash());
-                            }
-                        }
-                    }
-                }
-            }));
         }
         if now >= progress + Duration::from_secs(5) {
             progress = now;
-            let done = tracking.lock().expect("never poisoned").finalized.len();
+            let tracking = tracking.lock().expect("never poisoned");
             eprintln!(
-                "  {:>3}s: {next} offered, {done} finalised",
-                (now - start).as_secs()
+                "  {:>3}s: {next} offered, {} finalised, {} throttled, {} resubmitted",
+                (now - start).as_secs(),
+                tracking.finalized.len(),
+                tracking.throttled,
+                tracking.retries,
             );
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    for task in inflight {
-        let _ = task.await;
-    }
+    drop(queues);
     let _ = follower.await;
+    // What a sender still holds after the grace period is the client's backlog.
+    for sender in senders {
+        sender.abort();
+    }
     let usage = sampler.await.unwrap_or_default();
 
     let tracking = tracking.lock().expect("never poisoned");
-    let latency = |(intended, seen): &(Instant, Instant)| {
-        seen.saturating_duration_since(*intended).as_secs_f64() * 1_000.0
-    };
+    if !tracking.refused_codes.is_empty() {
+        eprintln!("  refused for good, by code: {:?}", tracking.refused_codes);
+    }
+    let in_window = |at: &Instant| *at >= warmup_end && *at < end;
+    let millis =
+        |from: Instant, to: Instant| to.saturating_duration_since(from).as_secs_f64() * 1_000.0;
     let mut latencies: Vec<f64> = tracking
         .finalized
         .iter()
-        .filter(|(intended, _)| *intended >= warmup_end && *intended < end)
-        .map(latency)
+        .filter(|(intended, _, _)| in_window(intended))
+        .map(|(intended, _, seen)| millis(*intended, *seen))
         .collect();
     latencies.sort_by(f64::total_cmp);
+    let mut admitted_latencies: Vec<f64> = tracking
+        .finalized
+        .iter()
+        .filter(|(intended, _, _)| in_window(intended))
+        .filter_map(|(_, admitted, seen)| admitted.map(|admitted| millis(admitted, *seen)))
+        .collect();
+    admitted_latencies.sort_by(f64::total_cmp);
     let committed_in_window = tracking
         .finalized
         .iter()
-        .filter(|(_, seen)| *seen >= warmup_end && *seen < end)
+        .filter(|(_, _, seen)| in_window(seen))
         .count();
     let unfinished = tracking
         .intended
         .values()
-        .filter(|intended| **intended >= warmup_end && **intended < end)
+        .filter(|at| in_window(at))
         .count();
     let mut seconds: Vec<Vec<f64>> = Vec::new();
-    for pair in &tracking.finalized {
-        let at = usize::try_from(pair.1.saturating_duration_since(start).as_secs())?;
+    for (intended, _, seen) in &tracking.finalized {
+        let at = usize::try_from(seen.saturating_duration_since(start).as_secs())?;
         if seconds.len() <= at {
             seconds.resize(at + 1, Vec::new());
         }
-        seconds[at].push(latency(pair));
+        seconds[at].push(millis(*intended, *seen));
     }
     let timeline = seconds
         .into_iter()
@@ -211,8 +302,12 @@ pub async fn drive(
         tps: committed_in_window as f64 / duration.max(1) as f64,
         p50_ms: percentile(&latencies, 50.0),
         p99_ms: percentile(&latencies, 99.0),
+        admitted_p99_ms: percentile(&admitted_latencies, 99.0),
         unfinished,
-        refused: *refused.lock().expect("never poisoned"),
+        admitted_unfinished: tracking.admitted.len(),
+        refused: tracking.refused,
+        throttled: tracking.throttled,
+        retries: tracking.retries,
         finalized: tracking.finalized.len(),
         usage,
         timeline,

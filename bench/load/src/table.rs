@@ -22,15 +22,19 @@ pub(crate) fn print(summary: &Summary) {
     );
     println!();
     println!(
-        "  {:<8} {:>9} {:>10} {:>7} {:>7} {:>9} {:>8} {:>10} {:>10} {:>9} {:>8} {:>9}",
+        "  {:<8} {:>9} {:>10} {:>7} {:>7} {:>9} {:>9} {:>8} {:>10} {:>9} {:>9} {:>7} {:>10} {:>9} {:>8} {:>9}",
         "scenario",
         "offered/s",
-        "achieved/s",
+        "goodput/s",
         "p50 ms",
         "p99 ms",
+        "admit p99",
         "bound/s",
         "of bound",
         "unfinished",
+        "throttled",
+        "resubmit",
+        "refused",
         "CPU%/node",
         "RSS MiB",
         "disk B/tx",
@@ -42,7 +46,7 @@ pub(crate) fn print(summary: &Summary) {
             (!usage.is_empty()).then(|| usage.iter().map(f).sum::<f64>() / usage.len() as f64)
         };
         println!(
-            "  {:<8} {:>9} {:>10.0} {:>7.0} {:>7.0} {:>9} {:>8} {:>10} {:>10} {:>9} {:>8} {:>9}",
+            "  {:<8} {:>9} {:>10.0} {:>7.0} {:>7.0} {:>9} {:>9} {:>8} {:>10} {:>9} {:>9} {:>7} {:>10} {:>9} {:>8} {:>9}",
             outcome.name,
             if outcome.offered == 0 {
                 "closed".to_string()
@@ -52,6 +56,7 @@ pub(crate) fn print(summary: &Summary) {
             outcome.tps,
             outcome.p50_ms,
             outcome.p99_ms,
+            or_dash(outcome.admitted_p99_ms.map(|p| format!("{p:.0}"))),
             or_dash(
                 outcome
                     .limits
@@ -59,7 +64,10 @@ pub(crate) fn print(summary: &Summary) {
                     .map(|l| format!("{:.0}", l.bound_tps))
             ),
             or_dash(outcome.bound_ratio.map(|r| format!("{:.1}%", r * 100.0))),
-            outcome.unfinished + outcome.refused,
+            outcome.unfinished,
+            outcome.throttled,
+            outcome.retries,
+            outcome.refused,
             or_dash(mean(|u| u.cpu_percent).map(|c| format!("{c:.0}"))),
             or_dash(mean(|u| u.rss_mib).map(|r| format!("{r:.0}"))),
             or_dash(outcome.disk_bytes_per_tx.map(|b| format!("{b:.0}"))),
@@ -71,6 +79,13 @@ pub(crate) fn print(summary: &Summary) {
             ),
         );
     }
+    println!();
+    println!(
+        "  goodput = finalised a second over the window; p50/p99 from the intended send time \
+         (a retrying client's wait included); admit p99 from admission; unfinished = intended \
+         in the window, not final at the end; throttled = busy (429) answers; resubmit = \
+         transactions sent again; refused = refused for good"
+    );
     if let Some(limits) = summary.scenarios.iter().find_map(|o| o.limits.as_ref()) {
         println!();
         println!(

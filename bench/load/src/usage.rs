@@ -120,20 +120,11 @@ pub async fn sample(pids: Vec<Option<u32>>, from: Instant, until: Instant) -> Ve
         .collect()
 }
 
-/// Bytes allocated on disk under `path`, recursively.
+/// Bytes allocated on disk under `path`, recursively: the bureau's measure
+/// ([`credence_bureau::allocated_bytes`]), so the two `disk B/tx` columns compare alike. A
+/// directory that cannot be read counts 0.
 pub fn disk_bytes(path: &Path) -> u64 {
-    use std::os::unix::fs::MetadataExt as _;
-    let Ok(entries) = std::fs::read_dir(path) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .map(|entry| match entry.metadata() {
-            Ok(meta) if meta.is_dir() => disk_bytes(&entry.path()),
-            Ok(meta) => meta.blocks() * 512,
-            Err(_) => 0,
-        })
-        .sum()
+    credence_bureau::allocated_bytes(path).unwrap_or(0)
 }
 
 /// Bytes on disk of each validator's data directory in `dir`.

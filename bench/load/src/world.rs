@@ -5,11 +5,14 @@
 use super::Options;
 use anyhow::{Context as _, bail};
 use credence_client::light::NetworkFile;
-use credence_client::{Account, NodeClient, build};
+use credence_client::{
+    Account, NodeClient, build,
+    submission::{self, Answer, RetryPolicy},
+};
 use credence_crypto::{EncryptionSecret, KeyFile, SigningKey};
 use credence_types::{
     Digest, InstitutionId, PublicKey, SignedTransaction, SubjectId, TimestampMs,
-    api::{BatchItem, StreamedEvent, TransactionStatus},
+    api::{StreamedEvent, TransactionStatus},
     codec::{BoundedVec, Name, Text},
     genesis::ChainId,
     metro2::{AccountStatus, Consumer, PaymentMonth, PortfolioType, Tradeline},
@@ -147,14 +150,14 @@ async fn apply(
     nodes: &[NodeClient],
     phase: &[SignedTransaction],
 ) -> anyhow::Result<Vec<Option<u64>>> {
+    // One node takes the whole phase, so each signer's nonces arrive in order; a busy node
+    // is waited out.
+    let submitted = submission::submit_all(&nodes[0], phase, &RetryPolicy::default()).await?;
     let mut hashes = Vec::with_capacity(phase.len());
-    for (i, chunk) in phase.chunks(512).enumerate() {
-        let node = &nodes[i % nodes.len()];
-        for item in node.submit_batch(chunk).await? {
-            match item {
-                BatchItem::Accepted { hash } => hashes.push(hash),
-                BatchItem::Refused { code, message } => bail!("setup refused: {code}: {message}"),
-            }
+    for answer in submitted.answers {
+        match answer {
+            Answer::Accepted(hash) => hashes.push(hash),
+            Answer::Refused { code, message } => bail!("setup refused: {code}: {message}"),
         }
     }
     let mut placed = Vec::with_capacity(hashes.len());
