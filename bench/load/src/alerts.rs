@@ -104,9 +104,11 @@ pub fn run(devnet: &World) -> anyhow::Result<Outcome> {
                 .collect();
             tokio::spawn(async move {
                 let mut refused = 0usize;
-                for (i, (at, transaction)) in load.into_iter().enumerate() {
+                for (at, transaction) in load {
                     tokio::time::sleep_until(at.into()).await;
-                    if nodes[i % nodes.len()].submit(&transaction).await.is_err() {
+                    // Each signer's transactions to one validator, in nonce order.
+                    let home = usize::from(transaction.transaction.signer.0[0]) % nodes.len();
+                    if nodes[home].submit(&transaction).await.is_err() {
                         refused += 1;
                     }
                 }

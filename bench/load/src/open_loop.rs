@@ -106,6 +106,7 @@ async fn sender(
         first_wait: Duration::from_millis(50),
         max_wait: Duration::from_secs(2),
         give_up_after: Duration::from_secs(3_600),
+        ..RetryPolicy::default()
     };
     while let Some(first) = queue.recv().await {
         let mut indices = first;

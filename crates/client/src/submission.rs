@@ -6,8 +6,10 @@
 //! [`submit_all`] sends transactions in batches, in the order given (each signer's in nonce
 //! order), and resubmits what was refused as busy — with the signer's later ones, in nonce
 //! order — after `Retry-After`, or an exponential backoff with jitter when the node did not
-//! say. Every transaction ends accepted or explicitly refused with the node's code: nothing
-//! is dropped in between, and a refusal that retrying cannot cure is never retried.
+//! say. A `nonce_gap` no refusal of this call explains (the predecessor is on its way from a
+//! concurrent submission) is retried for [`RetryPolicy::gap_patience`]. Every transaction
+//! ends accepted or explicitly refused with the node's code: nothing is dropped in between,
+//! and a refusal that retrying cannot cure is never retried.
 
 use crate::http::{ClientError, NodeClient};
 use credence_types::{
@@ -30,6 +32,10 @@ pub struct RetryPolicy {
     pub max_wait: Duration,
     /// How long to keep retrying before refusing what is left as the node last refused it.
     pub give_up_after: Duration,
+    /// How long to keep resubmitting a transaction refused as `nonce_gap` that no refusal
+    /// of this call explains: its predecessor may be on its way from another submission
+    /// (a concurrent one, or through another validator's gossip).
+    pub gap_patience: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -39,6 +45,7 @@ impl Default for RetryPolicy {
             first_wait: Duration::from_millis(200),
             max_wait: Duration::from_secs(10),
             give_up_after: Duration::from_secs(600),
+            gap_patience: Duration::from_secs(10),
         }
     }
 }
@@ -82,6 +89,8 @@ pub async fn submit_all(
     let mut answers: Vec<Option<Answer>> = vec![None; transactions.len()];
     let mut waiting: VecDeque<usize> = (0..transactions.len()).collect();
     let mut sent = vec![false; transactions.len()];
+    // When each transaction was first refused as a gap no refusal of ours explains.
+    let mut gapped: Vec<Option<Instant>> = vec![None; transactions.len()];
     let mut result = Submitted::default();
     let mut backoff = Backoff::new(policy);
     let batch = policy.batch.clamp(1, 1_024);
@@ -102,6 +111,7 @@ pub async fn submit_all(
         // Signers with a transaction to send again: their later ones wait behind it.
         let mut held: BTreeSet<PublicKey> = BTreeSet::new();
         let mut again = Vec::new();
+        let mut busy_round = false;
         for (&index, item) in chunk.iter().zip(items) {
             let transaction = &transactions[index];
             let signer = transaction.transaction.signer;
@@ -113,9 +123,15 @@ pub async fn submit_all(
                     if busy {
                         result.throttled += 1;
                     }
-                    let behind = known == Some(ApiErrorCode::NonceGap) && held.contains(&signer);
+                    let gap = known == Some(ApiErrorCode::NonceGap);
+                    let behind = gap && held.contains(&signer);
+                    let awaited = gap
+                        && !behind
+                        && gapped[index].get_or_insert_with(Instant::now).elapsed()
+                            < policy.gap_patience;
                     let unavailable = known == Some(ApiErrorCode::NodeUnavailable);
-                    if !giving_up && (busy || behind || unavailable) {
+                    if !giving_up && (busy || behind || awaited || unavailable) {
+                        busy_round |= busy || unavailable;
                         held.insert(signer);
                         again.push(index);
                         continue;
@@ -132,7 +148,14 @@ pub async fn submit_all(
             }
             result.retries += u64::try_from(again.len()).unwrap_or(u64::MAX);
             requeue(&mut waiting, &again);
-            tokio::time::sleep(backoff.next(retry_after)).await;
+            // Only awaiting predecessors in flight: they land in milliseconds, so look again
+            // soon, without growing the backoff a busy node earns.
+            let wait = if busy_round {
+                backoff.next(retry_after)
+            } else {
+                policy.first_wait / 4
+            };
+            tokio::time::sleep(wait).await;
         } else {
             backoff.reset();
         }

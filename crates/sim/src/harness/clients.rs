@@ -1,5 +1,5 @@
-//! Clients: transactions submitted through the API path (`Node::submit`), round-robin over
-//! the running honest validators, every answer journaled; and a retrying client that
+//! Clients: transactions submitted through the API path (`Node::submit`), each signer's to
+//! one running honest validator, every answer journaled; and a retrying client that
 //! resubmits what is in no committed block.
 
 use super::Simulation;
@@ -9,21 +9,22 @@ use credence_types::{Digest, SignedTransaction, encode};
 use std::{collections::BTreeSet, time::Duration};
 
 impl Simulation {
-    /// The next running honest validator, round-robin.
-    fn next_target(&mut self) -> Option<usize> {
+    /// The validator a signer's transactions go to: the first running honest one from a
+    /// place its key picks. Each signer keeps to one validator while it runs, as a client
+    /// should: a validator refuses a transaction whose predecessor it has not seen
+    /// (`nonce_gap`), and a signer's transactions spread over validators would race their
+    /// gossip.
+    fn target(&self, signer: &credence_types::PublicKey) -> Option<usize> {
         let size = self.size();
-        for step in 0..size {
-            let index = (self.next + step) % size;
-            if self.is_honest(index) && self.node(index).is_some() {
-                self.next = (index + 1) % size;
-                return Some(index);
-            }
-        }
-        None
+        let start = usize::from(signer.0[0]) % size.max(1);
+        (0..size)
+            .map(|step| (start + step) % size)
+            .find(|&index| self.is_honest(index) && self.node(index).is_some())
     }
 
     /// Submits `transactions`, in order, through the API path (`Node::submit`: decode,
-    /// admit, gossip), each to the next running honest validator, and journals the answers.
+    /// admit, gossip), each to its signer's validator (see `target`), and journals
+    /// the answers.
     pub async fn submit(&mut self, transactions: &[SignedTransaction]) {
         for transaction in transactions {
             self.submit_one(transaction, false).await;
@@ -37,7 +38,7 @@ impl Simulation {
             nonce: transaction.transaction.nonce,
             at: credence_node::service::now(&self.context),
         };
-        let answer = match self.next_target() {
+        let answer = match self.target(&transaction.transaction.signer) {
             None => Submission::Refused("no validator is running".to_string()),
             Some(index) => match self.node(index).cloned() {
                 None => Submission::Refused("no validator is running".to_string()),

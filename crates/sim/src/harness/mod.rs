@@ -126,7 +126,6 @@ pub struct Simulation {
     slots: Vec<Slot>,
     linked: BTreeSet<(usize, usize)>,
     journal: Journal,
-    next: usize,
     /// The next id of the simulated network's peer set (0 is the one it started with).
     peer_sets: u64,
 }
@@ -195,7 +194,6 @@ impl Simulation {
             slots,
             linked: BTreeSet::new(),
             journal,
-            next: 0,
             peer_sets: 1,
         };
         for a in 0..size {
