@@ -3,6 +3,7 @@
 
 mod commands;
 mod devnet;
+mod metro2;
 mod output;
 mod table;
 
@@ -63,6 +64,9 @@ enum Command {
         #[command(subcommand)]
         command: Option<NodeCommand>,
     },
+    /// Metro 2 file tools, with no network: validate a file, convert it.
+    #[command(subcommand)]
+    Metro2(metro2::Metro2Command),
     /// Manage keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -892,6 +896,7 @@ fn main() -> anyhow::Result<()> {
             println!("  credence node --config {}", path.display());
             Ok(())
         }
+        Command::Metro2(command) => metro2::run(command),
         Command::Node { config, .. } => {
             let config = config.ok_or_else(|| anyhow::anyhow!("--config is required"))?;
             let config = credence_node::config::NodeConfig::load(&config)?;
