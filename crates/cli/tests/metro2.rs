@@ -15,6 +15,20 @@ fn path(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
+/// `credence metro2 convert FROM --to TO --out OUT`, which must succeed.
+fn convert(from: &Path, to: &str, out: &Path) {
+    let converted = credence(&[
+        "metro2",
+        "convert",
+        path(from),
+        "--to",
+        to,
+        "--out",
+        path(out),
+    ]);
+    assert!(converted.status.success(), "{converted:?}");
+}
+
 #[test]
 fn a_valid_file_converts_through_every_form_and_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -30,37 +44,16 @@ fn a_valid_file_converts_through_every_form_and_back() {
     // Character → JSON → character: the same bytes.
     let json = dir.path().join("2026-11.json");
     let back = dir.path().join("back.m2");
-    for (from, to, out) in [(&original, "json", &json), (&json, "character", &back)] {
-        let converted = credence(&[
-            "metro2",
-            "convert",
-            path(from),
-            "--to",
-            to,
-            "--out",
-            path(out),
-        ]);
-        assert!(converted.status.success(), "{converted:?}");
-    }
+    convert(&original, "json", &json);
+    convert(&json, "character", &back);
     assert_eq!(std::fs::read(&back).unwrap(), bytes);
 
     // Character → packed → character: the same accounts, and valid in both formats.
     let packed = dir.path().join("packed.m2");
     let again = dir.path().join("again.m2");
-    for (from, to, out) in [
-        (&original, "packed", &packed),
-        (&packed, "character", &again),
-    ] {
-        let converted = credence(&[
-            "metro2",
-            "convert",
-            path(from),
-            "--to",
-            to,
-            "--out",
-            path(out),
-        ]);
-        assert!(converted.status.success(), "{converted:?}");
+    convert(&original, "packed", &packed);
+    convert(&packed, "character", &again);
+    for out in [&packed, &again] {
         assert!(
             credence(&["metro2", "validate", path(out)])
                 .status

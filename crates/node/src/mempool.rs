@@ -246,9 +246,7 @@ impl Mempool {
         ahead_bytes: usize,
     ) -> Result<(), MempoolError> {
         let held = self.len().saturating_add(ahead);
-        if held >= self.limits.transactions_max
-            || self.bytes.saturating_add(ahead_bytes).saturating_add(size) > self.limits.bytes_max
-        {
+        if !self.has_room(held, self.bytes.saturating_add(ahead_bytes), size) {
             return Err(MempoolError::Full);
         }
         let Some(queue) = self.by_signer.get(signer) else {
@@ -266,6 +264,12 @@ impl Mempool {
             return Err(MempoolError::Stale);
         }
         Ok(())
+    }
+
+    /// Whether a pool holding `held` transactions of `bytes` has room for one more of
+    /// `size` bytes.
+    fn has_room(&self, held: usize, bytes: usize, size: usize) -> bool {
+        held < self.limits.transactions_max && bytes.saturating_add(size) <= self.limits.bytes_max
     }
 
     /// Whether `owner` holds its share of a pool holding `held` transactions: the pool is at
@@ -292,9 +296,7 @@ impl Mempool {
             return Err(MempoolError::Duplicate);
         }
         let size = transaction.signed().encode_size();
-        if self.by_hash.len() >= self.limits.transactions_max
-            || self.bytes.saturating_add(size) > self.limits.bytes_max
-        {
+        if !self.has_room(self.len(), self.bytes, size) {
             return Err(MempoolError::Full);
         }
         let signer = transaction.transaction().signer;

@@ -240,6 +240,20 @@ fn strands_later(error: &SubmitError) -> bool {
     )
 }
 
+/// Records, when `error` strands the signer's later nonces, that `signer` stopped at
+/// `nonce` in this submission (its earliest refused nonce).
+fn stop(
+    stopped: &mut std::collections::HashMap<PublicKey, u64>,
+    error: &SubmitError,
+    signer: PublicKey,
+    nonce: u64,
+) {
+    if strands_later(error) {
+        let first = stopped.entry(signer).or_insert(nonce);
+        *first = (*first).min(nonce);
+    }
+}
+
 /// How many recent blocks the node keeps in memory for the API.
 pub const RECENT_BLOCKS_MAX: usize = 4_096;
 
@@ -346,11 +360,8 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
                         candidates.push((index, signed));
                     }
                     Err((signer, error)) => {
-                        if let Some((signer, nonce)) = signer
-                            && strands_later(&error)
-                        {
-                            let first = stopped.entry(signer).or_insert(nonce);
-                            *first = (*first).min(nonce);
+                        if let Some((signer, nonce)) = signer {
+                            stop(&mut stopped, &error, signer, nonce);
                         }
                         answers[index] = Some(Err(error));
                     }
@@ -375,11 +386,8 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
                         .into()),
                         _ => self.admit(verified).await,
                     };
-                    if let Err(error) = &answer
-                        && strands_later(error)
-                    {
-                        let first = stopped.entry(signer).or_insert(nonce);
-                        *first = (*first).min(nonce);
+                    if let Err(error) = &answer {
+                        stop(&mut stopped, error, signer, nonce);
                     }
                     answer
                 }
