@@ -68,6 +68,8 @@ pub mod base;
 mod codec;
 pub mod codes;
 mod digits;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod generate;
 pub mod header;
 pub mod layout;
@@ -86,7 +88,7 @@ pub use codes::{AccountStatus, PortfolioType};
 pub use header::Header;
 pub use layout::{Blocking, Blocks, Descriptors, Format, Framing, Layout, Separator};
 pub use model::File;
-pub use read::{ReadError, ReadErrorKind, read};
+pub use read::{ReadError, ReadErrorKind, read, read_record};
 pub use segments::{J1, J2, K1, K2, K3, K4, L1, N1};
 pub use text::{Filler, Text, TextError};
 pub use trailer::{Trailer, recompute_trailer};
@@ -95,7 +97,7 @@ pub use value::{
     Amount, Calendar, Count, Date, DateField, DateTime, DateValue, Num, Raw, Ssn, Telephone,
     TimestampValue,
 };
-pub use write::{FieldProblem, WriteError, write, write_as};
+pub use write::{FieldProblem, WriteError, write, write_as, write_record};
 
 #[cfg(test)]
 mod tests {

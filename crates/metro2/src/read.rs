@@ -198,6 +198,34 @@ pub fn read(bytes: &[u8]) -> Result<File, ReadError> {
     decode_records(bytes, split)
 }
 
+/// Reads one data record written by [`crate::write_record`]: character format, its record
+/// descriptor word giving its whole length. Errors name it record 1. Never panics.
+pub fn read_record(bytes: &[u8]) -> Result<BaseRecord, ReadError> {
+    let word = bytes.get(..4).unwrap_or(bytes);
+    if Descriptors::Ascii.decode(word) != Some(bytes.len()) {
+        return Err(err(
+            1,
+            0,
+            ReadErrorKind::InvalidDescriptor { found: hex(word) },
+        ));
+    }
+    if bytes.get(4..11) == Some(TRAILER_IDENTIFIER.as_slice())
+        || bytes.get(4..10) == Some(HEADER_IDENTIFIER.as_slice())
+    {
+        return Err(err(1, 0, ReadErrorKind::UnexpectedHeader));
+    }
+    let split = Split {
+        spans: Vec::new(),
+        descriptors: Descriptors::Ascii,
+        blocking: Blocking::Unblocked {
+            separator: Separator::None,
+            final_separator: false,
+        },
+        by_lines: false,
+    };
+    decode_data_record(bytes, 0, 1, Format::Character, &split)
+}
+
 /// Detects how the first descriptor word is spelled.
 fn descriptors_of(word: &[u8]) -> Option<Descriptors> {
     [Descriptors::Ascii, Descriptors::Binary]

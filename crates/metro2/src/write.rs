@@ -1,6 +1,6 @@
 //! Writing a file in a chosen layout.
 //!
-//! Owns [`write()`], [`write_as()`] and [`WriteError`].
+//! Owns [`write()`], [`write_as()`], [`write_record()`] and [`WriteError`].
 //!
 //! Invariants:
 //! - Every descriptor word is computed from the bytes actually written, except an RDW the
@@ -119,6 +119,30 @@ pub fn write_as(file: &File, layout: &Layout) -> Result<Vec<u8>, WriteError> {
     }
     blocks.finish(&mut out)?;
     Ok(out)
+}
+
+/// Writes one data record on its own, in the character format with its record descriptor
+/// word: the form a record travels in apart from its file (sealed in a ledger record, say).
+/// [`crate::read_record`] reads it back to the same record.
+pub fn write_record(record: &BaseRecord) -> Result<Vec<u8>, WriteError> {
+    let layout = Layout::character_fixed();
+    let file = File {
+        bases: vec![record.clone()],
+        ..File::default()
+    };
+    let mut rec = Vec::with_capacity(layout.format.record_len());
+    encode_record(&file, &layout, 1, &mut rec)?;
+    let length = rec.len();
+    let descriptor = layout
+        .descriptors
+        .encode(length)
+        .ok_or(WriteError::RecordTooLong {
+            record: 1,
+            length: n64(length),
+            max: n64(layout.record_len_max()),
+        })?;
+    rec[..4].copy_from_slice(&descriptor);
+    Ok(rec)
 }
 
 /// Appends record `index` (0 = header) to `rec` with a placeholder RDW; returns its framing.

@@ -214,3 +214,39 @@ fn json_with_only_some_fields_fills_the_rest_and_refuses_unknown_names() {
     let too_wide = r#"{"header": {"cycle_identifier": "123"}, "bases": [], "trailer": {}}"#;
     assert!(serde_json::from_str::<File>(too_wide).is_err());
 }
+
+#[test]
+fn a_record_on_its_own_round_trips_and_matches_its_place_in_a_file() {
+    let file = generate::file(30, 5, Layout::character_fixed());
+    let bytes = write(&file).unwrap();
+    let mut at = 426; // after the header
+    for record in &file.bases {
+        let alone = credence_metro2::write_record(record).unwrap();
+        assert_eq!(
+            alone,
+            bytes[at..at + alone.len()],
+            "the same bytes as in the file"
+        );
+        assert_eq!(&credence_metro2::read_record(&alone).unwrap(), record);
+        at += alone.len();
+    }
+    // A packed file's records are written on their own in the character format.
+    let packed = read(&write_as(&file, &Layout::packed()).unwrap()).unwrap();
+    for (record, original) in packed.bases.iter().zip(&file.bases) {
+        let alone = credence_metro2::write_record(record).unwrap();
+        assert_eq!(
+            credence_metro2::read_record(&alone).unwrap().base,
+            original.base
+        );
+    }
+}
+
+#[test]
+fn a_record_on_its_own_refuses_a_wrong_length_or_a_header() {
+    let file = generate::file(1, 9, Layout::character_fixed());
+    let alone = credence_metro2::write_record(&file.bases[0]).unwrap();
+    assert!(credence_metro2::read_record(&alone[..alone.len() - 1]).is_err());
+    assert!(credence_metro2::read_record(&[]).is_err());
+    let header = write(&file).unwrap()[..426].to_vec();
+    assert!(credence_metro2::read_record(&header).is_err());
+}
