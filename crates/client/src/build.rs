@@ -6,7 +6,7 @@ use credence_crypto::{
 };
 use credence_types::{
     ConsentId, Digest, EncryptionKey, InstitutionId, Payload, RecordId, SubjectId, TimestampMs,
-    codec::{BoundedVec, encode},
+    codec::{BoundedBytes, BoundedVec, encode},
     metro2::Tradeline,
     sealed::WrappedReportKey,
     transaction::{
@@ -124,6 +124,28 @@ pub fn furnish(
     tradeline: Tradeline,
     supersedes: Option<RecordId>,
 ) -> Result<Payload, BuildError> {
+    furnish_metro2(
+        subject, report_key, epoch, account, tradeline, None, supersedes,
+    )
+}
+
+/// [`furnish`], with the whole Metro 2 data record the tradeline was read from (written by
+/// `credence_metro2::write_record`) sealed beside it.
+pub fn furnish_metro2(
+    subject: &SubjectId,
+    report_key: &EncryptionKey,
+    epoch: u32,
+    account: Digest,
+    tradeline: Tradeline,
+    metro2: Option<Vec<u8>>,
+    supersedes: Option<RecordId>,
+) -> Result<Payload, BuildError> {
+    let metro2 = match metro2 {
+        Some(bytes) => {
+            Some(BoundedBytes::new(bytes).ok_or(BuildError::TooMany("metro2 record bytes"))?)
+        }
+        None => None,
+    };
     let salt = *credence_crypto::random_bytes();
     let status = tradeline.account_status;
     let first_delinquency = tradeline.first_delinquency;
@@ -131,6 +153,7 @@ pub fn furnish(
     let plaintext = RecordPlaintext {
         tradeline,
         salt: Digest(salt),
+        metro2,
     };
     let payload = seal_payload(
         report_key,

@@ -39,6 +39,10 @@ use credence_types::{
 };
 use std::{collections::BTreeMap, time::Duration};
 
+/// A Metro 2 data record as a sealed record carries it (see `RecordPlaintext::metro2`).
+pub type Metro2Record =
+    credence_types::codec::BoundedBytes<{ credence_types::limits::METRO2_RECORD_BYTES_MAX }>;
+
 /// One account on the report: its latest record, opened.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Account {
@@ -55,6 +59,11 @@ pub struct Account {
     /// The Metro 2 fields, opened; `None` when the payload was purged or the account was
     /// reported by a loan contract (which furnishes metadata only).
     pub tradeline: Option<Tradeline>,
+    /// The whole Metro 2 data record (base and appended segments, character format, hex in
+    /// JSON) when the record was furnished from a Metro 2 file: every field the furnisher
+    /// sent, for a reader that wants more than the tradeline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metro2: Option<Metro2Record>,
     /// The loan on the ledger this account is, when a loan contract reported it.
     pub loan: Option<LoanId>,
     /// Whether a dispute about it is open.
@@ -114,6 +123,9 @@ pub struct File {
     pub records: Vec<Record>,
     /// The opened payloads, by record.
     pub opened: BTreeMap<RecordId, Tradeline>,
+    /// The whole Metro 2 data records sealed beside the opened tradelines, by record, for
+    /// those furnished from a Metro 2 file.
+    pub metro2: BTreeMap<RecordId, Metro2Record>,
     /// Every hard inquiry.
     pub inquiries: Vec<Inquiry>,
     /// Every dispute.
@@ -198,6 +210,7 @@ pub fn assemble(subject: SubjectId, as_of: Date, file: File) -> CreditReport {
         .map(|record| {
             let tradeline = file.opened.get(&record.id).cloned();
             Account {
+                metro2: file.metro2.get(&record.id).cloned(),
                 furnisher: record.furnisher,
                 furnisher_name: file
                     .names
@@ -401,6 +414,7 @@ pub fn open<S: StateRead + ?Sized>(
         keys.insert(wrapped.epoch, key);
     }
     let mut opened = BTreeMap::new();
+    let mut metro2 = BTreeMap::new();
     for record in &file.records {
         let (Some(payload), Some(key)) = (&record.payload, keys.get(&record.report_key_epoch))
         else {
@@ -415,6 +429,9 @@ pub fn open<S: StateRead + ?Sized>(
             return Err(ReportError::Tampered(record.id));
         }
         opened.insert(record.id, plaintext.tradeline);
+        if let Some(bytes) = plaintext.metro2 {
+            metro2.insert(record.id, bytes);
+        }
     }
     let names = file
         .furnishers
@@ -433,6 +450,7 @@ pub fn open<S: StateRead + ?Sized>(
             height,
             records,
             opened,
+            metro2,
             inquiries: file.inquiries,
             disputes: file.disputes,
             names,

@@ -259,6 +259,9 @@ export const PAYMENT_MONTHS = Object.freeze({
 /** Months in a payment history profile. */
 export const PAYMENT_HISTORY_MONTHS = Object.freeze(24);
 
+/** Longest whole Metro 2 data record a sealed record carries beside its tradeline. */
+export const METRO2_RECORD_BYTES_MAX = Object.freeze(4096);
+
 /** The score's reasons, by their name in a report: stable code and text. */
 export const SCORE_REASONS = Object.freeze({
   "high_utilization": {

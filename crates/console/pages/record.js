@@ -7,7 +7,7 @@
 // one byte 0/1 then the value; enums as one tag byte; dates as days since 1970-01-01.
 // The tag tables below are wire tags, pinned by record.test.mjs against bytes Rust wrote.
 
-import { ACCOUNT_STATUSES, PAYMENT_HISTORY_MONTHS } from './constants.js';
+import { ACCOUNT_STATUSES, METRO2_RECORD_BYTES_MAX, PAYMENT_HISTORY_MONTHS } from './constants.js';
 
 const PORTFOLIO = {
   1: 'line_of_credit',
@@ -135,6 +135,9 @@ export function decodeRecord(bytes) {
     },
   };
   r.take(32); // the salt that makes the record's commitment hiding
+  // The whole Metro 2 data record, for a record imported from a Metro 2 file: its fields are
+  // the tradeline's and more; the portal shows the tradeline.
+  r.option(() => r.take(r.length(METRO2_RECORD_BYTES_MAX)));
   if (r.at !== bytes.length) throw new Error('the record has trailing bytes');
   return line;
 }

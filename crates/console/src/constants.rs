@@ -14,7 +14,7 @@ use credence_types::{
     access::{KEY_HEADER, READ_NAMESPACE, REQUEST_FRESHNESS_MS, SIGNATURE_HEADER, TIME_HEADER},
     api::PAGE_LIMIT_MAX,
     lending::ScheduleKind,
-    limits::{CURE_DAYS_MAX, INSTALLMENTS_MAX, PAYMENT_HISTORY_MONTHS},
+    limits::{CURE_DAYS_MAX, INSTALLMENTS_MAX, METRO2_RECORD_BYTES_MAX, PAYMENT_HISTORY_MONTHS},
     metro2::{AccountStatus, PaymentMonth, PortfolioType, StatusClass},
     money::BasisPoints,
     receipt::DisputeResolution,
@@ -143,6 +143,11 @@ fn constants() -> Vec<(&'static str, &'static str, Value)> {
             "PAYMENT_HISTORY_MONTHS",
             "Months in a payment history profile.",
             json!(PAYMENT_HISTORY_MONTHS),
+        ),
+        (
+            "METRO2_RECORD_BYTES_MAX",
+            "Longest whole Metro 2 data record a sealed record carries beside its tradeline.",
+            json!(METRO2_RECORD_BYTES_MAX),
         ),
         (
             "SCORE_REASONS",

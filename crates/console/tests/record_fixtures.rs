@@ -66,6 +66,10 @@ fn fixtures() -> String {
             let plaintext = RecordPlaintext {
                 tradeline: tradeline.clone(),
                 salt: Digest::of("credence/fixture-salt", &[&index.to_be_bytes()]),
+                // Every third record carries a whole Metro 2 data record, as an import's do.
+                metro2: index.is_multiple_of(3).then(|| {
+                    credence_types::codec::BoundedBytes::new(vec![b'M'; 426 + index]).unwrap()
+                }),
             };
             json!({ "hex": hex::encode(encode(&plaintext)), "tradeline": tradeline })
         })

@@ -31,6 +31,16 @@ pub const VALIDATORS_MAX: usize = 32;
 pub const DEADLINES_PER_BLOCK_MAX: usize = 1024;
 /// Longest free-text field inside a sealed Metro 2 record, in bytes.
 pub const METRO2_TEXT_BYTES_MAX: usize = 64;
+/// Longest Metro 2 data record a sealed record carries with its tradeline (the base segment
+/// and its appended segments, character format, record descriptor word included): room for
+/// the base, every single segment and a dozen associated consumers.
+pub const METRO2_RECORD_BYTES_MAX: usize = 4 * 1024;
+// The record, a tradeline of five free-text fields at their longest and the rest (under
+// 512 bytes), the salt and the seal's tag fit a sealed payload.
+const _: () = assert!(
+    METRO2_RECORD_BYTES_MAX + 8 + 5 * METRO2_TEXT_BYTES_MAX + 512 + 32 + 16
+        <= SEALED_PAYLOAD_BYTES_MAX
+);
 /// Length of a Metro 2 payment history profile: 24 months, newest first.
 pub const PAYMENT_HISTORY_MONTHS: usize = 24;
 /// Most transactions a block may hold (the format's bound; nodes build smaller blocks).

@@ -408,8 +408,17 @@ pub struct RecordPlaintext {
     pub tradeline: Tradeline,
     /// 32 random bytes.
     pub salt: Digest,
+    /// The whole Metro 2 data record the tradeline was read from, when it came from a Metro 2
+    /// file: the base segment and its appended segments, character format
+    /// (`credence_metro2::write_record`), so a reader sees every field the furnisher sent and
+    /// the furnisher can write it out again.
+    pub metro2: Option<crate::codec::BoundedBytes<{ crate::limits::METRO2_RECORD_BYTES_MAX }>>,
 }
-crate::codec_struct!(RecordPlaintext { tradeline, salt });
+crate::codec_struct!(RecordPlaintext {
+    tradeline,
+    salt,
+    metro2
+});
 
 impl RecordPlaintext {
     /// The commitment a furnisher publishes for this plaintext.

@@ -145,6 +145,7 @@ impl Chain {
         let plaintext = RecordPlaintext {
             tradeline: tradeline(account, status, today, first_delinquency),
             salt: Digest::of("credence/test-salt", &[account.as_bytes()]),
+            metro2: None,
         };
         let id = borrower.id();
         let epoch = borrower.epoch();
