@@ -1,6 +1,7 @@
 //! `credence`: the command line of a Credence member. Thin glue over the library crates:
 //! parse, dispatch to them, print.
 
+mod book;
 mod commands;
 mod devnet;
 mod metro2;
@@ -82,9 +83,18 @@ enum Command {
     /// Consents a subject grants to lenders.
     #[command(subcommand)]
     Consent(ConsentCommand),
-    /// Post a credit record (Metro 2 fields from a JSON file), sealed to the subject.
+    /// Post a credit record (Metro 2 fields from a JSON file), sealed to the subject; or
+    /// import a month's Metro 2 file with `--metro2`.
     ///
     /// Example: `credence furnish --key devnet/keys/bank-a.json --subject $ALICE --file tradeline.json`
+    ///
+    /// Example: `credence furnish --key devnet/keys/bank-a.json --book bank-a-book --metro2 2026-11.m2`
+    ///
+    /// An import seals each data record (base segment and appended segments) to the consumer
+    /// the book's customer map links it to (`credence subject link`), in batches, and
+    /// journals every step in the book: run it again after an interruption and it resumes,
+    /// furnishing nothing twice. Records with field errors are skipped and listed (with
+    /// `--strict`, the whole file is refused); consumers with no link are listed.
     Furnish {
         #[command(flatten)]
         connect: Connect,
@@ -92,14 +102,48 @@ enum Command {
         #[arg(long)]
         key: PathBuf,
         /// The subject's pseudonym.
-        #[arg(long)]
-        subject: SubjectId,
+        #[arg(long, required_unless_present = "metro2", conflicts_with = "metro2")]
+        subject: Option<SubjectId>,
         /// A JSON file of Metro 2 base-segment fields.
-        #[arg(long)]
-        file: PathBuf,
+        #[arg(long, required_unless_present = "metro2", conflicts_with = "metro2")]
+        file: Option<PathBuf>,
         /// The record this one corrects or updates (the same account's, furnished by you).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "metro2")]
         supersedes: Option<RecordId>,
+        /// A Metro 2 file to import (character or packed, or its JSON form).
+        #[arg(long, requires = "book")]
+        metro2: Option<PathBuf>,
+        /// The furnisher's book: its customer map and its imports' journals (a directory,
+        /// created if absent; never on the ledger).
+        #[arg(long)]
+        book: Option<PathBuf>,
+        /// Refuse the whole file if any record has a field error.
+        #[arg(long, requires = "metro2")]
+        strict: bool,
+        /// Records signed and submitted together in an import.
+        #[arg(long, requires = "metro2", default_value_t = 512, value_parser = clap::value_parser!(u16).range(1..=1024))]
+        batch: u16,
+    },
+    /// Write the records your book furnished as a Metro 2 file (character format), with the
+    /// ledger's dispute state as compliance condition codes: XB while a dispute is open, XH
+    /// once resolved.
+    ///
+    /// Example: `credence export --metro2 --key devnet/keys/bank-a.json --book bank-a-book --out bank-a.m2`
+    Export {
+        #[command(flatten)]
+        connect: Connect,
+        /// The furnishing institution's key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// Export as Metro 2 (the one format there is).
+        #[arg(long, required = true)]
+        metro2: bool,
+        /// The furnisher's book (see `credence furnish --metro2`).
+        #[arg(long)]
+        book: PathBuf,
+        /// Where to write the file.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Disputes of records you furnished.
     #[command(subcommand)]
@@ -285,6 +329,35 @@ enum SubjectCommand {
         /// The subject's key file (its encryption key is its first report key).
         #[arg(long)]
         key: PathBuf,
+    },
+    /// Link consumers to their pseudonyms in a furnisher's book (its customer map, kept at
+    /// the furnisher and never on the ledger), as KYC finds them: `credence furnish
+    /// --metro2` seals each record to the consumer its social security number, or else its
+    /// account number, is linked to. The book keeps only salted digests of identifiers.
+    ///
+    /// Example: `credence subject link --key devnet/keys/bank-a.json --book bank-a-book --ssn 666-12-3456 --subject $ALICE`
+    Link {
+        #[command(flatten)]
+        connect: Connect,
+        /// The furnishing institution's key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The furnisher's book (a directory, created if absent).
+        #[arg(long)]
+        book: PathBuf,
+        /// The consumer's pseudonym (a registered subject).
+        #[arg(long, required_unless_present = "links")]
+        subject: Option<SubjectId>,
+        /// The consumer's social security number.
+        #[arg(long, conflicts_with_all = ["account", "links"], required_unless_present_any = ["account", "links"])]
+        ssn: Option<String>,
+        /// The consumer's account number with the furnisher.
+        #[arg(long, conflicts_with = "links")]
+        account: Option<String>,
+        /// Many links at once: lines `ssn,IDENTIFIER,PSEUDONYM` or
+        /// `account,IDENTIFIER,PSEUDONYM` (`-` for standard input).
+        #[arg(long, conflicts_with = "subject")]
+        links: Option<PathBuf>,
     },
     /// Move the subject's report key to its next epoch; every active consent keeps access.
     ///
@@ -697,6 +770,27 @@ fn main() -> anyhow::Result<()> {
             println!("{id}");
             Ok(())
         }),
+        Command::Subject(SubjectCommand::Link {
+            connect,
+            key,
+            book,
+            subject,
+            ssn,
+            account,
+            links,
+        }) => client(async {
+            let links = match (links, subject, ssn, account) {
+                (Some(path), ..) => book::read_links(&path)?,
+                (None, Some(subject), Some(ssn), None) => {
+                    vec![(book::Identifier::Ssn(ssn), subject)]
+                }
+                (None, Some(subject), None, Some(number)) => {
+                    vec![(book::Identifier::Account(number), subject)]
+                }
+                _ => anyhow::bail!("--subject with --ssn or --account, or --links"),
+            };
+            book::link(&connect.session_as(&key)?, &key_file(&key)?, &book, links).await
+        }),
         Command::Subject(SubjectCommand::RotateKey { connect, key }) => client(async {
             let done = commands::wait(connect.session_as(&key)?.rotate(&key_file(&key)?)).await?;
             output::finalised(&done);
@@ -737,14 +831,39 @@ fn main() -> anyhow::Result<()> {
             subject,
             file,
             supersedes,
+            metro2,
+            book,
+            strict,
+            batch,
         } => client(async {
-            let tradeline = commands::read_json(&file, "a Metro 2 tradeline")?;
             let session = connect.session_as(&key)?;
+            if let (Some(metro2), Some(book)) = (metro2, book) {
+                let batch = usize::from(batch);
+                let options = credence_client::furnishing::import::Options {
+                    strict,
+                    batch,
+                    window: 8 * batch,
+                };
+                return book::furnish(&session, &key_file(&key)?, &book, &metro2, &options).await;
+            }
+            let (Some(subject), Some(file)) = (subject, file) else {
+                anyhow::bail!("--subject and --file, or --metro2 and --book");
+            };
+            let tradeline = commands::read_json(&file, "a Metro 2 tradeline")?;
             let done =
                 commands::wait(session.furnish(&key_file(&key)?, &subject, tradeline, supersedes))
                     .await?;
             output::finalised(&done);
             Ok(())
+        }),
+        Command::Export {
+            connect,
+            key,
+            metro2: _,
+            book,
+            out,
+        } => client(async {
+            book::export_file(&connect.session_as(&key)?, &key_file(&key)?, &book, &out).await
         }),
         Command::Dispute(DisputeCommand::List { connect, key, all }) => client(async {
             commands::disputes(&connect.session_as(&key)?, &key_file(&key)?, all).await

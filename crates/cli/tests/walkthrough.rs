@@ -67,6 +67,23 @@ async fn the_readme_walkthrough_works_verbatim() {
 
     // The report shows both furnishers' accounts, a score and its reasons.
     assert!(stdout.contains("CREDIT REPORT"), "{stdout}");
+    // The month's Metro 2 file furnished its one record once, twice run, and went out again.
+    assert!(
+        stdout.contains("furnished: 1 (0 by an earlier run)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("furnished: 1 (1 by an earlier run)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1 record(s) written to bank-a.m2"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("bank-a.m2: valid (1 account record(s)"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("bank-a") && stdout.contains("bank-c"),
         "{stdout}"

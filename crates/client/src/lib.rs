@@ -20,6 +20,7 @@ pub mod account;
 pub mod build;
 pub mod disputes;
 pub mod events;
+pub mod furnishing;
 pub mod governance;
 pub mod http;
 pub mod report;

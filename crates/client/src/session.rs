@@ -165,7 +165,7 @@ impl Session {
 
     /// The node, read as the holder of `key`: what a signer reads of its own account and
     /// transactions, whoever this session reads as.
-    fn node_as(&self, key: &KeyFile) -> NodeClient {
+    pub(crate) fn node_as(&self, key: &KeyFile) -> NodeClient {
         self.node
             .clone()
             .signed_for(key.signing.clone(), self.network.genesis.chain_id.as_str())
@@ -190,7 +190,10 @@ impl Session {
     }
 
     /// The signer of `key`, at its next nonce, and whose key it is (none yet: `None`).
-    async fn account(&self, key: &KeyFile) -> Result<(Account, Option<Principal>), SessionError> {
+    pub(crate) async fn account(
+        &self,
+        key: &KeyFile,
+    ) -> Result<(Account, Option<Principal>), SessionError> {
         let view = self.node_as(key).account(&key.signing.public_key()).await?;
         let account = Account::new(
             key.signing.clone(),

@@ -1,0 +1,620 @@
+//! Importing a month's Metro 2 file: each data record becomes one sealed ledger record.
+//!
+//! For every data record of the file, in file order:
+//!
+//! 1. a record with a field error ([`credence_metro2::validate`]) is skipped, with the rule
+//!    and field as its reason (with `strict`, any error refuses the whole file before
+//!    anything is submitted);
+//! 2. its consumer is looked up in the furnisher's customer map ([`Book::customers`]) by
+//!    social security number, then by account number; a consumer with no link is reported
+//!    as unlinked, never guessed;
+//! 3. its base segment is read as the ledger's tradeline ([`super::tradeline`]) and sealed,
+//!    with the whole data record beside it, to the subject's current report key, under the
+//!    furnisher's salted account reference; a record whose correction indicator is `1`
+//!    supersedes the account's previous record in the book;
+//! 4. signed transactions are written to the import's journal (nonce and hash, synced)
+//!    before they are submitted, in batches, through [`crate::submission::submit_all`];
+//! 5. once final, each record's outcome (furnished with its ledger id, or the rule it broke)
+//!    is journaled.
+//!
+//! **Idempotent by the file's digest and the record number.** A record with an outcome in
+//! the journal is never prepared again. A record prepared but with no outcome (the import
+//! stopped between submitting and settling) is first looked up by every hash the journal
+//! holds for it: finalised, it is settled; pending, it is waited for. Only a record none of
+//! whose transactions the node knows is prepared again, and it is signed again in the same
+//! nonce order from the signer's committed nonce, so in the usual case (the transactions
+//! were never admitted) each gets back its old nonce and at most one of the old and the new
+//! can ever be final. Settling checks every hash of a record, so a record is reported once.
+
+use super::{
+    book::{Book, BookError, ConsumerIdentifier, Entry},
+    tradeline::{account_number, social_security_number, tradeline},
+};
+use crate::{
+    Account, ClientError, Session, SessionError, build,
+    session::furnisher_salt,
+    submission::{self, Answer, RetryPolicy},
+};
+use credence_crypto::KeyFile;
+use credence_metro2::{ErrorReport, File, read, validate, write, write_record};
+use credence_types::{
+    Digest, RecordId, SignedTransaction, SubjectId,
+    api::{ReportKeyView, TransactionStatus},
+    receipt::{Event, Outcome},
+};
+use futures::{StreamExt as _, stream};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    time::Duration,
+};
+
+/// How an import runs.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Refuse the whole file if any record has a field error.
+    pub strict: bool,
+    /// Records signed and submitted together.
+    pub batch: usize,
+    /// Records submitted before their outcomes are collected (a multiple of `batch`).
+    pub window: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            strict: false,
+            batch: 512,
+            window: 4096,
+        }
+    }
+}
+
+/// Where an import stands, after each step.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Data records in the file.
+    pub records: u64,
+    /// Records submitted by this run (admitted to the node's mempool).
+    pub submitted: u64,
+    /// Records with an outcome in the journal (this run's and earlier runs').
+    pub settled: u64,
+}
+
+/// What an import did, record by record.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// The file's digest: the import's identity.
+    pub file: Digest,
+    /// Data records in the file.
+    pub records: u64,
+    /// Records on the ledger: (record number, ledger record).
+    pub furnished: Vec<(u64, RecordId)>,
+    /// Of those, the ones an earlier run had furnished.
+    pub furnished_before: u64,
+    /// Records not submitted, with the reason: (record number, reason code).
+    pub skipped: Vec<(u64, String)>,
+    /// Records whose consumer the customer map does not know.
+    pub unlinked: Vec<u64>,
+    /// Records the ledger rejected or the node refused for good: (record number, code).
+    pub rejected: Vec<(u64, String)>,
+}
+
+/// Why an import stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// With `strict`, the file has field errors; nothing was submitted.
+    #[error("the file has {} field error(s); with --strict nothing was submitted", .0.errors.len())]
+    Strict(ErrorReport),
+    /// The book could not be read or written.
+    #[error(transparent)]
+    Book(#[from] BookError),
+    /// The node could not be reached, or answered nonsense.
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// The node's answer about one of this import's transactions made no sense.
+    #[error("the node's answer about a transaction of record {0} makes no sense")]
+    Unexpected(u64),
+}
+
+impl From<ClientError> for ImportError {
+    fn from(error: ClientError) -> Self {
+        Self::Session(error.into())
+    }
+}
+
+/// The digest a file's import is known by in the book.
+pub fn file_digest(bytes: &[u8]) -> Digest {
+    Digest::of("credence/metro2-file", &[bytes])
+}
+
+/// A record ready to seal.
+struct Ready {
+    record: u64,
+    subject: SubjectId,
+    account: Digest,
+    index: usize,
+    correction: bool,
+}
+
+/// Imports `file` (read from `bytes`, whose digest names the import) as `key`'s furnisher.
+pub async fn import(
+    session: &Session,
+    key: &KeyFile,
+    book: &Book,
+    bytes: &[u8],
+    options: &Options,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Summary, ImportError> {
+    let digest = file_digest(bytes);
+    let file = if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        serde_json::from_slice::<File>(bytes).map_err(|_| ImportError::Unexpected(0))?
+    } else {
+        read(bytes).map_err(|_| ImportError::Unexpected(0))?
+    };
+    let report = validate(&file);
+    if options.strict && !report.is_empty() {
+        return Err(ImportError::Strict(report));
+    }
+    // The book keeps the file as Metro 2, whatever form it came in.
+    let canonical = write(&file).map_err(|_| ImportError::Unexpected(0))?;
+    book.keep_source(&digest, &canonical)?;
+
+    let mut journal = Journal::load(book, digest)?;
+    let records = u64::try_from(file.bases.len()).unwrap_or(u64::MAX);
+    let mut tally = Progress {
+        records,
+        submitted: 0,
+        settled: journal.settled(),
+    };
+    progress(tally);
+
+    let node = session.node_as(key);
+    let salt = furnisher_salt(key);
+    // Each record's account reference (salted: the ledger sees only this).
+    let accounts: BTreeMap<u64, Digest> = file
+        .bases
+        .iter()
+        .enumerate()
+        .map(|(index, data)| {
+            let reference = build::account_reference(&salt.0, &account_number(&data.base));
+            (File::record_number(index), reference)
+        })
+        .collect();
+    // Records prepared by an earlier run and never settled: settle what the node knows.
+    let in_doubt = journal.in_doubt();
+    if !in_doubt.is_empty() {
+        settle(&node, book, &mut journal, &accounts, &in_doubt, true).await?;
+        tally.settled = journal.settled();
+        progress(tally);
+    }
+    // What the node did not know is prepared again first, in its old nonce order: signed
+    // from the committed nonce, each usually gets back its old nonce.
+    let again: BTreeMap<u64, usize> = in_doubt
+        .iter()
+        .filter(|record| !journal.is_final(**record))
+        .enumerate()
+        .map(|(position, record)| (*record, position))
+        .collect();
+
+    // Classify what is left: skipped, unlinked, or ready to seal.
+    let customers = book.customers()?;
+    let mut outcomes = Vec::new();
+    let mut ready = Vec::new();
+    for (index, data) in file.bases.iter().enumerate() {
+        let record = File::record_number(index);
+        if journal.is_final(record) {
+            continue;
+        }
+        if let Some(error) = report.errors.iter().find(|e| e.record == record) {
+            let reason = format!("invalid:{}:{}", error.field, error.rule.code());
+            outcomes.push(Entry::Skipped { record, reason });
+            continue;
+        }
+        let base = &data.base;
+        let by_ssn = social_security_number(base, file.layout.format)
+            .and_then(|ssn| book.consumer(ConsumerIdentifier::Ssn(&ssn)).ok())
+            .and_then(|consumer| customers.get(&consumer));
+        let by_account = book
+            .consumer(ConsumerIdentifier::Account(&account_number(base)))
+            .ok()
+            .and_then(|consumer| customers.get(&consumer));
+        let Some(subject) = by_ssn.or(by_account).copied() else {
+            outcomes.push(Entry::Unlinked { record });
+            continue;
+        };
+        ready.push(Ready {
+            record,
+            subject,
+            account: accounts[&record],
+            index,
+            correction: base.correction_indicator.is("1"),
+        });
+    }
+    journal.append(book, outcomes)?;
+    tally.settled = journal.settled();
+    progress(tally);
+    ready.sort_by_key(|item| again.get(&item.record).copied().unwrap_or(usize::MAX));
+
+    // The book's newest record of each account, for corrections.
+    let mut latest = latest_records(book)?;
+    let mut report_keys: BTreeMap<SubjectId, ReportKeyView> = BTreeMap::new();
+    let mut queue: std::collections::VecDeque<Ready> = ready.into();
+    let mut unsettled: Vec<u64> = Vec::new();
+    while !queue.is_empty() {
+        let (mut account, _) = session.account(key).await?;
+        let mut refused_any = false;
+        while !queue.is_empty() && !refused_any {
+            let take = options.batch.min(queue.len());
+            let chunk: Vec<Ready> = queue.drain(..take).collect();
+            fetch_report_keys(session, &chunk, &mut report_keys).await?;
+            let mut prepared = Vec::with_capacity(chunk.len());
+            let mut transactions = Vec::with_capacity(chunk.len());
+            let mut outcomes = Vec::new();
+            let mut sealed = Vec::new();
+            for item in chunk {
+                match seal(&file, &item, &report_keys, &latest, &mut account) {
+                    Ok(transaction) => {
+                        prepared.push(Entry::Prepared {
+                            record: item.record,
+                            nonce: transaction.transaction.nonce,
+                            hash: transaction.hash(),
+                        });
+                        transactions.push(transaction);
+                        sealed.push(item);
+                    }
+                    Err(reason) => outcomes.push(Entry::Skipped {
+                        record: item.record,
+                        reason,
+                    }),
+                }
+            }
+            journal.append(book, outcomes)?;
+            journal.append(book, prepared)?;
+            let answers = submission::submit_all(&node, &transactions, &RetryPolicy::default())
+                .await?
+                .answers;
+            let mut refusals = Vec::new();
+            let mut gapped = false;
+            for (item, answer) in sealed.into_iter().zip(answers) {
+                match answer {
+                    Answer::Accepted(_) => {
+                        tally.submitted += 1;
+                        unsettled.push(item.record);
+                        if item.correction {
+                            // A later correction of the same account supersedes this one.
+                            latest.remove(&item.account);
+                        }
+                    }
+                    // Behind a refusal of the same signer: prepared again in the next round.
+                    Answer::Refused { code, .. } if code == "nonce_gap" => {
+                        gapped = true;
+                        queue.push_back(item);
+                    }
+                    Answer::Refused { code, .. } => {
+                        refusals.push(Entry::Rejected {
+                            record: item.record,
+                            code,
+                        });
+                    }
+                }
+            }
+            if !refusals.is_empty() || gapped {
+                // Refused transactions consumed no nonce: once what was admitted is final,
+                // the rest is signed from the committed nonce.
+                refused_any = true;
+                journal.append(book, refusals)?;
+            }
+            progress(tally);
+            if unsettled.len() >= options.window || refused_any || queue.is_empty() {
+                settle(&node, book, &mut journal, &accounts, &unsettled, false).await?;
+                unsettled.clear();
+                latest = latest_records(book)?;
+                tally.settled = journal.settled();
+                progress(tally);
+            }
+        }
+    }
+    Ok(journal.summary(digest, records))
+}
+
+/// Seals and signs `item`, or says why it cannot be.
+fn seal(
+    file: &File,
+    item: &Ready,
+    report_keys: &BTreeMap<SubjectId, ReportKeyView>,
+    latest: &BTreeMap<Digest, RecordId>,
+    account: &mut Account,
+) -> Result<SignedTransaction, String> {
+    let data = &file.bases[item.index];
+    let line =
+        tradeline(&data.base, file.layout.format).map_err(|e| format!("unmappable:{}", e.field))?;
+    let whole = write_record(data).map_err(|_| "unwritable".to_string())?;
+    let supersedes = if item.correction {
+        Some(
+            *latest
+                .get(&item.account)
+                .ok_or_else(|| "correction_without_previous".to_string())?,
+        )
+    } else {
+        None
+    };
+    let key = report_keys
+        .get(&item.subject)
+        .ok_or_else(|| "subject_unknown".to_string())?;
+    let payload = build::furnish_metro2(
+        &item.subject,
+        &key.report_key,
+        key.epoch,
+        item.account,
+        line,
+        Some(whole),
+        supersedes,
+    )
+    .map_err(|_| "too_large_to_seal".to_string())?;
+    Ok(account.sign(payload))
+}
+
+/// Reads the current report key of every subject of `chunk` not yet known.
+async fn fetch_report_keys(
+    session: &Session,
+    chunk: &[Ready],
+    known: &mut BTreeMap<SubjectId, ReportKeyView>,
+) -> Result<(), ImportError> {
+    let wanted: BTreeSet<SubjectId> = chunk
+        .iter()
+        .map(|item| item.subject)
+        .filter(|subject| !known.contains_key(subject))
+        .collect();
+    let found: Vec<_> = stream::iter(wanted)
+        .map(|subject| async move { (subject, session.report_key(&subject).await) })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    for (subject, answer) in found {
+        match answer {
+            Ok(view) => {
+                known.insert(subject, view);
+            }
+            // Sealing reports it as `subject_unknown`.
+            Err(SessionError::SubjectUnknown(_)) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(())
+}
+
+/// The book's newest furnished record of each account reference.
+fn latest_records(book: &Book) -> Result<BTreeMap<Digest, RecordId>, BookError> {
+    let mut latest = BTreeMap::new();
+    for (_, journal) in book.imports()? {
+        for entry in journal {
+            if let Entry::Furnished { id, account, .. } = entry {
+                let newest = latest.entry(account).or_insert(id);
+                *newest = (*newest).max(id);
+            }
+        }
+    }
+    Ok(latest)
+}
+
+/// The journal of one import, as read and as appended.
+struct Journal {
+    file: Digest,
+    /// Every hash prepared for each record, with its nonce.
+    prepared: BTreeMap<u64, Vec<(u64, Digest)>>,
+    /// Each record's outcome.
+    outcome: BTreeMap<u64, Entry>,
+    /// Records an earlier run had furnished.
+    furnished_before: u64,
+}
+
+impl Journal {
+    fn load(book: &Book, file: Digest) -> Result<Self, BookError> {
+        let mut journal = Self {
+            file,
+            prepared: BTreeMap::new(),
+            outcome: BTreeMap::new(),
+            furnished_before: 0,
+        };
+        for entry in book.journal(&file)? {
+            journal.note(entry);
+        }
+        journal.furnished_before = journal
+            .outcome
+            .values()
+            .filter(|e| matches!(e, Entry::Furnished { .. }))
+            .count() as u64;
+        Ok(journal)
+    }
+
+    fn note(&mut self, entry: Entry) {
+        match entry {
+            Entry::Prepared {
+                record,
+                nonce,
+                hash,
+            } => self.prepared.entry(record).or_default().push((nonce, hash)),
+            // The first outcome of a record stands (a record is settled once).
+            other => {
+                self.outcome.entry(other.record()).or_insert(other);
+            }
+        }
+    }
+
+    fn append(&mut self, book: &Book, entries: Vec<Entry>) -> Result<(), BookError> {
+        book.record(&self.file, &entries)?;
+        for entry in entries {
+            self.note(entry);
+        }
+        Ok(())
+    }
+
+    fn is_final(&self, record: u64) -> bool {
+        self.outcome.contains_key(&record)
+    }
+
+    fn settled(&self) -> u64 {
+        self.outcome.len() as u64
+    }
+
+    /// Records prepared but with no outcome, in nonce order.
+    fn in_doubt(&self) -> Vec<u64> {
+        let mut records: Vec<(u64, u64)> = self
+            .prepared
+            .iter()
+            .filter(|(record, _)| !self.is_final(**record))
+            .filter_map(|(record, hashes)| hashes.last().map(|(nonce, _)| (*nonce, *record)))
+            .collect();
+        records.sort_unstable();
+        records.into_iter().map(|(_, record)| record).collect()
+    }
+
+    fn summary(&self, file: Digest, records: u64) -> Summary {
+        let mut summary = Summary {
+            file,
+            records,
+            furnished_before: self.furnished_before,
+            ..Summary::default()
+        };
+        for (record, entry) in &self.outcome {
+            match entry {
+                Entry::Furnished { id, .. } => summary.furnished.push((*record, *id)),
+                Entry::Skipped { reason, .. } => summary.skipped.push((*record, reason.clone())),
+                Entry::Unlinked { .. } => summary.unlinked.push(*record),
+                Entry::Rejected { code, .. } => summary.rejected.push((*record, code.clone())),
+                Entry::Prepared { .. } => {}
+            }
+        }
+        summary
+    }
+}
+
+/// What the node says of one transaction.
+enum Known {
+    Final(Entry),
+    Pending,
+    Unknown,
+}
+
+/// Settles `records`: each one's transactions are looked up by hash; a final one gives the
+/// record its outcome. With `resume`, records whose transactions the node does not know are
+/// left without an outcome (they are prepared again); otherwise every record waits until
+/// one of its transactions is final.
+async fn settle(
+    node: &crate::NodeClient,
+    book: &Book,
+    journal: &mut Journal,
+    accounts: &BTreeMap<u64, Digest>,
+    records: &[u64],
+    resume: bool,
+) -> Result<(), ImportError> {
+    let mut waiting: Vec<u64> = records.to_vec();
+    let mut patience = Duration::from_millis(100);
+    let deadline = std::time::Instant::now() + Duration::from_secs(600);
+    while !waiting.is_empty() {
+        let lookups: Vec<(u64, Vec<Digest>)> = waiting
+            .iter()
+            .map(|record| {
+                let hashes = journal
+                    .prepared
+                    .get(record)
+                    .map(|h| h.iter().map(|(_, hash)| *hash).collect())
+                    .unwrap_or_default();
+                (*record, hashes)
+            })
+            .collect();
+        let answers: Vec<Result<(u64, Known), ImportError>> = stream::iter(lookups)
+            .map(|(record, hashes)| {
+                let account = accounts.get(&record).copied().unwrap_or_default();
+                async move { look_up(node, record, account, &hashes).await }
+            })
+            .buffer_unordered(32)
+            .collect()
+            .await;
+        let mut outcomes = Vec::new();
+        let mut still = Vec::new();
+        for answer in answers {
+            match answer? {
+                (_, Known::Final(entry)) => outcomes.push(entry),
+                (record, Known::Pending) => still.push(record),
+                (record, Known::Unknown) if !resume => still.push(record),
+                (_, Known::Unknown) => {}
+            }
+        }
+        outcomes.sort_by_key(Entry::record);
+        journal.append(book, outcomes)?;
+        still.sort_unstable();
+        waiting = still;
+        if waiting.is_empty() {
+            break;
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(ClientError::Timeout(
+                journal
+                    .prepared
+                    .get(&waiting[0])
+                    .and_then(|h| h.last())
+                    .map_or(Digest::default(), |(_, hash)| *hash),
+            )
+            .into());
+        }
+        tokio::time::sleep(patience).await;
+        patience = (patience * 2).min(Duration::from_secs(2));
+    }
+    Ok(())
+}
+
+/// Looks up every transaction prepared for `record`.
+async fn look_up(
+    node: &crate::NodeClient,
+    record: u64,
+    account: Digest,
+    hashes: &[Digest],
+) -> Result<(u64, Known), ImportError> {
+    let mut pending = false;
+    for hash in hashes {
+        match node.transaction(hash).await {
+            Ok(TransactionStatus::Finalized { outcome, .. }) => {
+                let entry = match outcome {
+                    Outcome::Rejected(rejection) => Entry::Rejected {
+                        record,
+                        code: rejection.code().to_string(),
+                    },
+                    Outcome::Applied => {
+                        let events = node.transaction_events(hash).await?;
+                        events
+                            .into_iter()
+                            .find_map(|e| match e.event {
+                                Event::RecordFurnished {
+                                    record: id,
+                                    subject,
+                                    ..
+                                } => Some((id, subject)),
+                                _ => None,
+                            })
+                            .map(|(id, subject)| Entry::Furnished {
+                                record,
+                                hash: *hash,
+                                id,
+                                subject,
+                                account,
+                            })
+                            .ok_or(ImportError::Unexpected(record))?
+                    }
+                };
+                return Ok((record, Known::Final(entry)));
+            }
+            Ok(TransactionStatus::Pending) => pending = true,
+            Err(ClientError::Refused { status: 404, .. }) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok((
+        record,
+        if pending {
+            Known::Pending
+        } else {
+            Known::Unknown
+        },
+    ))
+}
