@@ -157,6 +157,7 @@ pub fn run(config: NodeConfig, extra: axum::Router) -> Result<(), RunError> {
         let router = api::router(api::ApiState {
             node: Arc::clone(&node),
             finality,
+            recent: api::recent::RecentBlocks::default(),
         })
         .merge(extra);
         let scheme = if tls.is_some() { "https" } else { "http" };

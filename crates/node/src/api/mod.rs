@@ -26,6 +26,7 @@ mod events;
 mod file;
 pub mod openapi;
 mod reads;
+pub mod recent;
 
 use access::Caller;
 use openapi::Exact;
@@ -211,6 +212,8 @@ pub struct ApiState<E: commonware_storage::Context + commonware_runtime::Spawner
     pub node: Arc<Node<E>>,
     /// The reader of finalisation certificates.
     pub finality: Finality<E>,
+    /// The signers and events of the last committed blocks the per-transaction reads used.
+    pub recent: recent::RecentBlocks,
 }
 
 type Shared<E> = Arc<ApiState<E>>;
@@ -610,15 +613,29 @@ async fn finalised_signer<E>(
 where
     E: commonware_storage::Context + commonware_runtime::Spawner,
 {
-    let block = api
-        .finality
-        .block(receipt.height)
-        .await
-        .ok_or_else(|| unavailable("a finalised transaction's block is not in the archive"))?;
+    let signers = match api.recent.signers(receipt.height) {
+        Some(signers) => signers,
+        None => {
+            let block = api.finality.block(receipt.height).await.ok_or_else(|| {
+                unavailable("a finalised transaction's block is not in the archive")
+            })?;
+            let signers: Arc<Vec<_>> = Arc::new(
+                block
+                    .transactions
+                    .as_slice()
+                    .iter()
+                    .map(|signed| signed.transaction.signer)
+                    .collect(),
+            );
+            api.recent
+                .keep_signers(receipt.height, Arc::clone(&signers));
+            signers
+        }
+    };
     usize::try_from(receipt.index)
         .ok()
-        .and_then(|index| block.transactions.as_slice().get(index))
-        .map(|signed| signed.transaction.signer)
+        .and_then(|index| signers.get(index))
+        .copied()
         .ok_or_else(|| unavailable("a receipt names a transaction its block does not hold"))
 }
 
@@ -651,11 +668,23 @@ where
         None => return Err(unknown()),
     };
     caller.transaction_signer(&finalised_signer(&api, &receipt).await?)?;
-    let mut events = reads::block_stream(&api, receipt.height).await?;
-    events.retain(|streamed| {
-        streamed.source == credence_types::receipt::EventSource::Transaction(receipt.index)
-    });
-    Ok(Json(events))
+    // The receipt is in committed state, so its block's events are too: safe to keep.
+    let events = match api.recent.events(receipt.height) {
+        Some(events) => events,
+        None => {
+            let events = Arc::new(reads::block_stream(&api, receipt.height).await?);
+            api.recent.keep_events(receipt.height, Arc::clone(&events));
+            events
+        }
+    };
+    let source = credence_types::receipt::EventSource::Transaction(receipt.index);
+    Ok(Json(
+        events
+            .iter()
+            .filter(|streamed| streamed.source == source)
+            .cloned()
+            .collect(),
+    ))
 }
 
 #[utoipa::path(get, path = "/v1/status", tag = "chain",
