@@ -842,7 +842,7 @@ fn main() -> anyhow::Result<()> {
                 let options = credence_client::furnishing::import::Options {
                     strict,
                     batch,
-                    window: 8 * batch,
+                    window: 4 * batch,
                 };
                 return book::furnish(&session, &key_file(&key)?, &book, &metro2, &options).await;
             }

@@ -38,7 +38,7 @@ use crate::{
 use credence_crypto::KeyFile;
 use credence_metro2::{ErrorReport, File, read, validate, write, write_record};
 use credence_types::{
-    Digest, RecordId, SignedTransaction, SubjectId,
+    Digest, PublicKey, RecordId, SignedTransaction, SubjectId,
     api::{ReportKeyView, TransactionStatus},
     receipt::{Event, Outcome},
 };
@@ -55,7 +55,10 @@ pub struct Options {
     pub strict: bool,
     /// Records signed and submitted together.
     pub batch: usize,
-    /// Records submitted before their outcomes are collected (a multiple of `batch`).
+    /// Records submitted before their outcomes are collected (a multiple of `batch`). One
+    /// window is collected while the next is submitted, so two are in flight: keep it at
+    /// most half the node's nonce window (`mempool.nonce_window`, 4,096 by default), past
+    /// which the node answers 429 and the import waits.
     pub window: usize,
 }
 
@@ -64,7 +67,7 @@ impl Default for Options {
         Self {
             strict: false,
             batch: 512,
-            window: 4096,
+            window: 2048,
         }
     }
 }
@@ -143,7 +146,7 @@ pub async fn import(
     book: &Book,
     bytes: &[u8],
     options: &Options,
-    progress: &mut dyn FnMut(Progress),
+    progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Summary, ImportError> {
     let digest = file_digest(bytes);
     let file = if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
@@ -169,6 +172,7 @@ pub async fn import(
     progress(tally);
 
     let node = session.node_as(key);
+    let signer = key.signing.public_key();
     let salt = furnisher_salt(key);
     // Each record's account reference (salted: the ledger sees only this).
     let accounts: BTreeMap<u64, Digest> = file
@@ -183,7 +187,9 @@ pub async fn import(
     // Records prepared by an earlier run and never settled: settle what the node knows.
     let in_doubt = journal.in_doubt();
     if !in_doubt.is_empty() {
-        settle(&node, book, &mut journal, &accounts, &in_doubt, true).await?;
+        let lookups = journal.lookups(&accounts, &in_doubt);
+        let outcomes = settle(node.clone(), signer, lookups, true).await?;
+        journal.append(book, outcomes)?;
         tally.settled = journal.settled();
         progress(tally);
     }
@@ -240,12 +246,18 @@ pub async fn import(
     let mut report_keys: BTreeMap<SubjectId, ReportKeyView> = BTreeMap::new();
     let mut queue: std::collections::VecDeque<Ready> = ready.into();
     let mut unsettled: Vec<u64> = Vec::new();
+    // One window's outcomes are collected while the next window is submitted.
+    let mut settling: Option<Settling> = None;
     while !queue.is_empty() {
         let (mut account, _) = session.account(key).await?;
         let mut refused_any = false;
         while !queue.is_empty() && !refused_any {
             let take = options.batch.min(queue.len());
             let chunk: Vec<Ready> = queue.drain(..take).collect();
+            if chunk.iter().any(|item| item.correction) {
+                // A correction supersedes the account's newest record: know it first.
+                finish(&mut settling, book, &mut journal, &mut latest).await?;
+            }
             fetch_report_keys(session, &chunk, &mut report_keys).await?;
             let mut prepared = Vec::with_capacity(chunk.len());
             let mut transactions = Vec::with_capacity(chunk.len());
@@ -305,15 +317,21 @@ pub async fn import(
                 journal.append(book, refusals)?;
             }
             progress(tally);
-            if unsettled.len() >= options.window || refused_any || queue.is_empty() {
-                settle(&node, book, &mut journal, &accounts, &unsettled, false).await?;
+            let drain = refused_any || queue.is_empty();
+            if unsettled.len() >= options.window || drain {
+                finish(&mut settling, book, &mut journal, &mut latest).await?;
+                let lookups = journal.lookups(&accounts, &unsettled);
                 unsettled.clear();
-                latest = latest_records(book)?;
+                settling = Some(tokio::spawn(settle(node.clone(), signer, lookups, false)));
+                if drain {
+                    finish(&mut settling, book, &mut journal, &mut latest).await?;
+                }
                 tally.settled = journal.settled();
                 progress(tally);
             }
         }
     }
+    finish(&mut settling, book, &mut journal, &mut latest).await?;
     Ok(journal.summary(digest, records))
 }
 
@@ -449,6 +467,22 @@ impl Journal {
         Ok(())
     }
 
+    /// What settling `records` looks up.
+    fn lookups(&self, accounts: &BTreeMap<u64, Digest>, records: &[u64]) -> Vec<Lookup> {
+        records
+            .iter()
+            .map(|record| {
+                let prepared = self.prepared.get(record).map_or(&[][..], Vec::as_slice);
+                Lookup {
+                    record: *record,
+                    account: accounts.get(record).copied().unwrap_or_default(),
+                    hashes: prepared.iter().map(|(_, hash)| *hash).collect(),
+                    newest_nonce: prepared.iter().map(|(nonce, _)| *nonce).max().unwrap_or(0),
+                }
+            })
+            .collect()
+    }
+
     fn is_final(&self, record: u64) -> bool {
         self.outcome.contains_key(&record)
     }
@@ -496,72 +530,98 @@ enum Known {
     Unknown,
 }
 
-/// Settles `records`: each one's transactions are looked up by hash; a final one gives the
-/// record its outcome. With `resume`, records whose transactions the node does not know are
-/// left without an outcome (they are prepared again); otherwise every record waits until
-/// one of its transactions is final.
-async fn settle(
-    node: &crate::NodeClient,
+/// A window of records being settled in the background.
+type Settling = tokio::task::JoinHandle<Result<Vec<Entry>, ImportError>>;
+
+/// Waits for the window being settled, if any, journals its outcomes and notes the newest
+/// record of each account it furnished.
+async fn finish(
+    settling: &mut Option<Settling>,
     book: &Book,
     journal: &mut Journal,
-    accounts: &BTreeMap<u64, Digest>,
-    records: &[u64],
-    resume: bool,
+    latest: &mut BTreeMap<Digest, RecordId>,
 ) -> Result<(), ImportError> {
-    let mut waiting: Vec<u64> = records.to_vec();
-    let mut patience = Duration::from_millis(100);
+    if let Some(task) = settling.take() {
+        let outcomes = task.await.map_err(|_| ImportError::Unexpected(0))??;
+        for entry in &outcomes {
+            if let Entry::Furnished { id, account, .. } = entry {
+                let newest = latest.entry(*account).or_insert(*id);
+                *newest = (*newest).max(*id);
+            }
+        }
+        journal.append(book, outcomes)?;
+    }
+    Ok(())
+}
+
+/// One record to settle: its account reference and every transaction prepared for it.
+struct Lookup {
+    record: u64,
+    account: Digest,
+    hashes: Vec<Digest>,
+    newest_nonce: u64,
+}
+
+/// The outcomes of `lookups`: each record's transactions looked up by hash, a final one
+/// giving the record its outcome. With `resume`, records whose transactions the node does not
+/// know get none (they are prepared again); otherwise every record waits until one of its
+/// transactions is final.
+async fn settle(
+    node: crate::NodeClient,
+    signer: PublicKey,
+    lookups: Vec<Lookup>,
+    resume: bool,
+) -> Result<Vec<Entry>, ImportError> {
     let deadline = std::time::Instant::now() + Duration::from_secs(600);
-    while !waiting.is_empty() {
-        let lookups: Vec<(u64, Vec<Digest>)> = waiting
-            .iter()
-            .map(|record| {
-                let hashes = journal
-                    .prepared
-                    .get(record)
-                    .map(|h| h.iter().map(|(_, hash)| *hash).collect())
-                    .unwrap_or_default();
-                (*record, hashes)
+    if !resume {
+        // Everything admitted is final once the signer's committed nonce reaches the newest:
+        // wait for that with one request a poll, not one a record.
+        let newest = lookups.iter().map(|l| l.newest_nonce).max().unwrap_or(0);
+        let mut poll = Duration::from_millis(50);
+        loop {
+            let committed = node.account(&signer).await?.map_or(0, |view| view.nonce);
+            if committed >= newest || std::time::Instant::now() >= deadline {
+                break;
+            }
+            tokio::time::sleep(poll).await;
+            poll = (poll * 2).min(Duration::from_millis(400));
+        }
+    }
+    let mut outcomes = Vec::with_capacity(lookups.len());
+    let mut waiting = lookups;
+    let mut patience = Duration::from_millis(100);
+    loop {
+        let node = &node;
+        let answers: Vec<Result<(Lookup, Known), ImportError>> = stream::iter(waiting)
+            .map(|lookup| async move {
+                let known = look_up(node, lookup.record, lookup.account, &lookup.hashes).await?;
+                Ok((lookup, known))
             })
-            .collect();
-        let answers: Vec<Result<(u64, Known), ImportError>> = stream::iter(lookups)
-            .map(|(record, hashes)| {
-                let account = accounts.get(&record).copied().unwrap_or_default();
-                async move { look_up(node, record, account, &hashes).await }
-            })
-            .buffer_unordered(32)
+            .buffer_unordered(64)
             .collect()
             .await;
-        let mut outcomes = Vec::new();
         let mut still = Vec::new();
         for answer in answers {
             match answer? {
                 (_, Known::Final(entry)) => outcomes.push(entry),
-                (record, Known::Pending) => still.push(record),
-                (record, Known::Unknown) if !resume => still.push(record),
+                (lookup, Known::Pending) => still.push(lookup),
+                (lookup, Known::Unknown) if !resume => still.push(lookup),
                 (_, Known::Unknown) => {}
             }
         }
-        outcomes.sort_by_key(Entry::record);
-        journal.append(book, outcomes)?;
-        still.sort_unstable();
-        waiting = still;
-        if waiting.is_empty() {
+        if still.is_empty() {
             break;
         }
         if std::time::Instant::now() >= deadline {
-            return Err(ClientError::Timeout(
-                journal
-                    .prepared
-                    .get(&waiting[0])
-                    .and_then(|h| h.last())
-                    .map_or(Digest::default(), |(_, hash)| *hash),
-            )
-            .into());
+            let hash = still[0].hashes.last().copied().unwrap_or_default();
+            return Err(ClientError::Timeout(hash).into());
         }
         tokio::time::sleep(patience).await;
         patience = (patience * 2).min(Duration::from_secs(2));
+        waiting = still;
     }
-    Ok(())
+    outcomes.sort_by_key(Entry::record);
+    Ok(outcomes)
 }
 
 /// Looks up every transaction prepared for `record`.
@@ -570,9 +630,31 @@ async fn look_up(
     record: u64,
     account: Digest,
     hashes: &[Digest],
-) -> Result<(u64, Known), ImportError> {
+) -> Result<Known, ImportError> {
+    let furnished = |hash: &Digest, events: Vec<credence_types::api::StreamedEvent>| {
+        events.into_iter().find_map(|e| match e.event {
+            Event::RecordFurnished {
+                record: id,
+                subject,
+                ..
+            } => Some(Entry::Furnished {
+                record,
+                hash: *hash,
+                id,
+                subject,
+                account,
+            }),
+            _ => None,
+        })
+    };
     let mut pending = false;
     for hash in hashes {
+        // A furnishing that applied has its event: one request settles the usual case.
+        if let Ok(events) = node.transaction_events(hash).await
+            && let Some(entry) = furnished(hash, events)
+        {
+            return Ok(Known::Final(entry));
+        }
         match node.transaction(hash).await {
             Ok(TransactionStatus::Finalized { outcome, .. }) => {
                 let entry = match outcome {
@@ -582,39 +664,19 @@ async fn look_up(
                     },
                     Outcome::Applied => {
                         let events = node.transaction_events(hash).await?;
-                        events
-                            .into_iter()
-                            .find_map(|e| match e.event {
-                                Event::RecordFurnished {
-                                    record: id,
-                                    subject,
-                                    ..
-                                } => Some((id, subject)),
-                                _ => None,
-                            })
-                            .map(|(id, subject)| Entry::Furnished {
-                                record,
-                                hash: *hash,
-                                id,
-                                subject,
-                                account,
-                            })
-                            .ok_or(ImportError::Unexpected(record))?
+                        furnished(hash, events).ok_or(ImportError::Unexpected(record))?
                     }
                 };
-                return Ok((record, Known::Final(entry)));
+                return Ok(Known::Final(entry));
             }
             Ok(TransactionStatus::Pending) => pending = true,
             Err(ClientError::Refused { status: 404, .. }) => {}
             Err(error) => return Err(error.into()),
         }
     }
-    Ok((
-        record,
-        if pending {
-            Known::Pending
-        } else {
-            Known::Unknown
-        },
-    ))
+    Ok(if pending {
+        Known::Pending
+    } else {
+        Known::Unknown
+    })
 }
