@@ -158,12 +158,16 @@ async function answer(response) {
 }
 
 /** Sends a request for `path` as `address` places it. */
-async function send(path, { method = 'GET', body, headers = {}, signal } = {}) {
+async function send(path, { method = 'GET', body, bytes, headers = {}, signal } = {}) {
   const placed = await address(path, method);
   const init = { method, headers: { ...placed.headers, ...headers }, signal };
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
+  } else if (bytes !== undefined) {
+    // A file as it is (a Metro 2 upload), not JSON.
+    init.headers['content-type'] = 'application/octet-stream';
+    init.body = bytes;
   }
   return fetch(placed.url, init);
 }

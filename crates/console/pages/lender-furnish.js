@@ -6,7 +6,7 @@
 // was typed into them are shared with the disputes tab, whose correction is a tradeline too:
 // `tradelineFields` puts a copy of the fields on a page, `readTradeline` reads one back.
 
-import { explain, fill, h, isoDate, notify, options, parseMoney } from './common.js';
+import { explain, fill, h, isoDate, notify, options, parseMoney, table } from './common.js';
 import {
   ACCOUNT_STATUSES,
   PAYMENT_HISTORY_MONTHS,
@@ -155,10 +155,108 @@ export function showProblems(id, problems) {
   return false;
 }
 
-/** Wires the furnish form. */
+/** Wires the furnish form and the Metro 2 upload. */
 export function setUpFurnish() {
   tradelineFields('furnish-fields', 'f');
   document.getElementById('furnish-form').addEventListener('submit', furnish);
+  document.getElementById('m2-form').addEventListener('submit', upload);
+}
+
+/** How often a running import's progress is read. */
+const IMPORT_POLL_MS = 500;
+
+/** Uploads the chosen Metro 2 file and follows its import to the end. */
+async function upload(event) {
+  event.preventDefault();
+  const file = document.getElementById('m2-file').files[0];
+  if (!file) {
+    notify('m2-status', 'Choose a Metro 2 file first.', 'error');
+    return;
+  }
+  const strict = document.getElementById('m2-strict').checked;
+  fill('m2-summary');
+  fill('m2-errors');
+  notify('m2-status', `Uploading ${file.name}…`);
+  try {
+    let view = await operator(`imports${strict ? '?strict=true' : ''}`, {
+      method: 'POST',
+      bytes: await file.arrayBuffer(),
+    });
+    showFieldErrors(view.errors);
+    while (view.state === 'running') {
+      showImportProgress(view);
+      await new Promise((resolve) => setTimeout(resolve, IMPORT_POLL_MS));
+      view = await operator(`imports/${view.id}`);
+    }
+    showImportProgress(view);
+    if (view.state === 'failed') {
+      notify('m2-status', `The import stopped: ${view.failure}`, 'error');
+    } else {
+      notify('m2-status', `Imported: ${view.furnished.length} record(s) furnished.`, 'ok');
+      showImportSummary(view);
+    }
+  } catch (error) {
+    notify('m2-status', explain(error), 'error');
+  }
+}
+
+function showImportProgress(view) {
+  const bar = document.getElementById('m2-progress');
+  bar.classList.remove('hidden');
+  bar.max = Math.max(view.records, 1);
+  bar.value = view.settled;
+  if (view.state === 'running') {
+    notify(
+      'm2-status',
+      `Importing: ${view.settled} of ${view.records} record(s) settled, ${view.submitted} submitted…`,
+    );
+  }
+}
+
+/** The file's field errors: record, segment, field and rule (never a value). */
+function showFieldErrors(errors) {
+  if (!errors.length) return;
+  fill(
+    'm2-errors',
+    h('h3', {}, `Field errors (${errors.length})`),
+    table(
+      [
+        ['record', (e) => String(e.record), true],
+        ['segment', (e) => e.segment],
+        ['field', (e) => `${e.field} (${e.field_number})`],
+        ['rule', (e) => e.rule],
+      ],
+      errors,
+    ),
+  );
+}
+
+/** What became of each record: furnished, skipped with reasons, unlinked, rejected. */
+function showImportSummary(view) {
+  const list = (title, items, line) =>
+    h(
+      'div',
+      {},
+      h('h3', {}, `${title}: ${items.length}`),
+      items.length
+        ? h(
+            'ul',
+            {},
+            items.map((item) => h('li', {}, line(item))),
+          )
+        : '',
+    );
+  fill(
+    'm2-summary',
+    h(
+      'p',
+      { id: 'm2-furnished' },
+      `Furnished: ${view.furnished.length} (${view.furnished_before} by an earlier upload)`,
+    ),
+    list('Skipped', view.skipped, ([record, reason]) => `record ${record}: ${reason}`),
+    list('Unlinked', view.unlinked, (record) => `record ${record}: no link for its consumer`),
+    list('Rejected', view.rejected, ([record, code]) => `record ${record}: ${code}`),
+  );
 }
 
 /** The furnish form's subject, the record it supersedes if any, and its tradeline. */

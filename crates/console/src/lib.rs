@@ -10,6 +10,7 @@
 
 mod assets;
 pub mod constants;
+mod imports;
 mod operator;
 
 use axum::Router;
@@ -49,6 +50,11 @@ pub struct Console {
     pub keys: KeyFile,
     /// The operator token; without one the lender console refuses every sign-in.
     pub token: Option<OperatorToken>,
+    /// The institution's furnisher book (`book/` in the node's data directory): the
+    /// customer map and the journals of the Metro 2 files uploaded here.
+    pub book: std::path::PathBuf,
+    /// The Metro 2 imports started since the node started.
+    pub imports: imports::Imports,
 }
 
 impl Console {
@@ -92,6 +98,8 @@ impl Console {
             session,
             keys,
             token,
+            book: config.node.data_dir.join("book"),
+            imports: imports::Imports::default(),
         })
     }
 

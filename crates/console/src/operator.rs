@@ -7,7 +7,9 @@
 //!   consent, then returns the opened and scored credit report;
 //! - `POST /console/api/records`: furnishes a Metro 2 record, sealed here to the subject;
 //! - `POST /console/api/transactions`: signs any other payload (a loan offer, a repayment
-//!   confirmation) as the institution, submits it and waits for finality.
+//!   confirmation) as the institution, submits it and waits for finality;
+//! - `POST /console/api/imports` and `GET /console/api/imports/{id}`: a Metro 2 file imported
+//!   as the institution, and its progress ([`crate::imports`]).
 
 use super::Console;
 use axum::{
@@ -76,14 +78,14 @@ impl OperatorToken {
 
 /// A refusal, in the API's error shape: one of the documented API errors, a transaction's
 /// rejection (422 with the rule's code), or the node's own 4xx passed through.
-struct Refusal {
+pub(crate) struct Refusal {
     status: StatusCode,
     code: String,
     message: String,
 }
 
 impl Refusal {
-    fn new(code: ApiErrorCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: ApiErrorCode, message: impl Into<String>) -> Self {
         Self {
             status: StatusCode::from_u16(code.status())
                 .expect("every API error has a valid status"),
@@ -163,7 +165,7 @@ impl From<SessionError> for Refusal {
     }
 }
 
-type Shared = Arc<Console>;
+pub(crate) type Shared = Arc<Console>;
 
 /// The operator endpoints.
 pub fn router(console: Console) -> Router {
@@ -173,12 +175,19 @@ pub fn router(console: Console) -> Router {
         .route("/console/api/records", post(furnish))
         .route("/console/api/disputes/{id}/answer", post(answer))
         .route("/console/api/transactions", post(transact))
+        .route(
+            "/console/api/imports",
+            post(crate::imports::upload).layer(axum::extract::DefaultBodyLimit::max(
+                crate::imports::UPLOAD_BYTES_MAX,
+            )),
+        )
+        .route("/console/api/imports/{id}", get(crate::imports::status))
         .route("/console/api/v1/{*rest}", get(read))
         .with_state(Arc::new(console))
 }
 
 /// Checks the operator token of a request.
-fn authorize(console: &Console, headers: &HeaderMap) -> Result<(), Refusal> {
+pub(crate) fn authorize(console: &Console, headers: &HeaderMap) -> Result<(), Refusal> {
     let Some(token) = &console.token else {
         return Err(Refusal::new(
             ApiErrorCode::ConsoleLocked,
@@ -198,16 +207,19 @@ fn authorize(console: &Console, headers: &HeaderMap) -> Result<(), Refusal> {
     }
 }
 
+/// A body axum could not read: too large (413), or cut short (400).
+pub(crate) fn unread(rejection: BytesRejection) -> Refusal {
+    let code = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiErrorCode::BodyTooLarge
+    } else {
+        ApiErrorCode::BodyMalformed
+    };
+    Refusal::new(code, rejection.body_text())
+}
+
 /// A JSON body, bounded; a malformed one is a 400 naming the problem.
 fn body<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, Refusal> {
-    let body = body.map_err(|e| {
-        let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiErrorCode::BodyTooLarge
-        } else {
-            ApiErrorCode::BodyMalformed
-        };
-        Refusal::new(code, e.body_text())
-    })?;
+    let body = body.map_err(unread)?;
     if body.len() > BODY_BYTES_MAX {
         return Err(Refusal::new(
             ApiErrorCode::BodyTooLarge,

@@ -109,6 +109,7 @@ async fn the_console_works_in_a_real_browser() {
         "alerts.png",
         "regulator.png",
         "explorer-anonymous.png",
+        "metro2-import.png",
     ] {
         assert!(
             screenshots.join(page).exists(),

@@ -104,6 +104,8 @@ api_errors! {
     82 ConsentMissing 403 "consent_missing" "The institution holds no active consent on this subject.",
     83 LoanNotRunning 409 "loan_not_running" "The loan is not running, so nothing is owed on it.",
     84 NodeUnreachable 502 "node_unreachable" "The console's node did not answer as its API promises; retry.",
+    85 Metro2Unreadable 422 "metro2_unreadable" "An uploaded file is not a Metro 2 file the reader accepts; the message names the record, the byte offset and the problem, never a value.",
+    86 ImportUnknown 404 "import_unknown" "No Metro 2 import with this id was started on this console since its node started.",
 }
 
 impl ApiErrorCode {

@@ -596,6 +596,110 @@ try {
     assert.ok(width <= 390, `${page.url()} is ${width} px wide on a 390 px phone`);
   }
 
+  step('bank-c uploads a Metro 2 file in its console: progress, field errors, summary');
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  const base = (account, ssn, status) => ({
+    base: {
+      processing_indicator: '1',
+      time_stamp: `${yesterday}T12:00:00`,
+      correction_indicator: '0',
+      identification_number: 'BANKC0001',
+      cycle_identifier: '01',
+      consumer_account_number: account,
+      portfolio_type: 'R',
+      account_type: '18',
+      date_opened: '2021-04-01',
+      credit_limit: 3000,
+      highest_credit: 1200,
+      terms_duration: 'REV',
+      terms_frequency: 'M',
+      scheduled_monthly_payment_amount: 25,
+      actual_payment_amount: 25,
+      account_status: status,
+      payment_history_profile: '000000000000BBBBBBBBBBBB',
+      current_balance: 800,
+      amount_past_due: 0,
+      original_charge_off_amount: 0,
+      date_of_account_information: yesterday,
+      date_of_last_payment: yesterday,
+      surname: 'EXAMPLE',
+      first_name: 'BROWSER',
+      social_security_number: ssn,
+      date_of_birth: '1990-05-17',
+      ecoa_code: '1',
+      country_code: 'US',
+      first_line_of_address: '2 TEST LANE',
+      city: 'SPRINGFIELD',
+      state: 'IL',
+      postal_code: '62701',
+      address_indicator: 'Y',
+      residence_code: 'O',
+    },
+  });
+  const month = {
+    header: {
+      cycle_identifier: '01',
+      equifax_program_identifier: 'EFX0000001',
+      activity_date: yesterday,
+      date_created: yesterday,
+      program_date: '2020-01-01',
+      program_revision_date: '2024-01-01',
+      reporter_name: 'BANK C',
+      reporter_address: '3 LEDGER WAY SPRINGFIELD IL 62701',
+      reporter_telephone_number: 2175550100,
+    },
+    // Hers (linked), one with a status Metro 2 does not define, one nobody linked.
+    bases: [
+      base('M2-0001', 666000042, '11'),
+      base('M2-0002', 666000042, '99'),
+      base('M2-0003', 666000099, '11'),
+    ],
+    trailer: {},
+  };
+  const monthJson = join(networkDir, '..', 'month.json');
+  const monthFile = join(networkDir, '..', 'month.m2');
+  writeFileSync(monthJson, JSON.stringify(month));
+  credence(
+    'metro2',
+    'convert',
+    monthJson,
+    '--to',
+    'character',
+    '--recompute-trailer',
+    '--out',
+    monthFile,
+  );
+  credence(
+    'subject',
+    'link',
+    '--key',
+    join(networkDir, 'keys', 'bank-c.json'),
+    '--book',
+    join(networkDir, 'node-2', 'data', 'book'),
+    '--ssn',
+    '666-00-0042',
+    '--subject',
+    pseudonym,
+  );
+  const importer = await lenderContext.newPage();
+  await importer.goto(`${nodes[2]}/lender#furnish`);
+  await importer.fill('#token', token(2));
+  await importer.click('#login-form button[type=submit]');
+  await importer.waitForSelector('#furnish:not(.hidden)');
+  await importer.setInputFiles('#m2-file', monthFile);
+  await importer.click('#m2-form button[type=submit]');
+  await importer.waitForSelector('#m2-status .notice.ok', { timeout: 60_000 });
+  assert.match(await importer.textContent('#m2-furnished'), /Furnished: 1 \(0 by an earlier/);
+  const summary = await importer.textContent('#m2-summary');
+  assert.match(summary, /Skipped: 1/);
+  assert.match(summary, /record 3: invalid:account_status/);
+  assert.match(summary, /Unlinked: 1/);
+  assert.match(summary, /record 4: no link/);
+  assert.match(await importer.textContent('#m2-errors'), /account_status/);
+  assert.equal(await importer.getAttribute('#m2-progress', 'value'), '3');
+  assert.doesNotMatch(summary + (await importer.textContent('#m2-errors')), /666|EXAMPLE|M2-000/);
+  await shot(importer, 'metro2-import.png');
+
   step('the borrower signed every read, and her secrets were never sent');
   assert.ok(sent.length > 10, 'the borrower page talked to the node');
   assert.deepEqual(unsigned, [], 'every read of her file was signed with her key');
