@@ -151,6 +151,7 @@ pub fn run(devnet: &World) -> anyhow::Result<Outcome> {
         p50_ms: percentile(&latencies, 50.0),
         p99_ms: percentile(&latencies, 99.0),
         bound_ratio: None,
+        furnish_ratio: None,
         unfinished: count.saturating_sub(latencies.len()),
         refused,
         throttled: 0,

@@ -154,6 +154,7 @@ pub fn run(devnet: &World) -> anyhow::Result<Outcome> {
         p50_ms: percentile(&latencies, 50.0),
         p99_ms: percentile(&latencies, 99.0),
         bound_ratio: None,
+        furnish_ratio: None,
         unfinished: 0,
         refused: 0,
         throttled: 0,

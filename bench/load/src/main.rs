@@ -27,6 +27,7 @@ mod epochs;
 mod furnish;
 mod inquiry;
 mod limits;
+mod metro2_import;
 mod mixed;
 mod open_loop;
 mod table;
@@ -134,6 +135,9 @@ struct BenchArgs {
     /// Draw the `mixed` run over time to this SVG file.
     #[arg(long)]
     chart: Option<PathBuf>,
+    /// Accounts in the `metro2-import` scenario's file.
+    #[arg(long, default_value_t = 100_000)]
+    import_accounts: usize,
     /// A short run: 10 s per scenario after 3 s of warm-up, 500 subjects (20 in
     /// `inquiry`).
     #[arg(long)]
@@ -214,6 +218,7 @@ fn main() -> anyhow::Result<()> {
             alert_rate: args.alert_rate,
             baseline: !args.no_baseline,
             chart: args.chart,
+            import_accounts: args.import_accounts,
         },
         &args.scenario,
     )?;
@@ -264,6 +269,10 @@ pub enum Scenario {
     Inquiry,
     /// Adverse records, timed from submission to a monitoring lender's risk feed.
     Alerts,
+    /// A generated month's Metro 2 file imported by one furnisher (`credence furnish
+    /// --metro2`), beside the `furnish` goodput of the same run.
+    #[value(name = "metro2-import")]
+    Metro2Import,
 }
 
 impl Scenario {
@@ -273,7 +282,7 @@ impl Scenario {
         match self {
             Self::Furnish => Some(furnish::prepare),
             Self::Mixed => Some(mixed::prepare),
-            Self::Inquiry | Self::Alerts => None,
+            Self::Inquiry | Self::Alerts | Self::Metro2Import => None,
         }
     }
 
@@ -284,6 +293,7 @@ impl Scenario {
             Self::Mixed => "mixed",
             Self::Inquiry => "inquiry",
             Self::Alerts => "alerts",
+            Self::Metro2Import => "metro2-import",
         }
     }
 }
@@ -313,6 +323,8 @@ pub struct Options {
     pub baseline: bool,
     /// Where to draw the `mixed` run's chart (SVG), if anywhere.
     pub chart: Option<PathBuf>,
+    /// Accounts in the `metro2-import` file.
+    pub import_accounts: usize,
 }
 
 impl Options {
@@ -339,6 +351,9 @@ pub struct Outcome {
     pub p99_ms: f64,
     /// `tps` over the verification bound, where the scenario is throughput-bound.
     pub bound_ratio: Option<f64>,
+    /// `tps` over the `furnish` goodput of the same run (`metro2-import`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub furnish_ratio: Option<f64>,
     /// Of the measured window: not finalised (or not delivered) by the end of the run.
     pub unfinished: usize,
     /// Transactions the nodes refused for good at submission.
@@ -385,7 +400,7 @@ pub struct Summary {
 pub fn run(options: &Options, scenarios: &[Scenario]) -> anyhow::Result<Summary> {
     let devnet = World::connect(options)?;
     let validators = devnet.nodes.len();
-    let mut outcomes = Vec::with_capacity(scenarios.len());
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(scenarios.len());
     for scenario in scenarios {
         eprintln!("{}:", scenario.name());
         let limits = limits::measure(&options.dir, validators)?;
@@ -393,6 +408,10 @@ pub fn run(options: &Options, scenarios: &[Scenario]) -> anyhow::Result<Summary>
             Scenario::Furnish | Scenario::Mixed => throughput(&devnet, *scenario, &limits)?,
             Scenario::Inquiry => inquiry::run(&devnet)?,
             Scenario::Alerts => alerts::run(&devnet)?,
+            Scenario::Metro2Import => {
+                let furnish = outcomes.iter().find(|o| o.name == "furnish").map(|o| o.tps);
+                metro2_import::run(&devnet, furnish)?
+            }
         };
         if let (true, Some(prepare)) = (options.baseline, scenario.workload()) {
             outcome.baseline = baseline::compare(&devnet, &outcome, prepare)?;
@@ -458,6 +477,7 @@ fn throughput(devnet: &World, scenario: Scenario, limits: &Limits) -> anyhow::Re
         p50_ms: measured.p50_ms,
         p99_ms: measured.p99_ms,
         bound_ratio: Some(measured.tps / limits.bound_tps),
+        furnish_ratio: None,
         unfinished: measured.unfinished,
         refused: measured.refused,
         throttled: measured.throttled,

@@ -86,6 +86,17 @@ pub(crate) fn print(summary: &Summary) {
          in the window, not final at the end; throttled = busy (429) answers; resubmit = \
          transactions sent again; refused = refused for good"
     );
+    for outcome in &summary.scenarios {
+        if let Some(ratio) = outcome.furnish_ratio {
+            println!();
+            println!(
+                "  {}: {:.0} records/s = {:.1}% of the furnish goodput of this run",
+                outcome.name,
+                outcome.tps,
+                ratio * 100.0
+            );
+        }
+    }
     if let Some(limits) = summary.scenarios.iter().find_map(|o| o.limits.as_ref()) {
         println!();
         println!(
