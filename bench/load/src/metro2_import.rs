@@ -19,7 +19,7 @@ use credence_client::{
     Session,
     furnishing::{
         book::{Book, ConsumerIdentifier},
-        import::{Options, import},
+        import::{Options, file_digest, import},
     },
     session::furnisher_salt,
 };
@@ -82,12 +82,15 @@ pub fn run(devnet: &World, furnish_tps: Option<f64>) -> anyhow::Result<Outcome> 
 
     let session =
         Session::new(devnet.nodes[0].clone(), devnet.network.clone()).reading_as(&bank.keys);
+    // Timed from the bytes, as `credence furnish --metro2` reads them.
     let started = Instant::now();
+    let read = credence_metro2::read(&bytes)?;
     let summary = devnet.runtime.block_on(import(
         &session,
         &bank.keys,
         &book,
-        &bytes,
+        &read,
+        file_digest(&bytes),
         &Options::default(),
         &mut |_| {},
     ))?;

@@ -10,7 +10,7 @@ use credence_client::{
     furnishing::{
         book::{Book, ConsumerIdentifier},
         export::export,
-        import::{ImportError, Options, Progress, import},
+        import::{ImportError, Options, Progress, file_digest, import},
     },
     session::furnisher_salt,
 };
@@ -99,9 +99,20 @@ pub async fn furnish(
     options: &Options,
 ) -> anyhow::Result<()> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let file = crate::metro2::parse(&bytes, path)?;
     let book = Book::open(book, furnisher_salt(key))?;
     let mut bar = Bar::new();
-    let summary = match import(session, key, &book, &bytes, options, &mut |p| bar.show(p)).await {
+    let summary = match import(
+        session,
+        key,
+        &book,
+        &file,
+        file_digest(&bytes),
+        options,
+        &mut |p| bar.show(p),
+    )
+    .await
+    {
         Ok(summary) => summary,
         Err(ImportError::Strict(report)) => {
             bar.finish();

@@ -119,19 +119,24 @@ pub fn run(command: Metro2Command) -> anyhow::Result<()> {
 /// Reads a Metro 2 file, or its JSON form (a file whose first non-blank byte is `{`).
 pub fn load(path: &Path) -> anyhow::Result<File> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    parse(&bytes, path)
+}
+
+/// Reads the bytes of the file at `path` as [`load`] does.
+pub fn parse(bytes: &[u8], path: &Path) -> anyhow::Result<File> {
     let json = bytes
         .iter()
         .find(|b| !b.is_ascii_whitespace())
         .is_some_and(|b| *b == b'{');
     if json {
-        let file: File = serde_json::from_slice(&bytes).with_context(|| {
+        let file: File = serde_json::from_slice(bytes).with_context(|| {
             format!("{} is not the JSON form of a Metro 2 file", path.display())
         })?;
         // A JSON form must describe a file the writer can produce.
         write(&file).with_context(|| format!("{} cannot be written as Metro 2", path.display()))?;
         return Ok(file);
     }
-    read(&bytes).with_context(|| format!("{} is not a Metro 2 file", path.display()))
+    read(bytes).with_context(|| format!("{} is not a Metro 2 file", path.display()))
 }
 
 /// The layout's name for people.

@@ -44,15 +44,7 @@ fn ssn(consumer: usize) -> u64 {
 
 /// Runs the CLI against the network; returns its standard output, failing on an error.
 fn cli(network: &Network, args: &[&str]) -> String {
-    let output = Command::new(BINARY)
-        .args(args)
-        .env("CREDENCE_NODE", network.nodes[0].base())
-        .env(
-            "CREDENCE_NETWORK",
-            network.dir.path().join("devnet/network.json"),
-        )
-        .output()
-        .unwrap();
+    let output = credence(network).args(args).output().unwrap();
     assert!(
         output.status.success(),
         "credence {args:?}: {}",
@@ -74,15 +66,20 @@ fn furnishing(network: &Network, args: &[&str]) -> Command {
     let [key, book, path, extra @ ..] = args else {
         panic!("key, book and path first");
     };
-    let mut command = Command::new(BINARY);
+    let mut command = credence(network);
     command
         .args(["furnish", "--key", key, "--book", book, "--metro2", path])
-        .args(extra)
-        .env("CREDENCE_NODE", network.nodes[0].base())
-        .env(
-            "CREDENCE_NETWORK",
-            network.dir.path().join("devnet/network.json"),
-        );
+        .args(extra);
+    command
+}
+
+/// The CLI, pointed at the network's first node and its network file.
+fn credence(network: &Network) -> Command {
+    let mut command = Command::new(BINARY);
+    command.env("CREDENCE_NODE", network.nodes[0].base()).env(
+        "CREDENCE_NETWORK",
+        network.dir.path().join("devnet/network.json"),
+    );
     command
 }
 

@@ -177,7 +177,8 @@ pub async fn upload(
                     &task.session,
                     &task.keys,
                     &book,
-                    &bytes,
+                    &file,
+                    id,
                     &options,
                     &mut progress,
                 )

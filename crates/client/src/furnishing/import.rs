@@ -36,7 +36,7 @@ use crate::{
     submission::{self, Answer, RetryPolicy},
 };
 use credence_crypto::KeyFile;
-use credence_metro2::{ErrorReport, File, read, validate, write, write_record};
+use credence_metro2::{ErrorReport, File, validate, write, write_record};
 use credence_types::{
     Digest, PublicKey, RecordId, SignedTransaction, SubjectId,
     api::{ReportKeyView, TransactionStatus},
@@ -114,6 +114,10 @@ pub enum ImportError {
     /// The node could not be reached, or answered nonsense.
     #[error(transparent)]
     Session(#[from] SessionError),
+    /// The file cannot be written back as Metro 2 (a JSON form the writer cannot produce),
+    /// so the book could not keep it.
+    #[error("the file cannot be written as Metro 2: {0}")]
+    Unwritable(credence_metro2::WriteError),
     /// The node's answer about one of this import's transactions made no sense.
     #[error("the node's answer about a transaction of record {0} makes no sense")]
     Unexpected(u64),
@@ -139,27 +143,23 @@ struct Ready {
     correction: bool,
 }
 
-/// Imports `file` (read from `bytes`, whose digest names the import) as `key`'s furnisher.
+/// Imports `file` as `key`'s furnisher; `digest` ([`file_digest`] of the bytes it was read
+/// from) names the import in the book.
 pub async fn import(
     session: &Session,
     key: &KeyFile,
     book: &Book,
-    bytes: &[u8],
+    file: &File,
+    digest: Digest,
     options: &Options,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Summary, ImportError> {
-    let digest = file_digest(bytes);
-    let file = if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
-        serde_json::from_slice::<File>(bytes).map_err(|_| ImportError::Unexpected(0))?
-    } else {
-        read(bytes).map_err(|_| ImportError::Unexpected(0))?
-    };
-    let report = validate(&file);
+    let report = validate(file);
     if options.strict && !report.is_empty() {
         return Err(ImportError::Strict(report));
     }
     // The book keeps the file as Metro 2, whatever form it came in.
-    let canonical = write(&file).map_err(|_| ImportError::Unexpected(0))?;
+    let canonical = write(file).map_err(ImportError::Unwritable)?;
     book.keep_source(&digest, &canonical)?;
 
     let mut journal = Journal::load(book, digest)?;
@@ -264,7 +264,7 @@ pub async fn import(
             let mut outcomes = Vec::new();
             let mut sealed = Vec::new();
             for item in chunk {
-                match seal(&file, &item, &report_keys, &latest, &mut account) {
+                match seal(file, &item, &report_keys, &latest, &mut account) {
                     Ok(transaction) => {
                         prepared.push(Entry::Prepared {
                             record: item.record,
@@ -405,14 +405,19 @@ async fn fetch_report_keys(
 fn latest_records(book: &Book) -> Result<BTreeMap<Digest, RecordId>, BookError> {
     let mut latest = BTreeMap::new();
     for (_, journal) in book.imports()? {
-        for entry in journal {
-            if let Entry::Furnished { id, account, .. } = entry {
-                let newest = latest.entry(account).or_insert(id);
-                *newest = (*newest).max(id);
-            }
+        for entry in &journal {
+            note_newest(&mut latest, entry);
         }
     }
     Ok(latest)
+}
+
+/// Notes a furnished record as its account's newest if it is.
+fn note_newest(latest: &mut BTreeMap<Digest, RecordId>, entry: &Entry) {
+    if let Entry::Furnished { id, account, .. } = entry {
+        let newest = latest.entry(*account).or_insert(*id);
+        *newest = (*newest).max(*id);
+    }
 }
 
 /// The journal of one import, as read and as appended.
@@ -544,10 +549,7 @@ async fn finish(
     if let Some(task) = settling.take() {
         let outcomes = task.await.map_err(|_| ImportError::Unexpected(0))??;
         for entry in &outcomes {
-            if let Entry::Furnished { id, account, .. } = entry {
-                let newest = latest.entry(*account).or_insert(*id);
-                *newest = (*newest).max(*id);
-            }
+            note_newest(latest, entry);
         }
         journal.append(book, outcomes)?;
     }

@@ -87,7 +87,7 @@ pub fn tradeline(base: &Base, format: Format) -> Result<Tradeline, Unmappable> {
         first_delinquency: date(&base.date_of_first_delinquency, "date_of_first_delinquency")?,
         date_closed: date(&base.date_closed, "date_closed")?,
         date_of_last_payment: date(&base.date_of_last_payment, "date_of_last_payment")?,
-        consumer: consumer(base)?,
+        consumer: consumer(base, format)?,
     })
 }
 
@@ -163,7 +163,7 @@ fn words<const N: usize>(parts: [String; N]) -> String {
         .join(" ")
 }
 
-fn consumer(base: &Base) -> Result<Consumer, Unmappable> {
+fn consumer(base: &Base, format: Format) -> Result<Consumer, Unmappable> {
     let name = words([
         utf8(&base.first_name),
         utf8(&base.middle_name),
@@ -185,12 +185,7 @@ fn consumer(base: &Base) -> Result<Consumer, Unmappable> {
     } else {
         place
     };
-    let national_id = base
-        .social_security_number
-        .value()
-        .filter(|&ssn| ssn != 0)
-        .map(|ssn| format!("{ssn:09}"))
-        .unwrap_or_default();
+    let national_id = social_security_number(base, format).unwrap_or_default();
     Ok(Consumer {
         name: text(&name, "surname")?,
         national_id: text(&national_id, "social_security_number")?,
