@@ -6,13 +6,14 @@ use crate::{
 };
 use credence_crypto::SigningKey;
 use credence_types::access::{
-    KEY_HEADER, READ_NAMESPACE, SIGNATURE_HEADER, TIME_HEADER, request_message,
+    BODY_DIGEST_QUERY, KEY_HEADER, READ_NAMESPACE, SIGNATURE_HEADER, TIME_HEADER, body_digest,
+    request_message,
 };
 use credence_types::{
     Digest, Height, SignedTransaction,
     api::{
         AccountView, BatchItem, BatchRequest, BlockSummary, ErrorBody, Status, SubmitRequest,
-        Submitted, TransactionStatus,
+        Submitted, TransactionLookup, TransactionStatus,
     },
     codec::encode,
 };
@@ -325,6 +326,29 @@ impl NodeClient {
         hash: &Digest,
     ) -> Result<Vec<StreamedEvent>, ClientError> {
         self.get(&format!("transactions/{hash}/events")).await
+    }
+
+    /// `POST /v1/transactions/lookup`: what the node knows of each of `hashes` (at most
+    /// [`credence_types::api::LOOKUP_HASHES_MAX`]), in order, with a finalised one's events. The body's digest
+    /// goes in the query, so the request's signature covers it.
+    pub async fn lookup(&self, hashes: &[Digest]) -> Result<Vec<TransactionLookup>, ClientError> {
+        // `LookupRequest` as JSON: hashes are hex, so nothing in it needs escaping.
+        let quoted: Vec<String> = hashes.iter().map(|hash| format!("\"{hash}\"")).collect();
+        let body = format!("{{\"hashes\":[{}]}}", quoted.join(",")).into_bytes();
+        let digest = body_digest(&body);
+        let response = self
+            .send(
+                &self.http,
+                self.http
+                    .post(format!(
+                        "{}/v1/transactions/lookup?{BODY_DIGEST_QUERY}={digest}",
+                        self.base
+                    ))
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body),
+            )
+            .await?;
+        Self::read(response).await
     }
 
     /// Waits until a transaction is finalised, polling every `interval`, for at most

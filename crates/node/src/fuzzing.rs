@@ -6,17 +6,20 @@
 //! properties the fuzzer explores for hours. Built only with the `fuzzing` feature: nothing
 //! here is part of a node.
 //!
-//! - [`submit`], [`batch`] and [`json_transaction`]: the API's JSON bodies (here);
+//! - [`submit`], [`batch`], [`json_transaction`] and [`lookup`]: the API's JSON bodies
+//!   (here);
 //! - [`block`], [`peer_message`] and [`certificate`]: blocks, what peers send, and the
 //!   engine's certificates as a light client reads them (in the consensus adapter, since
 //!   they name the engine's types).
 
 use crate::api::{
-    ApiError, BATCH_TRANSACTIONS_MAX, batch_from_json, submit_from_json, transaction_from_json,
+    ApiError, BATCH_TRANSACTIONS_MAX, batch_from_json, lookup_from_json, submit_from_json,
+    transaction_from_json,
 };
 use credence_types::{
     ApiErrorCode, SignedTransaction,
-    api::{BatchRequest, SubmitRequest},
+    access::body_digest,
+    api::{BatchRequest, LOOKUP_HASHES_MAX, LookupRequest, SubmitRequest},
     codec::decode,
     fuzzing::assert_canonical,
     limits::TRANSACTION_BYTES_MAX,
@@ -103,6 +106,42 @@ pub fn batch(bytes: &[u8]) -> Option<usize> {
         })
         .count();
     Some(decoded)
+}
+
+/// A `POST /v1/transactions/lookup` body: reading it never panics; under any digest but its
+/// own it is refused as `request_signature_invalid` before it is parsed; under its own it is
+/// refused whole as `body_malformed` or `batch_too_large`, or gives at most
+/// [`LOOKUP_HASHES_MAX`] hashes that the body's canonical form reads back to. Returns how
+/// many hashes it names.
+pub fn lookup(bytes: &[u8]) -> Option<usize> {
+    let own = body_digest(bytes);
+    let mut other = own;
+    other.0[0] ^= 1;
+    match lookup_from_json(bytes, other) {
+        Err(error) => refused(&error, &[ApiErrorCode::RequestSignatureInvalid]),
+        Ok(_) => panic!("a lookup body is read under a digest that is not its own"),
+    }
+    let hashes = match lookup_from_json(bytes, own) {
+        Ok(hashes) => hashes,
+        Err(error) => {
+            refused(
+                &error,
+                &[ApiErrorCode::BodyMalformed, ApiErrorCode::BatchTooLarge],
+            );
+            return None;
+        }
+    };
+    assert!(hashes.len() <= LOOKUP_HASHES_MAX, "a lookup is bounded");
+    let canonical = serde_json::to_vec(&LookupRequest {
+        hashes: hashes.clone(),
+    })
+    .expect("a lookup request must serialise as JSON");
+    assert_eq!(
+        lookup_from_json(&canonical, body_digest(&canonical)).ok(),
+        Some(hashes.clone()),
+        "a lookup request's canonical form must read back to its hashes"
+    );
+    Some(hashes.len())
 }
 
 /// A `POST /v1/transactions/encode` body: reading it never panics; it is refused as

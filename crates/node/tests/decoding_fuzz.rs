@@ -40,7 +40,7 @@ use credence_node::{
 use credence_store::{Store, StoreConfig};
 use credence_types::{
     Block, BlockHeader, Digest, Height, InstitutionId, RecordId, SignedTransaction, TimestampMs,
-    api::{BatchRequest, SubmitRequest},
+    api::{BatchRequest, LookupRequest, SubmitRequest},
     block::transactions_root,
     codec::{BoundedVec, encode},
     fuzzing::{fuzz_dir, fuzz_files, mutate},
@@ -50,11 +50,12 @@ use proptest::{prelude::*, sample::Index};
 use std::{collections::BTreeMap, sync::OnceLock};
 
 /// The fuzz targets whose property functions live in this crate.
-const TARGETS: [&str; 6] = [
+const TARGETS: [&str; 7] = [
     "batch",
     "block",
     "certificate",
     "json_transaction",
+    "lookup",
     "peer_message",
     "submit",
 ];
@@ -112,6 +113,11 @@ proptest! {
     }
 
     #[test]
+    fn lookup_twin(pick: Index, other: Index, entropy: u64) {
+        let _ = fuzzing::lookup(&mutated("lookup", pick, other, entropy));
+    }
+
+    #[test]
     fn peer_message_twin(pick: Index, other: Index, entropy: u64) {
         let _ = fuzzing::peer_message(&mutated("peer_message", pick, other, entropy));
     }
@@ -127,6 +133,7 @@ proptest! {
         let _ = fuzzing::submit(&bytes);
         let _ = fuzzing::batch(&bytes);
         let _ = fuzzing::json_transaction(&bytes);
+        let _ = fuzzing::lookup(&bytes);
         let _ = fuzzing::peer_message(&bytes);
         let _ = fuzzing::certificate(&bytes);
     }
@@ -140,6 +147,7 @@ fn accepts(target: &str, input: &[u8]) -> bool {
         "block" => fuzzing::block(input).is_some(),
         "certificate" => fuzzing::certificate(input).is_some(),
         "json_transaction" => fuzzing::json_transaction(input).is_some(),
+        "lookup" => fuzzing::lookup(input).is_some(),
         "peer_message" => fuzzing::peer_message(input),
         "submit" => fuzzing::submit(input).is_some(),
         other => panic!("no target {other}"),
@@ -197,6 +205,7 @@ fn seeds() -> BTreeMap<&'static str, Seeds> {
     seeds.insert("json_transaction", json_transactions(&signed));
     seeds.insert("submit", submits(&signed));
     seeds.insert("batch", batches(&signed));
+    seeds.insert("lookup", lookups(&signed));
     seeds.insert(
         "block",
         blocks
@@ -289,6 +298,28 @@ fn batches(signed: &[(String, SignedTransaction)]) -> Seeds {
             batch(vec![hex::encode(encode(&signed[0].1)), "zz".into()]),
         ),
         ("refused-empty".into(), batch(Vec::new())),
+    ]
+}
+
+fn lookups(signed: &[(String, SignedTransaction)]) -> Seeds {
+    let lookup = |hashes: Vec<Digest>| serde_json::to_vec(&LookupRequest { hashes }).unwrap();
+    let hashes: Vec<Digest> = signed.iter().map(|(_, t)| t.hash()).collect();
+    vec![
+        ("none".into(), lookup(Vec::new())),
+        ("one".into(), lookup(hashes[..1].to_vec())),
+        ("all".into(), lookup(hashes.clone())),
+        (
+            "upper-case".into(),
+            format!("{{\"hashes\":[\"{}\"]}}", hex::encode_upper(hashes[0].0)).into_bytes(),
+        ),
+        (
+            "refused-short-hash".into(),
+            format!("{{\"hashes\":[\"{}\"]}}", hex::encode(&hashes[0].0[..31])).into_bytes(),
+        ),
+        (
+            "refused-unknown-field".into(),
+            b"{\"hashes\":[],\"prove\":true}".to_vec(),
+        ),
     ]
 }
 

@@ -6,8 +6,9 @@
 //! against its clock within [`REQUEST_FRESHNESS_MS`], verifies the signature, looks the key up
 //! in its latest state (a suspended institution or a rotated key reads nothing), and answers
 //! only what that reader is entitled to. The message names the chain, the method and the path
-//! with its query, so a signed request cannot be replayed against another chain, another
-//! entry or another page; the time bounds how long a captured one can be replayed at all.
+//! with its query (which, for a request with a body, names the body's digest), so a signed
+//! request cannot be replayed against another chain, another entry, another page or another
+//! body; the time bounds how long a captured one can be replayed at all.
 
 /// The namespace of a request signature: apart from transactions' (`credence/tx`) and votes',
 /// so no signed request is ever a valid transaction or vote.
@@ -23,6 +24,15 @@ pub const SIGNATURE_HEADER: &str = "credence-signature";
 /// How far a request's time may be from the node's clock, either way: five minutes, to
 /// absorb clock skew between institutions while keeping a captured request short-lived.
 pub const REQUEST_FRESHNESS_MS: u64 = 300_000;
+
+/// The query parameter of a signed request with a body that carries [`body_digest`] of it:
+/// the signature covers the path and query, so through it the body.
+pub const BODY_DIGEST_QUERY: &str = "digest";
+
+/// The digest of a signed request's body, named in its query as [`BODY_DIGEST_QUERY`].
+pub fn body_digest(body: &[u8]) -> crate::Digest {
+    crate::Digest::of("credence/read-body", &[body])
+}
 
 /// The bytes a reader signs: the chain id, the method, the path with its query exactly as
 /// sent (percent-encoding included), and the time, separated by newlines (none of which

@@ -85,6 +85,52 @@ pub enum TransactionStatus {
     },
 }
 
+/// Most hashes one `POST /v1/transactions/lookup` names.
+pub const LOOKUP_HASHES_MAX: usize = 4_096;
+
+/// `POST /v1/transactions/lookup`: transactions to look up, by hash.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LookupRequest {
+    /// The transactions' hashes, hex; at most [`LOOKUP_HASHES_MAX`].
+    pub hashes: Vec<Digest>,
+}
+
+/// `POST /v1/transactions/lookup` query: the digest of the body, so the request's signature
+/// (over its path and query) covers the hashes it asks about.
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct LookupQuery {
+    /// [`crate::access::body_digest`] of the request body, hex.
+    pub digest: Digest,
+}
+
+/// What a node knows of one transaction it was asked about, with the events of a finalised
+/// one: a follower settles thousands of its transactions in one request.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum TransactionLookup {
+    /// Neither pending nor finalised.
+    Unknown,
+    /// Waiting in the node's mempool.
+    Pending,
+    /// In a finalised block.
+    Finalized {
+        /// The block's height.
+        height: Height,
+        /// Its position in the block.
+        index: u32,
+        /// Applied, or rejected with a code.
+        outcome: Outcome,
+        /// The events it caused, in block order.
+        events: Vec<StreamedEvent>,
+    },
+}
+
 /// A subject's current report key: what a furnisher seals a record to, and all it reads of
 /// the subject without a consent.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

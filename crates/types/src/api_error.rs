@@ -65,7 +65,7 @@ api_errors! {
     // Submitting transactions.
     20 TransactionMalformed 422 "transaction_malformed" "The transaction's bytes do not decode as a signed transaction within the size limits.",
     21 TransactionTooLarge 413 "transaction_too_large" "The transaction is larger than a transaction may be.",
-    22 BatchTooLarge 400 "batch_too_large" "The batch holds more transactions than a batch may.",
+    22 BatchTooLarge 400 "batch_too_large" "The batch holds more transactions, or the lookup more hashes, than one request may.",
     23 ChainIdMismatch 422 "chain_id_mismatch" "The transaction names another network's chain id.",
     24 SignatureInvalid 422 "signature_invalid" "The transaction's signature does not verify under its signer's key.",
     25 NonceStale 409 "nonce_stale" "The nonce has already been used by a finalised transaction of this signer.",
@@ -92,7 +92,7 @@ api_errors! {
     53 EpochUnknown 404 "epoch_unknown" "The chain has not reached this epoch yet, or it is epoch 0 (whose validators are in genesis).",
     // Who reads.
     54 Unauthenticated 401 "unauthenticated" "The route serves only signed requests (`credence-key`, `credence-time`, `credence-signature`) or the node's operator token.",
-    55 RequestSignatureInvalid 401 "request_signature_invalid" "The request's key, time or signature header is malformed, or the signature does not verify over the request.",
+    55 RequestSignatureInvalid 401 "request_signature_invalid" "The request's key, time or signature header is malformed, the signature does not verify over the request, or a body does not match the digest its query names.",
     56 RequestExpired 401 "request_expired" "The request's time is more than `access::REQUEST_FRESHNESS_MS` from the node's clock; sign it again.",
     57 SignerUnknown 401 "signer_unknown" "The signing key is no active institution's or subject's current key.",
     58 ReadForbidden 403 "read_forbidden" "The reader is not entitled to this entry: no consent in force, not a party to it, or a route for the regulator or validators only.",

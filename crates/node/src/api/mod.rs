@@ -4,6 +4,8 @@
 //! - `POST /v1/transactions`: submit a signed transaction (`{"transaction": "<hex>"}`, or the
 //!   raw bytes as `application/octet-stream`); `202` with its hash;
 //! - `GET /v1/transactions/{hash}`: `pending`, `finalized` (height, index, outcome), or 404;
+//!   `POST /v1/transactions/lookup` answers that and the events caused for many at once (see
+//!   [`transactions`]);
 //! - `GET /v1/status`: chain id, finalised height, block digest, state root, mempool size;
 //! - `GET /v1/headers/latest`: the latest committed header with its finalisation certificate;
 //! - `GET /v1/{institutions,subjects,records,consents,inquiries,disputes,assets,loans}/{id}`
@@ -27,6 +29,9 @@ mod file;
 pub mod openapi;
 mod reads;
 pub mod recent;
+mod transactions;
+
+pub use transactions::lookup_from_json;
 
 use access::Caller;
 use openapi::Exact;
@@ -47,13 +52,13 @@ use axum::{
     routing::{get, post},
 };
 use credence_types::{
-    ApiErrorCode, Digest, Height,
+    ApiErrorCode, Height,
     api::{
         AccountView, BatchItem, BatchRequest, BlockSummary, Encoded, ErrorBody, Status,
-        StreamedEvent, SubmitRequest, Submitted, TransactionStatus,
+        SubmitRequest, Submitted,
     },
     codec::decode,
-    state::{StateKey, TransactionReceipt},
+    state::StateKey,
     transaction::Transaction,
 };
 use std::sync::Arc;
@@ -177,7 +182,7 @@ fn query_rejected(rejection: QueryRejection) -> ApiError {
         description = "A Credence validator's API: submit signed transactions, read the ledger with proofs against headers the validators signed, and follow its events. Errors are a JSON body with a stable `code` and a `message`."
     ),
     paths(
-        submit, submit_batch, transaction, transaction_events, account, block, status,
+        submit, submit_batch, transactions::lookup, transactions::transaction, transactions::transaction_events, account, block, status,
         reads::latest_header, reads::epoch_transition, reads::raw, reads::institution, reads::subject, reads::record,
         reads::consent, reads::inquiry, reads::dispute, reads::asset, reads::loan,
         reads::subject_records, reads::subject_consents, reads::subject_inquiries,
@@ -231,10 +236,14 @@ where
         .route("/v1/blocks/{height}/events", get(reads::block_events::<E>))
         .route("/v1/meta", get(reads::meta::<E>))
         .route("/v1/accounts/{key}", get(account::<E>))
-        .route("/v1/transactions/{hash}", get(transaction::<E>))
+        .route("/v1/transactions/lookup", post(transactions::lookup::<E>))
+        .route(
+            "/v1/transactions/{hash}",
+            get(transactions::transaction::<E>),
+        )
         .route(
             "/v1/transactions/{hash}/events",
-            get(transaction_events::<E>),
+            get(transactions::transaction_events::<E>),
         )
         .route("/v1/status", get(status::<E>))
         .route("/v1/headers/latest", get(reads::latest_header::<E>))
@@ -562,129 +571,6 @@ where
             .map(credence_types::SignedTransaction::hash)
             .collect(),
     }))
-}
-
-#[utoipa::path(get, path = "/v1/transactions/{hash}", tag = "transactions",
-    params(("hash" = String, Path, description = "A transaction hash, hex")),
-    responses((status = 200, description = "Pending, or finalised with its outcome", body = TransactionStatus),
-        (status = 404, description = "Neither pending nor finalised", body = ErrorBody), (status = 400, description = "Malformed input", body = ErrorBody), (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
-async fn transaction<E>(
-    State(api): State<Shared<E>>,
-    caller: Caller,
-    Path(hash): Path<String>,
-) -> Result<Json<TransactionStatus>, ApiError>
-where
-    E: commonware_storage::Context + commonware_runtime::Spawner,
-{
-    caller.signed()?;
-    let hash = parse_hash(&hash)?;
-    let stored = read_state(&api, &StateKey::transaction(&hash)).await?;
-    if let Some(bytes) = stored {
-        let receipt: TransactionReceipt = decode(&bytes).map_err(unavailable)?;
-        caller.transaction_signer(&finalised_signer(&api, &receipt).await?)?;
-        return Ok(Json(TransactionStatus::Finalized {
-            height: receipt.height,
-            index: receipt.index,
-            outcome: receipt.outcome,
-        }));
-    }
-    let pending = api.node.pool().get(&hash).map(|t| t.transaction().signer);
-    if let Some(signer) = pending {
-        caller.transaction_signer(&signer)?;
-        return Ok(Json(TransactionStatus::Pending));
-    }
-    Err(ApiError::new(
-        ApiErrorCode::TransactionUnknown,
-        "no pending or finalised transaction has this hash",
-    ))
-}
-
-/// A transaction hash from the path; a malformed one is the client's mistake.
-fn parse_hash(text: &str) -> Result<Digest, ApiError> {
-    text.parse()
-        .map_err(|e: String| ApiError::new(ApiErrorCode::HashMalformed, e))
-}
-
-/// The signer of the finalised transaction `receipt` is the receipt of, from its block.
-async fn finalised_signer<E>(
-    api: &Shared<E>,
-    receipt: &TransactionReceipt,
-) -> Result<credence_types::PublicKey, ApiError>
-where
-    E: commonware_storage::Context + commonware_runtime::Spawner,
-{
-    let signers = match api.recent.signers(receipt.height) {
-        Some(signers) => signers,
-        None => {
-            let block = api.finality.block(receipt.height).await.ok_or_else(|| {
-                unavailable("a finalised transaction's block is not in the archive")
-            })?;
-            let signers: Arc<Vec<_>> = Arc::new(
-                block
-                    .transactions
-                    .as_slice()
-                    .iter()
-                    .map(|signed| signed.transaction.signer)
-                    .collect(),
-            );
-            api.recent
-                .keep_signers(receipt.height, Arc::clone(&signers));
-            signers
-        }
-    };
-    usize::try_from(receipt.index)
-        .ok()
-        .and_then(|index| signers.get(index))
-        .copied()
-        .ok_or_else(|| unavailable("a receipt names a transaction its block does not hold"))
-}
-
-/// `GET /v1/transactions/{hash}/events`: the events a finalised transaction caused, for its
-/// signer (and validators and the regulator), who may not read the rest of its block.
-#[utoipa::path(get, path = "/v1/transactions/{hash}/events", tag = "transactions",
-    params(("hash" = String, Path, description = "The transaction's hash, hex")),
-    responses((status = 200, body = Vec<StreamedEvent>),
-        (status = 400, description = "Malformed hash", body = ErrorBody),
-        (status = 404, description = "No finalised transaction has this hash", body = ErrorBody),
-        (status = 503, description = "The node cannot answer now; retry", body = ErrorBody)))]
-async fn transaction_events<E>(
-    State(api): State<Shared<E>>,
-    caller: Caller,
-    Path(hash): Path<String>,
-) -> Result<Json<Vec<StreamedEvent>>, ApiError>
-where
-    E: commonware_storage::Context + commonware_runtime::Spawner,
-{
-    caller.signed()?;
-    let hash = parse_hash(&hash)?;
-    let unknown = || {
-        ApiError::new(
-            ApiErrorCode::TransactionUnknown,
-            "no finalised transaction has this hash",
-        )
-    };
-    let receipt: TransactionReceipt = match read_state(&api, &StateKey::transaction(&hash)).await? {
-        Some(bytes) => decode(&bytes).map_err(unavailable)?,
-        None => return Err(unknown()),
-    };
-    caller.transaction_signer(&finalised_signer(&api, &receipt).await?)?;
-    // The receipt is in committed state, so its block's events are too: safe to keep.
-    let events = match api.recent.events(receipt.height) {
-        Some(events) => events,
-        None => {
-            let events = Arc::new(reads::block_stream(&api, receipt.height).await?);
-            api.recent.keep_events(receipt.height, Arc::clone(&events));
-            events
-        }
-    };
-    let source = credence_types::receipt::EventSource::Transaction(receipt.index);
-    Ok(Json(
-        events
-            .iter()
-            .filter(|streamed| streamed.source == source)
-            .cloned()
-            .collect(),
-    ))
 }
 
 #[utoipa::path(get, path = "/v1/status", tag = "chain",

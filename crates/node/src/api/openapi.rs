@@ -9,7 +9,9 @@
 //! generated from the document.
 
 use super::BATCH_TRANSACTIONS_MAX;
-use credence_types::{Event, limits::TRANSACTION_BYTES_MAX, state::KEY_LEN};
+use credence_types::{
+    Event, api::LOOKUP_HASHES_MAX, limits::TRANSACTION_BYTES_MAX, state::KEY_LEN,
+};
 use serde_json::{Value, json};
 use utoipa::{Modify, openapi::OpenApi};
 
@@ -31,7 +33,7 @@ fn parameter(path: &str, name: &str) -> Option<Value> {
     match name {
         "key" if path.starts_with("/v1/state/") => Some(pattern(hex(KEY_LEN))),
         "key" => Some(pattern(hex(32))),
-        "hash" => Some(pattern(hex(32))),
+        "hash" | "digest" => Some(pattern(hex(32))),
         "id" | "subject" if path.starts_with("/v1/subjects/") || path == "/v1/events" => {
             Some(pattern(hex(32)))
         }
@@ -113,7 +115,8 @@ fn transaction_hex() -> Value {
     })
 }
 
-/// The submission bodies: what a transaction's hex must look like, and a batch's size.
+/// The submission and lookup bodies: what a transaction's hex and a hash must look like, and
+/// how many a request holds.
 fn shape_submissions(document: &mut Value) {
     if let Some(transaction) =
         document.pointer_mut("/components/schemas/SubmitRequest/properties/transaction")
@@ -125,6 +128,12 @@ fn shape_submissions(document: &mut Value) {
     {
         transactions["items"] = transaction_hex();
         transactions["maxItems"] = json!(BATCH_TRANSACTIONS_MAX);
+    }
+    if let Some(hashes) =
+        document.pointer_mut("/components/schemas/LookupRequest/properties/hashes")
+    {
+        hashes["items"] = json!({ "type": "string", "pattern": hex(32) });
+        hashes["maxItems"] = json!(LOOKUP_HASHES_MAX);
     }
 }
 
@@ -149,9 +158,10 @@ fn nullable_entry_values(document: &mut Value) {
 }
 
 /// Component schemas of types that refuse unknown fields (`#[serde(deny_unknown_fields)]`).
-const CLOSED_OBJECTS: [&str; 5] = [
+const CLOSED_OBJECTS: [&str; 6] = [
     "SubmitRequest",
     "BatchRequest",
+    "LookupRequest",
     "Genesis",
     "NewInstitution",
     "Parameters",
