@@ -838,11 +838,10 @@ fn main() -> anyhow::Result<()> {
         } => client(async {
             let session = connect.session_as(&key)?;
             if let (Some(metro2), Some(book)) = (metro2, book) {
-                let batch = usize::from(batch);
                 let options = credence_client::furnishing::import::Options {
                     strict,
-                    batch,
-                    window: 4 * batch,
+                    batch: usize::from(batch),
+                    ..credence_client::furnishing::import::Options::default()
                 };
                 return book::furnish(&session, &key_file(&key)?, &book, &metro2, &options).await;
             }

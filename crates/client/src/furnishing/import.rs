@@ -17,6 +17,13 @@
 //! 5. once final, each record's outcome (furnished with its ledger id, or the rule it broke)
 //!    is journaled.
 //!
+//! **Pipelined.** One furnisher's throughput is what it keeps in flight over the time to
+//! finality, and the node lets a signer keep at most its nonce window in flight. So the next
+//! batch is sealed on a blocking thread while this one is submitted; each submitted batch is
+//! settled by a background task, in order (it waits for the signer's committed nonce to pass
+//! the batch, then looks the batch up in one `POST /v1/transactions/lookup`); and a batch
+//! waits before submission only while [`Options::in_flight`] records are unsettled.
+//!
 //! **Idempotent by the file's digest and the record number.** A record with an outcome in
 //! the journal is never prepared again. A record prepared but with no outcome (the import
 //! stopped between submitting and settling) is first looked up by every hash the journal
@@ -36,15 +43,15 @@ use crate::{
     submission::{self, Answer, RetryPolicy},
 };
 use credence_crypto::KeyFile;
-use credence_metro2::{ErrorReport, File, validate, write, write_record};
+use credence_metro2::{BaseRecord, ErrorReport, File, Format, validate, write, write_record};
 use credence_types::{
-    Digest, PublicKey, RecordId, SignedTransaction, SubjectId,
-    api::{ReportKeyView, TransactionStatus},
+    Digest, Payload, PublicKey, RecordId, SignedTransaction, SubjectId,
+    api::{LOOKUP_HASHES_MAX, ReportKeyView, TransactionLookup},
     receipt::{Event, Outcome},
 };
 use futures::{StreamExt as _, stream};
 use std::{
-    collections::{BTreeMap, BTreeSet},
+    collections::{BTreeMap, BTreeSet, VecDeque},
     time::Duration,
 };
 
@@ -53,13 +60,13 @@ use std::{
 pub struct Options {
     /// Refuse the whole file if any record has a field error.
     pub strict: bool,
-    /// Records signed and submitted together.
+    /// Records signed and submitted together; each batch is then settled as one.
     pub batch: usize,
-    /// Records submitted before their outcomes are collected (a multiple of `batch`). One
-    /// window is collected while the next is submitted, so two are in flight: keep it at
-    /// most half the node's nonce window (`mempool.nonce_window`, 4,096 by default), past
-    /// which the node answers 429 and the import waits.
-    pub window: usize,
+    /// Most records submitted and not yet known final. Keep it within the node's nonce
+    /// window (`mempool.nonce_window`, 4,096 by default), past which the node answers 429:
+    /// one signer's throughput is this over the time to finality, so the import keeps as
+    /// close to it as it safely can.
+    pub in_flight: usize,
 }
 
 impl Default for Options {
@@ -67,7 +74,7 @@ impl Default for Options {
         Self {
             strict: false,
             batch: 512,
-            window: 2048,
+            in_flight: 3_584,
         }
     }
 }
@@ -244,54 +251,81 @@ pub async fn import(
     // The book's newest record of each account, for corrections.
     let mut latest = latest_records(book)?;
     let mut report_keys: BTreeMap<SubjectId, ReportKeyView> = BTreeMap::new();
-    let mut queue: std::collections::VecDeque<Ready> = ready.into();
-    let mut unsettled: Vec<u64> = Vec::new();
-    // One window's outcomes are collected while the next window is submitted.
-    let mut settling: Option<Settling> = None;
+    let mut queue: VecDeque<Ready> = ready.into();
+    // Each submitted batch is settled in the background, in order, while more are submitted.
+    let mut settler = Settler::start(node.clone(), signer);
     while !queue.is_empty() {
-        let (mut account, _) = session.account(key).await?;
+        let (account, _) = session.account(key).await?;
+        // The signer's account passes from one sealing task to the next, which signs on
+        // from where the last stopped.
+        let mut account = Some(account);
+        // The next chunk, sealing on a blocking thread while this one is submitted.
+        let mut next: Option<tokio::task::JoinHandle<Sealed>> = None;
         let mut refused_any = false;
-        while !queue.is_empty() && !refused_any {
-            let take = options.batch.min(queue.len());
-            let chunk: Vec<Ready> = queue.drain(..take).collect();
-            if chunk.iter().any(|item| item.correction) {
-                // A correction supersedes the account's newest record: know it first.
-                finish(&mut settling, book, &mut journal, &mut latest).await?;
-            }
-            fetch_report_keys(session, &chunk, &mut report_keys).await?;
-            let mut prepared = Vec::with_capacity(chunk.len());
-            let mut transactions = Vec::with_capacity(chunk.len());
-            let mut outcomes = Vec::new();
-            let mut sealed = Vec::new();
-            for item in chunk {
-                match seal(file, &item, &report_keys, &latest, &mut account) {
-                    Ok(transaction) => {
-                        prepared.push(Entry::Prepared {
-                            record: item.record,
-                            nonce: transaction.transaction.nonce,
-                            hash: transaction.hash(),
-                        });
-                        transactions.push(transaction);
-                        sealed.push(item);
+        while (!queue.is_empty() || next.is_some()) && !refused_any {
+            let chunk = match next.take() {
+                Some(task) => task.await.map_err(|_| ImportError::Unexpected(0))?,
+                None => {
+                    let chunk = take(&mut queue, options.batch);
+                    if chunk.iter().any(|item| item.correction) {
+                        // A correction supersedes the account's newest record: know it first.
+                        settler.collect_all(book, &mut journal, &mut latest).await?;
                     }
-                    Err(reason) => outcomes.push(Entry::Skipped {
-                        record: item.record,
-                        reason,
-                    }),
+                    fetch_report_keys(session, &chunk, &mut report_keys).await?;
+                    let jobs = to_seal(file, chunk, &report_keys, &latest);
+                    let signer = account.take().ok_or(ImportError::Unexpected(0))?;
+                    tokio::task::spawn_blocking(move || seal_all(jobs, signer))
+                        .await
+                        .map_err(|_| ImportError::Unexpected(0))?
                 }
-            }
-            journal.append(book, outcomes)?;
+            };
+            let Sealed {
+                items,
+                transactions,
+                skipped,
+                account: after,
+            } = chunk;
+            let prepared: Vec<Entry> = items
+                .iter()
+                .zip(&transactions)
+                .map(|(item, transaction)| Entry::Prepared {
+                    record: item.record,
+                    nonce: transaction.transaction.nonce,
+                    hash: transaction.hash(),
+                })
+                .collect();
+            journal.append(book, skipped)?;
             journal.append(book, prepared)?;
+            // Seal the next chunk meanwhile, unless it holds a correction, which must wait
+            // for what this one furnishes.
+            let upcoming = queue.len().min(options.batch);
+            if upcoming > 0 && !queue.iter().take(upcoming).any(|item| item.correction) {
+                let chunk = take(&mut queue, options.batch);
+                fetch_report_keys(session, &chunk, &mut report_keys).await?;
+                let jobs = to_seal(file, chunk, &report_keys, &latest);
+                next = Some(tokio::task::spawn_blocking(move || seal_all(jobs, after)));
+            } else {
+                account = Some(after);
+            }
+            // Within the node's nonce window: what is in flight settles first.
+            while settler.in_flight + transactions.len() > options.in_flight.max(options.batch)
+                && settler.windows > 0
+            {
+                settler.collect(book, &mut journal, &mut latest).await?;
+                tally.settled = journal.settled();
+                progress(tally);
+            }
             let answers = submission::submit_all(&node, &transactions, &RetryPolicy::default())
                 .await?
                 .answers;
             let mut refusals = Vec::new();
             let mut gapped = false;
-            for (item, answer) in sealed.into_iter().zip(answers) {
+            let mut accepted = Vec::with_capacity(answers.len());
+            for (item, answer) in items.into_iter().zip(answers) {
                 match answer {
                     Answer::Accepted(_) => {
                         tally.submitted += 1;
-                        unsettled.push(item.record);
+                        accepted.push(item.record);
                         if item.correction {
                             // A later correction of the same account supersedes this one.
                             latest.remove(&item.account);
@@ -312,64 +346,128 @@ pub async fn import(
             }
             if !refusals.is_empty() || gapped {
                 // Refused transactions consumed no nonce: once what was admitted is final,
-                // the rest is signed from the committed nonce.
+                // the rest is signed from the committed nonce. A chunk sealed meanwhile was
+                // journaled for nothing yet: its records go back to the front of the queue
+                // (what sealing skipped is final either way).
                 refused_any = true;
                 journal.append(book, refusals)?;
-            }
-            progress(tally);
-            let drain = refused_any || queue.is_empty();
-            if unsettled.len() >= options.window || drain {
-                finish(&mut settling, book, &mut journal, &mut latest).await?;
-                let lookups = journal.lookups(&accounts, &unsettled);
-                unsettled.clear();
-                settling = Some(tokio::spawn(settle(node.clone(), signer, lookups, false)));
-                if drain {
-                    finish(&mut settling, book, &mut journal, &mut latest).await?;
+                if let Some(task) = next.take() {
+                    let discarded = task.await.map_err(|_| ImportError::Unexpected(0))?;
+                    journal.append(book, discarded.skipped)?;
+                    for item in discarded.items.into_iter().rev() {
+                        queue.push_front(item);
+                    }
                 }
+            }
+            settler.hand_over(journal.lookups(&accounts, &accepted));
+            progress(tally);
+            if refused_any {
+                // Everything admitted final before signing on from the committed nonce.
+                settler.collect_all(book, &mut journal, &mut latest).await?;
                 tally.settled = journal.settled();
                 progress(tally);
             }
         }
     }
-    finish(&mut settling, book, &mut journal, &mut latest).await?;
+    settler.collect_all(book, &mut journal, &mut latest).await?;
     Ok(journal.summary(digest, records))
 }
 
-/// Seals and signs `item`, or says why it cannot be.
-fn seal(
+/// Takes up to `batch` records off the front of the queue.
+fn take(queue: &mut VecDeque<Ready>, batch: usize) -> Vec<Ready> {
+    let count = batch.min(queue.len());
+    queue.drain(..count).collect()
+}
+
+/// One record to seal, with all it needs owned: chunks seal on a blocking thread.
+struct ToSeal {
+    item: Ready,
+    data: BaseRecord,
+    format: Format,
+    key: Option<ReportKeyView>,
+    supersedes: Option<Option<RecordId>>,
+}
+
+/// A chunk sealed and signed: the records and their transactions, in nonce order; what could
+/// not be sealed, with why; and the account, its nonce past the last signed.
+struct Sealed {
+    items: Vec<Ready>,
+    transactions: Vec<SignedTransaction>,
+    skipped: Vec<Entry>,
+    account: Account,
+}
+
+/// What sealing `chunk` needs from the file, the report keys known and the book's newest
+/// records (for corrections; `None` when the account has none).
+fn to_seal(
     file: &File,
-    item: &Ready,
+    chunk: Vec<Ready>,
     report_keys: &BTreeMap<SubjectId, ReportKeyView>,
     latest: &BTreeMap<Digest, RecordId>,
-    account: &mut Account,
-) -> Result<SignedTransaction, String> {
-    let data = &file.bases[item.index];
-    let line =
-        tradeline(&data.base, file.layout.format).map_err(|e| format!("unmappable:{}", e.field))?;
-    let whole = write_record(data).map_err(|_| "unwritable".to_string())?;
-    let supersedes = if item.correction {
-        Some(
-            *latest
-                .get(&item.account)
-                .ok_or_else(|| "correction_without_previous".to_string())?,
-        )
-    } else {
-        None
+) -> Vec<ToSeal> {
+    chunk
+        .into_iter()
+        .map(|item| ToSeal {
+            data: file.bases[item.index].clone(),
+            format: file.layout.format,
+            key: report_keys.get(&item.subject).cloned(),
+            supersedes: if item.correction {
+                latest.get(&item.account).copied().map(Some)
+            } else {
+                Some(None)
+            },
+            item,
+        })
+        .collect()
+}
+
+/// Seals and signs every record of a chunk in order (the CPU of an import: HPKE and
+/// Ed25519), or says why one cannot be sealed.
+fn seal_all(jobs: Vec<ToSeal>, mut account: Account) -> Sealed {
+    let mut sealed = Sealed {
+        items: Vec::with_capacity(jobs.len()),
+        transactions: Vec::with_capacity(jobs.len()),
+        skipped: Vec::new(),
+        account: account.clone(),
     };
-    let key = report_keys
-        .get(&item.subject)
+    for job in jobs {
+        match seal(&job) {
+            Ok(payload) => {
+                sealed.transactions.push(account.sign(payload));
+                sealed.items.push(job.item);
+            }
+            Err(reason) => sealed.skipped.push(Entry::Skipped {
+                record: job.item.record,
+                reason,
+            }),
+        }
+    }
+    sealed.account = account;
+    sealed
+}
+
+/// The furnishing payload of one record, or why it cannot be made.
+fn seal(job: &ToSeal) -> Result<Payload, String> {
+    let line =
+        tradeline(&job.data.base, job.format).map_err(|e| format!("unmappable:{}", e.field))?;
+    let whole = write_record(&job.data).map_err(|_| "unwritable".to_string())?;
+    let supersedes = job
+        .supersedes
+        .ok_or_else(|| "correction_without_previous".to_string())?;
+    let key = job
+        .key
+        .as_ref()
         .ok_or_else(|| "subject_unknown".to_string())?;
-    let payload = build::furnish_metro2(
-        &item.subject,
+    build::furnish_metro2(
+        &job.item.subject,
         &key.report_key,
         key.epoch,
-        item.account,
+        job.item.account,
         line,
         Some(whole),
         supersedes,
     )
-    .map_err(|_| "too_large_to_seal".to_string())?;
-    Ok(account.sign(payload))
+    .map_err(|_| "too_large_to_seal".to_string())
 }
 
 /// Reads the current report key of every subject of `chunk` not yet known.
@@ -535,25 +633,84 @@ enum Known {
     Unknown,
 }
 
-/// A window of records being settled in the background.
-type Settling = tokio::task::JoinHandle<Result<Vec<Entry>, ImportError>>;
+/// Batches of submitted records settled in order by a background task while more are
+/// submitted: the import's view of what it has in flight.
+struct Settler {
+    batches: tokio::sync::mpsc::UnboundedSender<Vec<Lookup>>,
+    outcomes: tokio::sync::mpsc::UnboundedReceiver<Result<Vec<Entry>, ImportError>>,
+    /// Records handed over whose outcomes have not come back.
+    in_flight: usize,
+    /// Batches handed over whose outcomes have not come back.
+    windows: usize,
+}
 
-/// Waits for the window being settled, if any, journals its outcomes and notes the newest
-/// record of each account it furnished.
-async fn finish(
-    settling: &mut Option<Settling>,
-    book: &Book,
-    journal: &mut Journal,
-    latest: &mut BTreeMap<Digest, RecordId>,
-) -> Result<(), ImportError> {
-    if let Some(task) = settling.take() {
-        let outcomes = task.await.map_err(|_| ImportError::Unexpected(0))??;
+impl Settler {
+    fn start(node: crate::NodeClient, signer: PublicKey) -> Self {
+        let (batches, mut to_settle) = tokio::sync::mpsc::unbounded_channel::<Vec<Lookup>>();
+        let (settled, outcomes) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Some(lookups) = to_settle.recv().await {
+                let outcome = settle(node.clone(), signer, lookups, false).await;
+                let failed = outcome.is_err();
+                if settled.send(outcome).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        Self {
+            batches,
+            outcomes,
+            in_flight: 0,
+            windows: 0,
+        }
+    }
+
+    /// Hands a submitted batch over to be settled.
+    fn hand_over(&mut self, lookups: Vec<Lookup>) {
+        if lookups.is_empty() {
+            return;
+        }
+        self.in_flight += lookups.len();
+        self.windows += 1;
+        // The task only stops after sending a failure, which `collect` then reports.
+        let _ = self.batches.send(lookups);
+    }
+
+    /// Waits for the oldest batch handed over, journals its outcomes and notes the newest
+    /// record of each account it furnished.
+    async fn collect(
+        &mut self,
+        book: &Book,
+        journal: &mut Journal,
+        latest: &mut BTreeMap<Digest, RecordId>,
+    ) -> Result<(), ImportError> {
+        let outcomes = self
+            .outcomes
+            .recv()
+            .await
+            .ok_or(ImportError::Unexpected(0))??;
+        self.windows -= 1;
+        self.in_flight = self.in_flight.saturating_sub(outcomes.len());
         for entry in &outcomes {
             note_newest(latest, entry);
         }
         journal.append(book, outcomes)?;
+        Ok(())
     }
-    Ok(())
+
+    /// Waits for every batch handed over.
+    async fn collect_all(
+        &mut self,
+        book: &Book,
+        journal: &mut Journal,
+        latest: &mut BTreeMap<Digest, RecordId>,
+    ) -> Result<(), ImportError> {
+        while self.windows > 0 {
+            self.collect(book, journal, latest).await?;
+        }
+        self.in_flight = 0;
+        Ok(())
+    }
 }
 
 /// One record to settle: its account reference and every transaction prepared for it.
@@ -579,36 +736,39 @@ async fn settle(
         // Everything admitted is final once the signer's committed nonce reaches the newest:
         // wait for that with one request a poll, not one a record.
         let newest = lookups.iter().map(|l| l.newest_nonce).max().unwrap_or(0);
-        let mut poll = Duration::from_millis(50);
+        // Polled often: the batch behind waits on this one, and the import's throughput is
+        // what it keeps in flight over the time to finality, this wait included.
         loop {
             let committed = node.account(&signer).await?.map_or(0, |view| view.nonce);
             if committed >= newest || std::time::Instant::now() >= deadline {
                 break;
             }
-            tokio::time::sleep(poll).await;
-            poll = (poll * 2).min(Duration::from_millis(400));
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
     let mut outcomes = Vec::with_capacity(lookups.len());
     let mut waiting = lookups;
     let mut patience = Duration::from_millis(100);
     loop {
-        let node = &node;
-        let answers: Vec<Result<(Lookup, Known), ImportError>> = stream::iter(waiting)
-            .map(|lookup| async move {
-                let known = look_up(node, lookup.record, lookup.account, &lookup.hashes).await?;
-                Ok((lookup, known))
-            })
-            .buffer_unordered(64)
-            .collect()
-            .await;
         let mut still = Vec::new();
-        for answer in answers {
-            match answer? {
-                (_, Known::Final(entry)) => outcomes.push(entry),
-                (lookup, Known::Pending) => still.push(lookup),
-                (lookup, Known::Unknown) if !resume => still.push(lookup),
-                (_, Known::Unknown) => {}
+        for group in chunk_by_hashes(waiting) {
+            let hashes: Vec<Digest> = group
+                .iter()
+                .flat_map(|l| l.hashes.iter().copied())
+                .collect();
+            let mut answers = node.lookup(&hashes).await?.into_iter();
+            for lookup in group {
+                let known: Vec<(Digest, TransactionLookup)> = lookup
+                    .hashes
+                    .iter()
+                    .map(|hash| (*hash, answers.next().unwrap_or(TransactionLookup::Unknown)))
+                    .collect();
+                match known_of(lookup.record, lookup.account, known)? {
+                    Known::Final(entry) => outcomes.push(entry),
+                    Known::Pending => still.push(lookup),
+                    Known::Unknown if !resume => still.push(lookup),
+                    Known::Unknown => {}
+                }
             }
         }
         if still.is_empty() {
@@ -626,54 +786,69 @@ async fn settle(
     Ok(outcomes)
 }
 
-/// Looks up every transaction prepared for `record`.
-async fn look_up(
-    node: &crate::NodeClient,
+/// `lookups` in groups whose hashes fit one lookup request.
+fn chunk_by_hashes(lookups: Vec<Lookup>) -> Vec<Vec<Lookup>> {
+    let mut groups: Vec<Vec<Lookup>> = Vec::new();
+    let mut hashes = 0;
+    for lookup in lookups {
+        let count = lookup.hashes.len();
+        if groups.is_empty() || hashes + count > LOOKUP_HASHES_MAX {
+            groups.push(Vec::new());
+            hashes = 0;
+        }
+        hashes += count;
+        if let Some(group) = groups.last_mut() {
+            group.push(lookup);
+        }
+    }
+    groups
+}
+
+/// What became of `record`, from what the node knows of each transaction prepared for it: a
+/// final one gives the record its outcome (at most one of them can apply: they share the
+/// record's place in the journal, and only one is ever in flight).
+fn known_of(
     record: u64,
     account: Digest,
-    hashes: &[Digest],
+    known: Vec<(Digest, TransactionLookup)>,
 ) -> Result<Known, ImportError> {
-    let furnished = |hash: &Digest, events: Vec<credence_types::api::StreamedEvent>| {
-        events.into_iter().find_map(|e| match e.event {
-            Event::RecordFurnished {
-                record: id,
-                subject,
-                ..
-            } => Some(Entry::Furnished {
-                record,
-                hash: *hash,
-                id,
-                subject,
-                account,
-            }),
-            _ => None,
-        })
-    };
     let mut pending = false;
-    for hash in hashes {
-        // A furnishing that applied has its event: one request settles the usual case.
-        if let Ok(events) = node.transaction_events(hash).await
-            && let Some(entry) = furnished(hash, events)
-        {
-            return Ok(Known::Final(entry));
-        }
-        match node.transaction(hash).await {
-            Ok(TransactionStatus::Finalized { outcome, .. }) => {
-                let entry = match outcome {
-                    Outcome::Rejected(rejection) => Entry::Rejected {
-                        record,
-                        code: rejection.code().to_string(),
-                    },
-                    Outcome::Applied => {
-                        let events = node.transaction_events(hash).await?;
-                        furnished(hash, events).ok_or(ImportError::Unexpected(record))?
-                    }
-                };
-                return Ok(Known::Final(entry));
+    for (hash, lookup) in known {
+        match lookup {
+            TransactionLookup::Finalized {
+                outcome: Outcome::Rejected(rejection),
+                ..
+            } => {
+                return Ok(Known::Final(Entry::Rejected {
+                    record,
+                    code: rejection.code().to_string(),
+                }));
             }
-            Ok(TransactionStatus::Pending) => pending = true,
-            Err(ClientError::Refused { status: 404, .. }) => {}
-            Err(error) => return Err(error.into()),
+            TransactionLookup::Finalized {
+                outcome: Outcome::Applied,
+                events,
+                ..
+            } => {
+                let furnished = events.into_iter().find_map(|e| match e.event {
+                    Event::RecordFurnished {
+                        record: id,
+                        subject,
+                        ..
+                    } => Some(Entry::Furnished {
+                        record,
+                        hash,
+                        id,
+                        subject,
+                        account,
+                    }),
+                    _ => None,
+                });
+                return furnished
+                    .map(Known::Final)
+                    .ok_or(ImportError::Unexpected(record));
+            }
+            TransactionLookup::Pending => pending = true,
+            TransactionLookup::Unknown => {}
         }
     }
     Ok(if pending {
