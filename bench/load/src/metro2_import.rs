@@ -21,7 +21,6 @@ use credence_client::{
         book::{Book, ConsumerIdentifier},
         import::{Options, file_digest, import},
     },
-    session::furnisher_salt,
 };
 use credence_metro2::{DateField, Layout, Num, Text, generate, write};
 use credence_types::metro2::AccountStatus;
@@ -41,7 +40,7 @@ pub fn run(devnet: &World, furnish_tps: Option<f64>) -> anyhow::Result<Outcome> 
     let subjects = register(&mut DevnetTarget::new(devnet), devnet, options.subjects)?;
 
     let dir = tempfile::tempdir()?;
-    let book = Book::open(dir.path(), furnisher_salt(&bank.keys))?;
+    let book = Book::open(dir.path(), &bank.keys.encryption)?;
     let links = subjects
         .iter()
         .enumerate()

@@ -12,7 +12,6 @@ use credence_client::{
         export::export,
         import::{ImportError, Options, Progress, file_digest, import},
     },
-    session::furnisher_salt,
 };
 use credence_crypto::KeyFile;
 use credence_types::SubjectId;
@@ -37,7 +36,7 @@ pub async fn link(
     book: &Path,
     links: Vec<(Identifier, SubjectId)>,
 ) -> anyhow::Result<()> {
-    let book = Book::open(book, furnisher_salt(key))?;
+    let book = Book::open(book, &key.encryption)?;
     let mut keyed = Vec::with_capacity(links.len());
     for (index, (identifier, subject)) in links.iter().enumerate() {
         let consumer = match identifier {
@@ -100,7 +99,7 @@ pub async fn furnish(
 ) -> anyhow::Result<()> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let file = crate::metro2::parse(&bytes, path)?;
-    let book = Book::open(book, furnisher_salt(key))?;
+    let book = Book::open(book, &key.encryption)?;
     let mut bar = Bar::new();
     let summary = match import(
         session,
@@ -159,7 +158,7 @@ pub async fn export_file(
     book: &Path,
     out: &Path,
 ) -> anyhow::Result<()> {
-    let book = Book::open(book, furnisher_salt(key))?;
+    let book = Book::open(book, &key.encryption)?;
     let exported = export(session, key, &book).await?;
     std::fs::write(out, &exported.bytes).with_context(|| format!("writing {}", out.display()))?;
     println!(

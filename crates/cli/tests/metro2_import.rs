@@ -308,6 +308,10 @@ async fn a_months_file_imports_once_through_a_kill_and_exports_with_its_disputes
             let index = by_account[line.account_number.as_str()];
             let data = &file.bases[index];
             assert_eq!(line, &tradeline(&data.base, Format::Character).unwrap());
+            assert!(
+                account.metro2_disagrees.is_empty(),
+                "an honest import agrees"
+            );
             assert_eq!(
                 account.metro2.as_ref().unwrap().as_slice(),
                 write_record(data).unwrap().as_slice()
@@ -404,4 +408,107 @@ async fn a_months_file_imports_once_through_a_kill_and_exports_with_its_disputes
             .any(|d| d.base.current_balance == Num::Value(1)),
         "the correction is what is exported"
     );
+
+    someone_who_copies_the_book_and_holds_the_file_links_nobody(&bank_a, &book, &file, &records);
+}
+
+/// Every file under `dir`, read.
+fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(files_under(&path));
+        } else {
+            found.push((path.clone(), std::fs::read(&path).unwrap()));
+        }
+    }
+    found
+}
+
+/// The attacker copied bank-a's book directory (a backup, an insider) and holds the month's
+/// file itself, with every consumer's social security number, account number and name.
+/// Nothing in the copy names a consumer, so nothing ties the journal's record numbers and
+/// pseudonyms to a person; and without bank-a's encryption key no identifier can be turned
+/// into a customer-map key or an account reference on the ledger.
+fn someone_who_copies_the_book_and_holds_the_file_links_nobody(
+    bank_a: &KeyFile,
+    book: &std::path::Path,
+    file: &File,
+    records: &[Record],
+) {
+    let stolen = files_under(book);
+    assert!(
+        stolen
+            .iter()
+            .any(|(path, _)| path.ends_with("customers.jsonl"))
+    );
+    let mut identifiers: Vec<String> = Vec::new();
+    for data in &file.bases {
+        let base = &data.base;
+        identifiers.push(format!(
+            "{:09}",
+            base.social_security_number.value().unwrap()
+        ));
+        identifiers.push(credence_client::furnishing::tradeline::account_number(base));
+        let surname = String::from_utf8_lossy(base.surname.trimmed()).to_string();
+        if surname.len() >= 4 {
+            identifiers.push(surname);
+        }
+    }
+    for (path, bytes) in &stolen {
+        for identifier in &identifiers {
+            assert!(
+                !bytes
+                    .windows(identifier.len())
+                    .any(|w| w == identifier.as_bytes()),
+                "{} names a consumer in clear",
+                path.display()
+            );
+        }
+    }
+    // The keys an attacker can make without bank-a's secret: another furnisher's, one made
+    // up, and bank-a's public encryption key used as if it were the secret.
+    let customers = String::from_utf8(
+        stolen
+            .iter()
+            .find(|(path, _)| path.ends_with("customers.jsonl"))
+            .map(|(_, bytes)| bytes.clone())
+            .unwrap(),
+    )
+    .unwrap();
+    let attempts = tempfile::tempdir().unwrap();
+    let guesses = [
+        credence_crypto::EncryptionSecret::generate(),
+        credence_crypto::EncryptionSecret::derive(b"bank-a"),
+        credence_crypto::EncryptionSecret::from_bytes(&bank_a.encryption.public_key().0).unwrap(),
+    ];
+    let references: BTreeSet<_> = records.iter().map(|r| r.account).collect();
+    for guess in &guesses {
+        let attempt =
+            credence_client::furnishing::book::Book::open(attempts.path(), guess).unwrap();
+        for data in &file.bases {
+            let base = &data.base;
+            let ssn = format!("{:09}", base.social_security_number.value().unwrap());
+            let number = credence_client::furnishing::tradeline::account_number(base);
+            for identifier in [
+                credence_client::furnishing::book::ConsumerIdentifier::Ssn(&ssn),
+                credence_client::furnishing::book::ConsumerIdentifier::Account(&number),
+            ] {
+                let key = attempt.consumer(identifier).unwrap();
+                assert!(
+                    !customers.contains(&key.to_string()),
+                    "a guessed salt links a consumer"
+                );
+            }
+            let reference = credence_client::build::account_reference(
+                &credence_client::session::salt_of(guess).0,
+                &number,
+            );
+            assert!(
+                !references.contains(&reference),
+                "a guessed salt names an account"
+            );
+        }
+    }
 }

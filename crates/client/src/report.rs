@@ -75,6 +75,11 @@ pub struct Account {
     /// Where the ledger's cleartext metadata disagrees with the sealed payload.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub discrepancies: Vec<Discrepancy>,
+    /// The tradeline fields the sealed Metro 2 data record says otherwise about
+    /// ([`crate::furnishing::tradeline::disagreements`]): the furnisher's two words differ,
+    /// and the report (like the score) uses the tradeline.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub metro2_disagrees: Vec<&'static str>,
 }
 
 /// A field whose cleartext on the ledger disagrees with the furnisher's sealed record.
@@ -209,8 +214,15 @@ pub fn assemble(subject: SubjectId, as_of: Date, file: File) -> CreditReport {
         .into_values()
         .map(|record| {
             let tradeline = file.opened.get(&record.id).cloned();
+            let metro2 = file.metro2.get(&record.id).cloned();
             Account {
-                metro2: file.metro2.get(&record.id).cloned(),
+                metro2_disagrees: match (&tradeline, &metro2) {
+                    (Some(line), Some(whole)) => {
+                        crate::furnishing::tradeline::disagreements(line, whole.as_slice())
+                    }
+                    _ => Vec::new(),
+                },
+                metro2,
                 furnisher: record.furnisher,
                 furnisher_name: file
                     .names

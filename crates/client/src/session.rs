@@ -599,10 +599,12 @@ pub fn needs_rotation(consents: &[Consent], epoch: u32, now: TimestampMs) -> boo
 /// The secret a furnisher salts its account references with: derived from its own
 /// encryption secret, so only it can link a reference to an account number.
 pub fn furnisher_salt(key: &KeyFile) -> Digest {
-    Digest::of(
-        "credence/furnisher-salt",
-        &[key.encryption.to_bytes().as_ref()],
-    )
+    salt_of(&key.encryption)
+}
+
+/// [`furnisher_salt`] of the furnisher whose encryption secret is `secret`.
+pub fn salt_of(secret: &credence_crypto::EncryptionSecret) -> Digest {
+    Digest::of("credence/furnisher-salt", &[secret.to_bytes().as_ref()])
 }
 
 /// Milliseconds since 1970 by this machine's clock.

@@ -2,9 +2,12 @@
 //! AES-128-GCM — a suite a browser computes with WebCrypto alone, so the borrower portal
 //! wraps report keys with no third-party cryptography in the page.
 //!
-//! Two things are sealed:
+//! Three things are sealed:
 //! - a credit payload, to the subject's current report key ([`seal_payload`]);
-//! - a report private key, to a lender's or the audit key's encryption key ([`wrap_key`]).
+//! - a report private key, to a lender's or the audit key's encryption key ([`wrap_key`]);
+//! - a file a furnisher keeps for itself (its book's copy of an imported Metro 2 file), to its
+//!   own encryption key ([`seal_to_self`]), so the copy at rest names nobody to whoever
+//!   copies the directory without the key.
 //!
 //! Each seal binds its context in the AEAD's associated data — the subject and report-key
 //! epoch — so a ciphertext moved to another subject's file, or presented as another epoch,
@@ -28,6 +31,10 @@ type Aead = AesGcm128;
 
 const INFO_PAYLOAD: &[u8] = b"credence/payload/v1";
 const INFO_REPORT_KEY: &[u8] = b"credence/report-key/v1";
+const INFO_OWN_FILE: &[u8] = b"credence/own-file/v1";
+
+/// Bytes of an X25519 encapsulated key, which [`seal_to_self`]'s output starts with.
+const ENCAPSULATED_BYTES: usize = 32;
 
 /// Sealing or opening failed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -138,6 +145,21 @@ impl EncryptionSecret {
         EncryptionSecret::from_bytes(&bytes)
     }
 
+    /// Opens what [`seal_to_self`] sealed to this key under `context`.
+    pub fn open_own(&self, sealed: &[u8], context: &[u8]) -> Result<Zeroizing<Vec<u8>>, SealError> {
+        let (encapsulated, ciphertext) = sealed
+            .split_at_checked(ENCAPSULATED_BYTES)
+            .ok_or(SealError::CannotOpen)?;
+        let encapsulated: [u8; ENCAPSULATED_BYTES] =
+            encapsulated.try_into().map_err(|_| SealError::CannotOpen)?;
+        self.open(
+            INFO_OWN_FILE,
+            &EncapsulatedKey(encapsulated),
+            ciphertext,
+            context,
+        )
+    }
+
     fn open(
         &self,
         info: &[u8],
@@ -186,6 +208,21 @@ pub fn seal_payload(
         encapsulated_key,
         ciphertext: BoundedBytes::new(ciphertext).ok_or(SealError::TooLarge)?,
     })
+}
+
+/// Seals `plaintext` to its owner's own encryption key under `context` (for a book's file,
+/// its digest): the encapsulated key, then the ciphertext. Only the owner's secret opens it
+/// ([`EncryptionSecret::open_own`]); moved under another context it does not open.
+pub fn seal_to_self(
+    owner: &EncryptionKey,
+    plaintext: &[u8],
+    context: &[u8],
+) -> Result<Vec<u8>, SealError> {
+    let (encapsulated, ciphertext) = seal(owner, INFO_OWN_FILE, plaintext, context)?;
+    let mut sealed = Vec::with_capacity(ENCAPSULATED_BYTES + ciphertext.len());
+    sealed.extend_from_slice(&encapsulated.0);
+    sealed.extend_from_slice(&ciphertext);
+    Ok(sealed)
 }
 
 /// Wraps a report private key for a reader (a lender or the audit key) under `context` (see
@@ -252,6 +289,47 @@ mod tests {
         let unwrapped = lender.unwrap_key(&wrapped, &context).unwrap();
         assert_eq!(unwrapped.public_key(), report.public_key());
         assert!(report.unwrap_key(&wrapped, &context).is_err());
+    }
+
+    #[test]
+    fn own_files_open_only_for_their_owner_under_their_context() {
+        let owner = EncryptionSecret::generate();
+        let file = b"HEADER... 123456789 ...".repeat(1000);
+        let sealed = seal_to_self(&owner.public_key(), &file, b"digest-1").unwrap();
+        assert!(!sealed.windows(9).any(|w| w == b"123456789"));
+        assert_eq!(
+            owner.open_own(&sealed, b"digest-1").unwrap().as_slice(),
+            &file[..]
+        );
+        assert_eq!(
+            owner.open_own(&sealed, b"digest-2"),
+            Err(SealError::CannotOpen)
+        );
+        let thief = EncryptionSecret::generate();
+        assert_eq!(
+            thief.open_own(&sealed, b"digest-1"),
+            Err(SealError::CannotOpen)
+        );
+        let mut tampered = sealed.clone();
+        if let Some(last) = tampered.last_mut() {
+            *last ^= 1;
+        }
+        assert_eq!(
+            owner.open_own(&tampered, b"digest-1"),
+            Err(SealError::CannotOpen)
+        );
+        assert_eq!(
+            owner.open_own(&sealed[..31], b"digest-1"),
+            Err(SealError::CannotOpen)
+        );
+        // A payload sealed to the same key is not an own file, nor the other way round.
+        let payload = seal_payload(&owner.public_key(), b"x", b"digest-1").unwrap();
+        let mut as_own = payload.encapsulated_key.0.to_vec();
+        as_own.extend_from_slice(payload.ciphertext.as_slice());
+        assert_eq!(
+            owner.open_own(&as_own, b"digest-1"),
+            Err(SealError::CannotOpen)
+        );
     }
 
     #[test]

@@ -7,8 +7,11 @@
 //!   keyed by a digest of its identifier (social security number or account number) salted
 //!   with the furnisher's secret, so the map holds no identifier in clear and cannot be
 //!   reversed from a list of identifiers without the furnisher's key;
-//! - `imports/<digest>.m2`, each imported Metro 2 file as it was read (the furnisher's own
-//!   data, kept so that `credence export --metro2` can write its records out again), and
+//! - `imports/<digest>.m2.sealed`, each imported Metro 2 file as it was read (the furnisher's
+//!   own data, kept so that `credence export --metro2` can write its records out again),
+//!   sealed to the furnisher's own encryption key: the file names every consumer by social
+//!   security number and account, and record numbers in the journal name their pseudonyms,
+//!   so a clear copy would let whoever copies the directory link the two; and
 //!   `imports/<digest>.jsonl`, that import's journal: for each record number, the
 //!   transactions prepared for it (nonce and hash, written and synced *before* they are
 //!   submitted) and its outcome. A resumed import reads the journal and furnishes nothing
@@ -18,6 +21,7 @@
 //! is the only damage a crash can do; it is dropped (and cut off the file) when the log is
 //! next read, which loses nothing: an entry is acted on only after its append returned.
 
+use credence_crypto::{EncryptionSecret, sealing::seal_to_self};
 use credence_types::{Digest, RecordId, SubjectId};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use std::{
@@ -55,6 +59,10 @@ pub enum BookError {
     /// An identifier that is not one of its kind.
     #[error("{0}")]
     Identifier(&'static str),
+    /// A kept file that does not open with this furnisher's key: another furnisher's book,
+    /// or a damaged file.
+    #[error("{0}: does not open with this furnisher's encryption key")]
+    Sealed(PathBuf),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BookError + '_ {
@@ -151,17 +159,21 @@ impl Entry {
 pub struct Book {
     dir: PathBuf,
     salt: Digest,
+    secret: EncryptionSecret,
 }
 
 impl Book {
-    /// Opens (creating if needed) the book at `dir`, for the furnisher whose secret salt is
-    /// `salt` ([`crate::session::furnisher_salt`]).
-    pub fn open(dir: &Path, salt: Digest) -> Result<Self, BookError> {
+    /// Opens (creating if needed) the book at `dir`, for the furnisher whose encryption key is
+    /// `secret`: the customer map is salted with [`crate::session::salt_of`] it, the kept
+    /// files are sealed to it.
+    pub fn open(dir: &Path, secret: &EncryptionSecret) -> Result<Self, BookError> {
+        let salt = crate::session::salt_of(secret);
         let imports = dir.join("imports");
         std::fs::create_dir_all(&imports).map_err(io(&imports))?;
         Ok(Self {
             dir: dir.to_path_buf(),
             salt,
+            secret: secret.clone(),
         })
     }
 
@@ -233,15 +245,17 @@ impl Book {
         self.dir.join("imports").join(format!("{file}.{extension}"))
     }
 
-    /// Keeps the bytes of the imported file with this digest (once).
+    /// Keeps the bytes of the imported file with this digest (once), sealed.
     pub fn keep_source(&self, file: &Digest, bytes: &[u8]) -> Result<(), BookError> {
-        let path = self.import_path(file, "m2");
+        let path = self.import_path(file, "m2.sealed");
         if path.exists() {
             return Ok(());
         }
+        let sealed = seal_to_self(&self.secret.public_key(), bytes, &file.0)
+            .map_err(|_| BookError::Sealed(path.clone()))?;
         let partial = self.import_path(file, "m2.partial");
         let mut out = File::create(&partial).map_err(io(&partial))?;
-        out.write_all(bytes).map_err(io(&partial))?;
+        out.write_all(&sealed).map_err(io(&partial))?;
         out.sync_all().map_err(io(&partial))?;
         std::fs::rename(&partial, &path).map_err(io(&path))?;
         sync_dir(&self.dir.join("imports"))
@@ -249,8 +263,12 @@ impl Book {
 
     /// The bytes of the imported file with this digest.
     pub fn source(&self, file: &Digest) -> Result<Vec<u8>, BookError> {
-        let path = self.import_path(file, "m2");
-        std::fs::read(&path).map_err(io(&path))
+        let path = self.import_path(file, "m2.sealed");
+        let sealed = std::fs::read(&path).map_err(io(&path))?;
+        self.secret
+            .open_own(&sealed, &file.0)
+            .map(|bytes| bytes.to_vec())
+            .map_err(|_| BookError::Sealed(path))
     }
 
     /// The journal of the import of the file with this digest, oldest entry first.
@@ -355,7 +373,11 @@ mod tests {
 
     fn book() -> (tempfile::TempDir, Book) {
         let dir = tempfile::tempdir().unwrap();
-        let book = Book::open(dir.path(), Digest([7; 32])).unwrap();
+        let book = Book::open(
+            dir.path(),
+            &EncryptionSecret::derive(b"bank-a's key, for tests"),
+        )
+        .unwrap();
         (dir, book)
     }
 
@@ -380,7 +402,7 @@ mod tests {
         assert!(!text.contains("123") && !text.contains("6789"));
         assert_eq!(book.customers().unwrap().get(&alice), Some(&first));
         // Another furnisher's salt gives another key: maps cannot be joined.
-        let other = Book::open(dir.path(), Digest([8; 32])).unwrap();
+        let other = Book::open(dir.path(), &EncryptionSecret::derive(b"bank-b's key")).unwrap();
         assert_ne!(
             other
                 .consumer(ConsumerIdentifier::Ssn("123456789"))

@@ -91,6 +91,86 @@ pub fn tradeline(base: &Base, format: Format) -> Result<Tradeline, Unmappable> {
     })
 }
 
+/// The tradeline fields on which `sealed` and the whole Metro 2 data record sealed beside it
+/// (`record`, as `RecordPlaintext::metro2` carries it) disagree: the record read as
+/// [`tradeline`] reads a base segment, compared field by field. A furnisher in bad faith could
+/// seal a tradeline the score reads and a data record the legacy bureaus would get that say
+/// different things; a reader lists where they do, and `["metro2"]` when the record cannot be
+/// read or mapped at all. Names fields, never values.
+pub fn disagreements(sealed: &Tradeline, record: &[u8]) -> Vec<&'static str> {
+    let Ok(read) = credence_metro2::read_record(record) else {
+        return vec!["metro2"];
+    };
+    let Ok(line) = tradeline(&read.base, Format::Character) else {
+        return vec!["metro2"];
+    };
+    let same = [
+        (
+            "account_number",
+            line.account_number == sealed.account_number,
+        ),
+        (
+            "portfolio_type",
+            line.portfolio_type == sealed.portfolio_type,
+        ),
+        ("account_type", line.account_type == sealed.account_type),
+        ("currency", line.currency == sealed.currency),
+        ("date_opened", line.date_opened == sealed.date_opened),
+        ("credit_limit", line.credit_limit == sealed.credit_limit),
+        (
+            "highest_credit",
+            line.highest_credit == sealed.highest_credit,
+        ),
+        ("terms_months", line.terms_months == sealed.terms_months),
+        (
+            "scheduled_monthly_payment",
+            line.scheduled_monthly_payment == sealed.scheduled_monthly_payment,
+        ),
+        (
+            "actual_payment",
+            line.actual_payment == sealed.actual_payment,
+        ),
+        (
+            "account_status",
+            line.account_status == sealed.account_status,
+        ),
+        (
+            "payment_history",
+            line.payment_history == sealed.payment_history,
+        ),
+        (
+            "current_balance",
+            line.current_balance == sealed.current_balance,
+        ),
+        (
+            "amount_past_due",
+            line.amount_past_due == sealed.amount_past_due,
+        ),
+        (
+            "original_charge_off",
+            line.original_charge_off == sealed.original_charge_off,
+        ),
+        (
+            "date_of_account_information",
+            line.date_of_account_information == sealed.date_of_account_information,
+        ),
+        (
+            "first_delinquency",
+            line.first_delinquency == sealed.first_delinquency,
+        ),
+        ("date_closed", line.date_closed == sealed.date_closed),
+        (
+            "date_of_last_payment",
+            line.date_of_last_payment == sealed.date_of_last_payment,
+        ),
+        ("consumer", line.consumer == sealed.consumer),
+    ];
+    same.into_iter()
+        .filter(|(_, agree)| !agree)
+        .map(|(field, _)| field)
+        .collect()
+}
+
 /// The social security number a base segment names, nine digits, if it names one.
 pub fn social_security_number(base: &Base, format: Format) -> Option<String> {
     base.social_security_number
@@ -218,6 +298,26 @@ mod tests {
             );
             assert_eq!(line.payment_history.as_slice().len(), 24);
             assert!(line.consumer.address.as_str().len() <= METRO2_TEXT_BYTES_MAX);
+        }
+    }
+
+    #[test]
+    fn a_furnisher_sealing_a_metro2_record_that_contradicts_its_tradeline_is_caught() {
+        let file = generate::file(50, 4, Layout::character_fixed());
+        for data in &file.bases {
+            let whole = credence_metro2::write_record(data).unwrap();
+            let honest = tradeline(&data.base, Format::Character).unwrap();
+            assert!(disagreements(&honest, &whole).is_empty());
+            // The score reads a clean, smaller balance; the bureaus would get the truth.
+            let mut flattering = honest.clone();
+            flattering.current_balance = Amount(0);
+            flattering.amount_past_due = Amount(honest.amount_past_due.0 + 100);
+            assert_eq!(
+                disagreements(&flattering, &whole),
+                vec!["current_balance", "amount_past_due"]
+            );
+            // Garbage sealed as the record is itself a disagreement.
+            assert_eq!(disagreements(&honest, b"0426 garbage"), vec!["metro2"]);
         }
     }
 
