@@ -13,18 +13,20 @@
 //!
 //! Nothing returned names a field's value: errors say record, segment, field and rule.
 
-use crate::operator::{Refusal, Shared, authorize, unread};
+use crate::operator::{Refusal, Shared, unread};
 use axum::{
     Json,
     body::Bytes,
-    extract::{Path, Query, State, rejection::BytesRejection},
-    http::{HeaderMap, StatusCode},
+    extract::{
+        Path, Query, State,
+        rejection::{BytesRejection, QueryRejection},
+    },
+    http::StatusCode,
 };
 use credence_client::furnishing::{
     book::Book,
     import::{ImportError, Options, Progress, Summary, file_digest, import},
 };
-use credence_client::session::furnisher_salt;
 use credence_types::{ApiErrorCode, Digest, RecordId};
 use std::{
     collections::BTreeMap,
@@ -119,11 +121,11 @@ pub struct UploadQuery {
 /// `POST /console/api/imports`.
 pub async fn upload(
     State(console): State<Shared>,
-    headers: HeaderMap,
-    Query(query): Query<UploadQuery>,
+    query: Result<Query<UploadQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<ImportView>), Refusal> {
-    authorize(&console, &headers)?;
+    let Query(query) =
+        query.map_err(|e| Refusal::new(ApiErrorCode::QueryMalformed, e.body_text()))?;
     let bytes = body.map_err(unread)?;
     let file = credence_metro2::read(&bytes)
         .map_err(|e| Refusal::new(ApiErrorCode::Metro2Unreadable, e.to_string()))?;
@@ -163,7 +165,7 @@ pub async fn upload(
     };
     let task = Arc::clone(&console);
     tokio::spawn(async move {
-        let outcome = match Book::open(&task.book, furnisher_salt(&task.keys)) {
+        let outcome = match Book::open(&task.book, &task.keys.encryption) {
             Ok(book) => {
                 let tracker = Arc::clone(&task);
                 let mut progress = move |p: Progress| {
@@ -212,10 +214,8 @@ pub async fn upload(
 /// `GET /console/api/imports/{id}`.
 pub async fn status(
     State(console): State<Shared>,
-    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<ImportView>, Refusal> {
-    authorize(&console, &headers)?;
     let unknown = || {
         Refusal::new(
             ApiErrorCode::ImportUnknown,

@@ -18,6 +18,7 @@ use credence_client::{Session, SessionError};
 use credence_crypto::{KeyFile, KeyFileError};
 use credence_node::config::NodeConfig;
 
+pub use imports::UPLOAD_BYTES_MAX;
 pub use operator::{OperatorToken, TokenError};
 
 /// Why the console could not be set up.

@@ -1,6 +1,7 @@
 //! The lender console's endpoints: what the institution's staff do with the institution's
 //! key, which never leaves this process. Each request carries the operator token
-//! (`Authorization: Bearer …`); a wrong or missing token is a 401 and nothing is done.
+//! (`Authorization: Bearer …`); a wrong or missing token is a 401 and nothing is done, nor
+//! any of the request's body read ([`router`]).
 //!
 //! - `GET /console/api/session`: who the token acts for;
 //! - `POST /console/api/reports/{subject}`: records an inquiry under the institution's
@@ -167,8 +168,11 @@ impl From<SessionError> for Refusal {
 
 pub(crate) type Shared = Arc<Console>;
 
-/// The operator endpoints.
+/// The operator endpoints, every one behind the operator token: the token is checked by a
+/// layer before the handler's extractors run, so a request without it is refused before its
+/// body (a Metro 2 upload may be 128 MiB) is read at all.
 pub fn router(console: Console) -> Router {
+    let console = Arc::new(console);
     Router::new()
         .route("/console/api/session", get(session))
         .route("/console/api/reports/{subject}", post(report))
@@ -183,11 +187,27 @@ pub fn router(console: Console) -> Router {
         )
         .route("/console/api/imports/{id}", get(crate::imports::status))
         .route("/console/api/v1/{*rest}", get(read))
-        .with_state(Arc::new(console))
+        .route_layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&console),
+            operator_only,
+        ))
+        .with_state(console)
+}
+
+/// Refuses a request without the operator token before anything else of it is read.
+async fn operator_only(
+    State(console): State<Shared>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match authorize(&console, request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(refusal) => refusal.into_response(),
+    }
 }
 
 /// Checks the operator token of a request.
-pub(crate) fn authorize(console: &Console, headers: &HeaderMap) -> Result<(), Refusal> {
+fn authorize(console: &Console, headers: &HeaderMap) -> Result<(), Refusal> {
     let Some(token) = &console.token else {
         return Err(Refusal::new(
             ApiErrorCode::ConsoleLocked,
@@ -255,10 +275,8 @@ fn subject(pseudonym: &str) -> Result<SubjectId, Refusal> {
 /// too). The staff's browser never holds the institution's key: the node signs.
 async fn read(
     State(console): State<Shared>,
-    headers: HeaderMap,
     uri: axum::http::Uri,
 ) -> Result<axum::response::Response, Refusal> {
-    authorize(&console, &headers)?;
     let rest = uri
         .path_and_query()
         .map_or_else(|| uri.path(), |p| p.as_str())
@@ -295,11 +313,7 @@ struct Session {
     name: String,
 }
 
-async fn session(
-    State(console): State<Shared>,
-    headers: HeaderMap,
-) -> Result<Json<Session>, Refusal> {
-    authorize(&console, &headers)?;
+async fn session(State(console): State<Shared>) -> Result<Json<Session>, Refusal> {
     let institution = console.session.institution_of(&console.keys).await?;
     let name = console
         .session
@@ -312,10 +326,8 @@ async fn session(
 
 async fn report(
     State(console): State<Shared>,
-    headers: HeaderMap,
     Path(pseudonym): Path<String>,
 ) -> Result<Json<CreditReport>, Refusal> {
-    authorize(&console, &headers)?;
     let subject = subject(&pseudonym)?;
     let report = console.session.report(&console.keys, &subject).await?;
     Ok(Json(report))
@@ -340,10 +352,8 @@ struct Done {
 
 async fn furnish(
     State(console): State<Shared>,
-    headers: HeaderMap,
     request: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Done>, Refusal> {
-    authorize(&console, &headers)?;
     let request: Furnish = body(request)?;
     let subject = subject(&request.subject)?;
     let done = console
@@ -372,12 +382,10 @@ enum AnswerRequest {
 
 async fn answer(
     State(console): State<Shared>,
-    headers: HeaderMap,
     Path(id): Path<String>,
     request: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Done>, Refusal> {
     use credence_client::disputes::Answer;
-    authorize(&console, &headers)?;
     let id: credence_types::DisputeId = id.parse().map_err(|_| {
         Refusal::new(
             ApiErrorCode::IdMalformed,
@@ -407,10 +415,8 @@ struct Transact {
 
 async fn transact(
     State(console): State<Shared>,
-    headers: HeaderMap,
     request: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Done>, Refusal> {
-    authorize(&console, &headers)?;
     let request: Transact = body(request)?;
     let done = console
         .session
