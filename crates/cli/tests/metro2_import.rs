@@ -287,6 +287,26 @@ async fn a_months_file_imports_once_through_a_kill_and_exports_with_its_disputes
         "{again}"
     );
     assert_eq!(ledger_records(&session).await.len(), furnished);
+    // A later process (a restarted console) reads the same outcome back from the book alone.
+    let bytes = std::fs::read(&path).unwrap();
+    let kept = credence_client::furnishing::book::Book::open(&book, &bank_a.encryption).unwrap();
+    let (summary_read, complete) = credence_client::furnishing::import::journaled(
+        &kept,
+        credence_client::furnishing::import::file_digest(&bytes),
+    )
+    .unwrap()
+    .unwrap();
+    assert!(complete);
+    assert_eq!(
+        (
+            summary_read.records,
+            summary_read.furnished.len(),
+            summary_read.skipped.len(),
+            summary_read.unlinked.len(),
+            summary_read.rejected.len()
+        ),
+        (ACCOUNTS as u64, furnished, skipped, unlinked, rejected)
+    );
 
     // Every furnished record opens for bank-a, as their lender, with the file's tradeline and whole record.
     let by_account: BTreeMap<String, usize> = file

@@ -9,7 +9,9 @@
 //!   answer (202) is its id, the file's digest, with the field error report. Uploading the
 //!   same file again resumes the same import (or returns the one running).
 //! - `GET /console/api/imports/{id}`: its progress, then its summary (furnished, skipped with
-//!   reasons, unlinked, rejected) or why it stopped.
+//!   reasons, unlinked, rejected) or why it stopped. An import started before the node last
+//!   restarted is read back from the book's journal: done, or interrupted (uploading the same
+//!   file resumes it).
 //!
 //! Nothing returned names a field's value: errors say record, segment, field and rule.
 
@@ -25,7 +27,7 @@ use axum::{
 };
 use credence_client::furnishing::{
     book::Book,
-    import::{ImportError, Options, Progress, Summary, file_digest, import},
+    import::{ImportError, Options, Progress, Summary, file_digest, import, journaled},
 };
 use credence_types::{ApiErrorCode, Digest, RecordId};
 use std::{
@@ -97,6 +99,33 @@ impl ImportView {
         self.records = progress.records;
         self.submitted = progress.submitted;
         self.settled = progress.settled;
+    }
+
+    /// An import a process before this one ran, as its journal left it: `done` when every
+    /// record has an outcome, else `failed` (interrupted: uploading the file again resumes it).
+    fn from_journal(summary: Summary, complete: bool) -> Self {
+        let mut view = Self {
+            id: summary.file.to_string(),
+            records: summary.records,
+            ..Self::default()
+        };
+        if complete {
+            view.done(summary);
+        } else {
+            view.state = "failed";
+            view.settled = u64::try_from(
+                summary.furnished.len()
+                    + summary.skipped.len()
+                    + summary.unlinked.len()
+                    + summary.rejected.len(),
+            )
+            .unwrap_or(u64::MAX);
+            view.failure = Some(
+                "interrupted before every record was settled (the node restarted): upload the same file to resume it"
+                    .to_string(),
+            );
+        }
+        view
     }
 
     fn done(&mut self, summary: Summary) {
@@ -223,9 +252,61 @@ pub async fn status(
         )
     };
     let id: Digest = id.parse().map_err(|_| unknown())?;
-    console
-        .imports
-        .with(|imports| imports.get(&id).cloned())
-        .map(Json)
-        .ok_or_else(unknown)
+    if let Some(view) = console.imports.with(|imports| imports.get(&id).cloned()) {
+        return Ok(Json(view));
+    }
+    // Started before this process: what the book's journal says (once read, kept).
+    let task = Arc::clone(&console);
+    let found = tokio::task::spawn_blocking(move || {
+        let book = Book::open(&task.book, &task.keys.encryption).map_err(ImportError::Book)?;
+        journaled(&book, id)
+    })
+    .await
+    .map_err(|_| unknown())?;
+    let view = match found {
+        Ok(Some((summary, complete))) => ImportView::from_journal(summary, complete),
+        Ok(None) => return Err(unknown()),
+        Err(error) => {
+            tracing::warn!(import = %id, error = %error, "console: an import's journal is unreadable");
+            return Err(Refusal::new(
+                ApiErrorCode::ImportUnknown,
+                "this import's journal in the book cannot be read",
+            ));
+        }
+    };
+    console.imports.with(|imports| {
+        imports.entry(id).or_insert_with(|| view.clone());
+    });
+    Ok(Json(view))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary() -> Summary {
+        Summary {
+            file: Digest([5; 32]),
+            records: 4,
+            furnished: vec![(2, RecordId(7))],
+            furnished_before: 1,
+            skipped: vec![(3, "invalid:account_status:code".to_string())],
+            unlinked: vec![4],
+            rejected: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_import_from_before_a_restart_shows_as_its_journal_left_it() {
+        let done = ImportView::from_journal(summary(), true);
+        assert_eq!((done.state, done.settled, done.records), ("done", 4, 4));
+        assert_eq!(done.furnished, Some(vec![(2, RecordId(7))]));
+        let interrupted = ImportView::from_journal(summary(), false);
+        assert_eq!((interrupted.state, interrupted.settled), ("failed", 3));
+        assert!(
+            interrupted
+                .failure
+                .is_some_and(|why| why.contains("upload the same file"))
+        );
+    }
 }

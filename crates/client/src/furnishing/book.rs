@@ -63,6 +63,9 @@ pub enum BookError {
     /// or a damaged file.
     #[error("{0}: does not open with this furnisher's encryption key")]
     Sealed(PathBuf),
+    /// The book's copy of an imported file opens but is not a Metro 2 file.
+    #[error("the book's copy of import {0} is not a Metro 2 file")]
+    Damaged(Digest),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BookError + '_ {

@@ -421,6 +421,23 @@ fn to_seal(
         .collect()
 }
 
+/// What the book knows of the import of the file with digest `file`, as a later process
+/// (a restarted console) reads it: the file's record count (from the book's sealed copy)
+/// and the summary of the outcomes journaled so far, and whether every record has one.
+/// `None` when the book holds no such import.
+pub fn journaled(book: &Book, file: Digest) -> Result<Option<(Summary, bool)>, ImportError> {
+    if !book.imports()?.iter().any(|(digest, _)| *digest == file) {
+        return Ok(None);
+    }
+    let source = book.source(&file)?;
+    let records = credence_metro2::read(&source)
+        .map(|read| u64::try_from(read.bases.len()).unwrap_or(u64::MAX))
+        .map_err(|_| BookError::Damaged(file))?;
+    let journal = Journal::load(book, file)?;
+    let complete = journal.settled() >= records;
+    Ok(Some((journal.summary(file, records), complete)))
+}
+
 /// Seals and signs every record of a chunk in order (the CPU of an import: HPKE and
 /// Ed25519), or says why one cannot be sealed.
 fn seal_all(jobs: Vec<ToSeal>, mut account: Account) -> Sealed {
