@@ -274,6 +274,11 @@ impl Book {
             .map_err(|_| BookError::Sealed(path))
     }
 
+    /// Whether the book holds an import of the file with this digest.
+    pub fn has_import(&self, file: &Digest) -> bool {
+        self.import_path(file, "jsonl").exists()
+    }
+
     /// The journal of the import of the file with this digest, oldest entry first.
     pub fn journal(&self, file: &Digest) -> Result<Vec<Entry>, BookError> {
         load(&self.import_path(file, "jsonl"))

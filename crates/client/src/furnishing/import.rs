@@ -319,7 +319,7 @@ pub async fn import(
                 .await?
                 .answers;
             let mut refusals = Vec::new();
-            let mut gapped = false;
+            let mut gapped = Vec::new();
             let mut accepted = Vec::with_capacity(answers.len());
             for (item, answer) in items.into_iter().zip(answers) {
                 match answer {
@@ -332,10 +332,7 @@ pub async fn import(
                         }
                     }
                     // Behind a refusal of the same signer: prepared again in the next round.
-                    Answer::Refused { code, .. } if code == "nonce_gap" => {
-                        gapped = true;
-                        queue.push_back(item);
-                    }
+                    Answer::Refused { code, .. } if code == "nonce_gap" => gapped.push(item),
                     Answer::Refused { code, .. } => {
                         refusals.push(Entry::Rejected {
                             record: item.record,
@@ -344,19 +341,22 @@ pub async fn import(
                     }
                 }
             }
-            if !refusals.is_empty() || gapped {
+            if !refusals.is_empty() || !gapped.is_empty() {
                 // Refused transactions consumed no nonce: once what was admitted is final,
                 // the rest is signed from the committed nonce. A chunk sealed meanwhile was
                 // journaled for nothing yet: its records go back to the front of the queue
-                // (what sealing skipped is final either way).
+                // (what sealing skipped is final either way), behind this batch's gapped
+                // ones, so the file's order (a correction after what it corrects) holds.
                 refused_any = true;
                 journal.append(book, refusals)?;
+                let mut again = gapped;
                 if let Some(task) = next.take() {
                     let discarded = task.await.map_err(|_| ImportError::Unexpected(0))?;
                     journal.append(book, discarded.skipped)?;
-                    for item in discarded.items.into_iter().rev() {
-                        queue.push_front(item);
-                    }
+                    again.extend(discarded.items);
+                }
+                for item in again.into_iter().rev() {
+                    queue.push_front(item);
                 }
             }
             settler.hand_over(journal.lookups(&accounts, &accepted));
@@ -426,7 +426,7 @@ fn to_seal(
 /// and the summary of the outcomes journaled so far, and whether every record has one.
 /// `None` when the book holds no such import.
 pub fn journaled(book: &Book, file: Digest) -> Result<Option<(Summary, bool)>, ImportError> {
-    if !book.imports()?.iter().any(|(digest, _)| *digest == file) {
+    if !book.has_import(&file) {
         return Ok(None);
     }
     let source = book.source(&file)?;
