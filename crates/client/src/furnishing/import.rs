@@ -271,10 +271,9 @@ pub async fn import(
                         // A correction supersedes the account's newest record: know it first.
                         settler.collect_all(book, &mut journal, &mut latest).await?;
                     }
-                    fetch_report_keys(session, &chunk, &mut report_keys).await?;
-                    let jobs = to_seal(file, chunk, &report_keys, &latest);
                     let signer = account.take().ok_or(ImportError::Unexpected(0))?;
-                    tokio::task::spawn_blocking(move || seal_all(jobs, signer))
+                    start_sealing(session, file, chunk, &mut report_keys, &latest, signer)
+                        .await?
                         .await
                         .map_err(|_| ImportError::Unexpected(0))?
                 }
@@ -301,9 +300,9 @@ pub async fn import(
             let upcoming = queue.len().min(options.batch);
             if upcoming > 0 && !queue.iter().take(upcoming).any(|item| item.correction) {
                 let chunk = take(&mut queue, options.batch);
-                fetch_report_keys(session, &chunk, &mut report_keys).await?;
-                let jobs = to_seal(file, chunk, &report_keys, &latest);
-                next = Some(tokio::task::spawn_blocking(move || seal_all(jobs, after)));
+                next = Some(
+                    start_sealing(session, file, chunk, &mut report_keys, &latest, after).await?,
+                );
             } else {
                 account = Some(after);
             }
@@ -371,6 +370,21 @@ pub async fn import(
     }
     settler.collect_all(book, &mut journal, &mut latest).await?;
     Ok(journal.summary(digest, records))
+}
+
+/// Starts sealing `chunk` on a blocking thread, signing on from `account`, once the report
+/// keys of its subjects are known.
+async fn start_sealing(
+    session: &Session,
+    file: &File,
+    chunk: Vec<Ready>,
+    report_keys: &mut BTreeMap<SubjectId, ReportKeyView>,
+    latest: &BTreeMap<Digest, RecordId>,
+    account: Account,
+) -> Result<tokio::task::JoinHandle<Sealed>, ImportError> {
+    fetch_report_keys(session, &chunk, report_keys).await?;
+    let jobs = to_seal(file, chunk, report_keys, latest);
+    Ok(tokio::task::spawn_blocking(move || seal_all(jobs, account)))
 }
 
 /// Takes up to `batch` records off the front of the queue.
