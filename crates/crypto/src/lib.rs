@@ -12,16 +12,18 @@
 //!   them.
 
 pub mod identity;
+pub mod key_cache;
 pub mod keyfile;
 pub mod sealing;
 pub mod signing;
 
 pub use identity::IdentitySecret;
+pub use key_cache::KeyCache;
 pub use keyfile::{ConsensusKeyFile, KeyFile, KeyFileError};
 pub use sealing::{EncryptionSecret, SealError};
 pub use signing::{
-    SignatureError, SigningKey, VerifiedTransaction, is_public_key, verify_batch, verify_each,
-    verify_one,
+    SignatureError, SigningKey, VerifiedTransaction, is_public_key, verify_batch,
+    verify_batch_cached, verify_each, verify_each_cached, verify_one,
 };
 
 /// 32 bytes from the operating system's randomness: salts and tokens.

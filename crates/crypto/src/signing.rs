@@ -9,6 +9,7 @@
 //! A [`VerifiedTransaction`] can only be made by verifying, so code that takes one (the state
 //! machine) cannot be handed an unchecked signature by mistake.
 
+use crate::KeyCache;
 use commonware_codec::{Copying, DecodeExt as _, Encode as _};
 use commonware_cryptography::{
     BatchEntry, BatchVerifier as _, Signer as _, Verifier as _, ed25519,
@@ -18,6 +19,7 @@ use credence_types::{
     Digest, PublicKey, Signature,
     transaction::{SIGNING_NAMESPACE, SignedTransaction, Transaction},
 };
+use std::sync::Arc;
 use zeroize::Zeroizing;
 
 /// A signature did not verify.
@@ -137,10 +139,12 @@ pub fn verify_signature(
     }
 }
 
-/// A transaction whose signature has been checked, with its hash computed once.
+/// A transaction whose signature has been checked, with its hash computed once. Shared, not
+/// copied: the mempool, the blocks built and verified from it, and the chain's pending and
+/// committed blocks all hold the same allocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedTransaction {
-    transaction: SignedTransaction,
+    transaction: Arc<SignedTransaction>,
     hash: Digest,
 }
 
@@ -160,9 +164,9 @@ impl VerifiedTransaction {
         self.hash
     }
 
-    /// Unwraps the signed transaction.
+    /// Unwraps the signed transaction (copying it if it is shared).
     pub fn into_signed(self) -> SignedTransaction {
-        self.transaction
+        Arc::unwrap_or_clone(self.transaction)
     }
 }
 
@@ -175,7 +179,10 @@ pub fn verify_one(transaction: SignedTransaction) -> Result<VerifiedTransaction,
         &transaction.signature,
     )?;
     let hash = transaction.hash();
-    Ok(VerifiedTransaction { transaction, hash })
+    Ok(VerifiedTransaction {
+        transaction: Arc::new(transaction),
+        hash,
+    })
 }
 
 /// Verifies many transactions at once with batch verification spread by `strategy`.
@@ -186,7 +193,22 @@ pub fn verify_batch(
     transactions: Vec<SignedTransaction>,
     strategy: &impl Strategy,
 ) -> Result<Vec<VerifiedTransaction>, (usize, SignatureError)> {
-    verify_each(transactions, strategy)
+    first_failure(verify_each(transactions, strategy))
+}
+
+/// [`verify_batch`] with the signers' keys taken from (and kept in) `keys`.
+pub fn verify_batch_cached(
+    transactions: Vec<SignedTransaction>,
+    strategy: &impl Strategy,
+    keys: &KeyCache,
+) -> Result<Vec<VerifiedTransaction>, (usize, SignatureError)> {
+    first_failure(verify_each_cached(transactions, strategy, keys))
+}
+
+fn first_failure(
+    results: Vec<Result<VerifiedTransaction, SignatureError>>,
+) -> Result<Vec<VerifiedTransaction>, (usize, SignatureError)> {
+    results
         .into_iter()
         .enumerate()
         .map(|(index, result)| result.map_err(|error| (index, error)))
@@ -202,16 +224,48 @@ pub fn verify_each(
     transactions: Vec<SignedTransaction>,
     strategy: &impl Strategy,
 ) -> Vec<Result<VerifiedTransaction, SignatureError>> {
+    verify_each_with(transactions, strategy, |signers| {
+        signers
+            .iter()
+            .map(|key| ed25519::PublicKey::decode(Copying(&key.0[..])).ok())
+            .collect()
+    })
+}
+
+/// [`verify_each`] with the signers' keys taken from (and kept in) `keys`: the same verdicts,
+/// one point decompression a signature fewer for a signer seen before.
+pub fn verify_each_cached(
+    transactions: Vec<SignedTransaction>,
+    strategy: &impl Strategy,
+    keys: &KeyCache,
+) -> Vec<Result<VerifiedTransaction, SignatureError>> {
+    verify_each_with(transactions, strategy, |signers| keys.decode(signers))
+}
+
+/// [`verify_each`], the signers' keys decoded by `decode_keys` (one answer a signer, in order;
+/// `None` for bytes that are not a key).
+fn verify_each_with(
+    transactions: Vec<SignedTransaction>,
+    strategy: &impl Strategy,
+    decode_keys: impl FnOnce(&[&PublicKey]) -> Vec<Option<ed25519::PublicKey>>,
+) -> Vec<Result<VerifiedTransaction, SignatureError>> {
+    let signers: Vec<&PublicKey> = transactions
+        .iter()
+        .map(|signed| &signed.transaction.signer)
+        .collect();
+    // A signer the decoder gave no answer for counts as a key that does not decode: every
+    // transaction is answered, none by default.
+    let mut keys = decode_keys(&signers).into_iter();
     let mut parsed = Vec::with_capacity(transactions.len());
     let mut errors: Vec<Option<SignatureError>> = vec![None; transactions.len()];
     for (index, signed) in transactions.iter().enumerate() {
-        let key = ed25519::PublicKey::decode(Copying(&signed.transaction.signer.0[..]));
+        let key = keys.next().flatten();
         let signature = ed25519::Signature::decode(Copying(&signed.signature.0[..]));
         match (key, signature) {
-            (Ok(key), Ok(signature)) => {
+            (Some(key), Ok(signature)) => {
                 parsed.push((index, key, signature, signed.transaction.signing_bytes()));
             }
-            (Err(_), _) => errors[index] = Some(SignatureError::MalformedKey),
+            (None, _) => errors[index] = Some(SignatureError::MalformedKey),
             (_, Err(_)) => errors[index] = Some(SignatureError::Invalid),
         }
     }
@@ -249,7 +303,10 @@ pub fn verify_each(
             Some(error) => Err(error),
             None => {
                 let hash = transaction.hash();
-                Ok(VerifiedTransaction { transaction, hash })
+                Ok(VerifiedTransaction {
+                    transaction: Arc::new(transaction),
+                    hash,
+                })
             }
         })
         .collect()
@@ -304,6 +361,59 @@ mod tests {
         );
         assert!(
             verify_signature(&key.public_key(), SIGNING_NAMESPACE, b"message", &signature).is_err()
+        );
+    }
+
+    /// What an attacker who keeps every transaction it ever saw can send: valid ones, their
+    /// tampered copies, signers whose bytes are no key, a known signer's key under another's
+    /// signature. A cached key must never turn a verdict: cold or warm, the cache answers
+    /// exactly as decoding every key afresh does.
+    #[test]
+    fn a_signer_seen_before_is_judged_as_a_stranger_would_be() {
+        use proptest::{collection::vec, prelude::*, test_runner::TestRunner};
+        let keys: Vec<SigningKey> = (0..4u8).map(|n| SigningKey::from_seed(&[n; 32])).collect();
+        let cache = KeyCache::new(std::num::NonZeroUsize::new(2).unwrap());
+        let mut runner = TestRunner::default();
+        runner
+            .run(&vec((0..4usize, 1..50u64, 0..4u8), 1..24), |picks| {
+                let batch: Vec<SignedTransaction> = picks
+                    .iter()
+                    .map(|&(signer, nonce, mischief)| {
+                        let mut signed = transaction(&keys[signer], nonce);
+                        match mischief {
+                            1 => signed.transaction.nonce += 1,
+                            2 => signed.transaction.signer = PublicKey([2; 32]),
+                            3 => {
+                                signed.transaction.signer =
+                                    keys[(signer + 1) % keys.len()].public_key();
+                            }
+                            _ => {}
+                        }
+                        signed
+                    })
+                    .collect();
+                let fresh = verify_each(batch.clone(), &Sequential);
+                for _ in 0..2 {
+                    prop_assert_eq!(
+                        &verify_each_cached(batch.clone(), &Sequential, &cache),
+                        &fresh
+                    );
+                }
+                Ok(())
+            })
+            .unwrap();
+        assert!(cache.len() <= 4);
+    }
+
+    #[test]
+    fn a_signer_the_key_decoder_left_unanswered_is_refused() {
+        let key = SigningKey::from_seed(&[9; 32]);
+        let batch: Vec<_> = (1..=3).map(|n| transaction(&key, n)).collect();
+        let answers = verify_each_with(batch, &Sequential, |_| Vec::new());
+        assert!(
+            answers
+                .iter()
+                .all(|answer| answer == &Err(SignatureError::MalformedKey))
         );
     }
 }

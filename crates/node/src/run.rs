@@ -94,8 +94,8 @@ pub fn run(config: NodeConfig, extra: axum::Router) -> Result<(), RunError> {
         let verifier = commonware_parallel::Rayon::new(
             NonZeroUsize::new(threads).unwrap_or(NonZeroUsize::MIN),
         )
-        .map(Verifier::Parallel)
-        .unwrap_or(Verifier::Sequential);
+        .map(Verifier::parallel)
+        .unwrap_or_else(|_| Verifier::sequential());
         let settings = Settings {
             chain_id: config.network.genesis.chain_id.clone(),
             me,

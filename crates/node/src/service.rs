@@ -10,7 +10,9 @@ use crate::{
     refusal::{Refusal, Refusals},
 };
 use commonware_runtime::Clock;
-use credence_crypto::{SignatureError, VerifiedTransaction, verify_batch, verify_each};
+use credence_crypto::{
+    KeyCache, SignatureError, VerifiedTransaction, verify_batch_cached, verify_each_cached,
+};
 use credence_types::{
     Block, BlockHeader, Digest, PublicKey, SignedTransaction, TimestampMs,
     api::BlockSummary,
@@ -23,6 +25,7 @@ use credence_types::{
 use futures::lock::Mutex as AsyncMutex;
 use std::{
     collections::BTreeSet,
+    num::NonZeroUsize,
     sync::{Arc, Mutex},
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
@@ -67,24 +70,52 @@ impl Settings {
     }
 }
 
-/// The parallelism used to verify signatures.
+/// Signature verification as a node does it: spread over a thread pool (or on the calling
+/// task, for deterministic tests), with the signers' decompressed keys kept across batches.
 #[derive(Clone, Debug)]
-pub enum Verifier {
-    /// On the calling task (deterministic tests).
+pub struct Verifier {
+    parallelism: Parallelism,
+    keys: Arc<KeyCache>,
+}
+
+#[derive(Clone, Debug)]
+enum Parallelism {
     Sequential,
-    /// On a thread pool.
     Parallel(commonware_parallel::Rayon),
 }
 
+/// Signers whose decompressed keys a node keeps, a generation (two generations): a
+/// consortium's institutions and its active subjects, at about 200 bytes a key.
+pub const VERIFIER_KEYS_MAX: NonZeroUsize = NonZeroUsize::MIN.saturating_add(32_767);
+
 impl Verifier {
+    /// Verification on the calling task (deterministic tests).
+    pub fn sequential() -> Self {
+        Self::with(Parallelism::Sequential)
+    }
+
+    /// Verification spread over `pool`.
+    pub fn parallel(pool: commonware_parallel::Rayon) -> Self {
+        Self::with(Parallelism::Parallel(pool))
+    }
+
+    fn with(parallelism: Parallelism) -> Self {
+        Self {
+            parallelism,
+            keys: Arc::new(KeyCache::new(VERIFIER_KEYS_MAX)),
+        }
+    }
+
     /// Verifies a batch of transactions.
     pub fn verify(
         &self,
         transactions: Vec<SignedTransaction>,
     ) -> Result<Vec<VerifiedTransaction>, (usize, credence_crypto::SignatureError)> {
-        match self {
-            Self::Sequential => verify_batch(transactions, &commonware_parallel::Sequential),
-            Self::Parallel(pool) => verify_batch(transactions, pool),
+        match &self.parallelism {
+            Parallelism::Sequential => {
+                verify_batch_cached(transactions, &commonware_parallel::Sequential, &self.keys)
+            }
+            Parallelism::Parallel(pool) => verify_batch_cached(transactions, pool, &self.keys),
         }
     }
 
@@ -93,9 +124,11 @@ impl Verifier {
         &self,
         transactions: Vec<SignedTransaction>,
     ) -> Vec<Result<VerifiedTransaction, SignatureError>> {
-        match self {
-            Self::Sequential => verify_each(transactions, &commonware_parallel::Sequential),
-            Self::Parallel(pool) => verify_each(transactions, pool),
+        match &self.parallelism {
+            Parallelism::Sequential => {
+                verify_each_cached(transactions, &commonware_parallel::Sequential, &self.keys)
+            }
+            Parallelism::Parallel(pool) => verify_each_cached(transactions, pool, &self.keys),
         }
     }
 }

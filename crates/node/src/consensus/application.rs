@@ -67,7 +67,7 @@ where
         let mut missing: Vec<Block> = Vec::new();
         let mut first: Option<BlockHeader> = None;
         while let Some(block) = ancestry.next().await {
-            let block = block.inner().block().clone();
+            let block = block.inner().block();
             first.get_or_insert(block.header);
             if self
                 .node
@@ -78,7 +78,8 @@ where
             {
                 break;
             }
-            missing.push(block);
+            // Copied only when it must be executed: the usual ancestry is one executed parent.
+            missing.push(block.clone());
         }
         if missing.is_empty() && first.is_none() {
             return Ok(None);

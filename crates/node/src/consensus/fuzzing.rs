@@ -184,7 +184,7 @@ fn gossip(bytes: &[u8]) -> bool {
     let alone = batch
         .iter()
         .all(|signed| verify_one(signed.clone()).is_ok());
-    let together = Verifier::Sequential.verify(batch.into_inner()).is_ok();
+    let together = Verifier::sequential().verify(batch.into_inner()).is_ok();
     assert_eq!(
         together, alone,
         "batch verification must accept exactly what single verification accepts"

@@ -128,7 +128,7 @@ impl Simulation {
                         store: StoreConfig::small(&format!("validator-{index}-store")),
                         mempool: self.config.mempool,
                         settings: self.settings(index, &key),
-                        verifier: Verifier::Sequential,
+                        verifier: Verifier::sequential(),
                     },
                     engine: EngineConfig::new(
                         key.engine_key(),
