@@ -14,7 +14,7 @@
 //!   Gossiped copies are kept past a gap (gossip can lose a message): their origin holds the
 //!   run, and a block fills the gap ([`Via::Gossip`]);
 //! - **fair shares**: once the pool is half full, an owner — an institution with all its
-//!   keys, or a key no institution owns — holding at least an equal share of the pool among
+//!   keys, or the public: every key no institution owns, together — holding at least an equal share of the pool among
 //!   the owners with transactions pending is refused ([`MempoolError::OverShare`]) until its
 //!   share drains, so one member's month-end batch cannot crowd out everyone else's;
 //! - [`Mempool::select`] returns, per signer, a run of consecutive nonces starting exactly at
@@ -94,14 +94,20 @@ impl Default for MempoolLimits {
     }
 }
 
-/// Whom a share of the pool belongs to: an institution, with every key it signs with; or a
-/// key no institution owns (a subject's, or one whose owner the pool has not read yet).
+/// Whom a share of the pool belongs to: an institution, with every key it signs with; or the
+/// public — every key no institution owns, together.
+///
+/// The public is one owner, not one owner a key: anyone can make keys, and a subject registers
+/// itself, so a share a key would let one party with many fresh keys take as many shares,
+/// crowding every member out of a busy pool and out of blocks. Within the public share, its
+/// signers take turns in blocks and each is held to the per-signer bound.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Owner {
     /// A member institution.
     Institution(InstitutionId),
-    /// A key on its own.
-    Key(PublicKey),
+    /// Every key no institution owns: subjects, keys registering themselves, and keys
+    /// whose owner the pool has not read yet.
+    Public,
 }
 
 /// What the committed state says of a signer: its last accepted nonce, and its owner.
@@ -227,7 +233,7 @@ impl Mempool {
             nonce: queue.committed?,
             institution: match queue.owner {
                 Owner::Institution(id) => Some(id),
-                Owner::Key(_) => None,
+                Owner::Public => None,
             },
         })
     }
@@ -322,9 +328,9 @@ impl Mempool {
                     Some(known.nonce),
                     known
                         .institution
-                        .map_or(Owner::Key(signer), Owner::Institution),
+                        .map_or(Owner::Public, Owner::Institution),
                 ),
-                Via::Gossip => (None, Owner::Key(signer)),
+                Via::Gossip => (None, Owner::Public),
             },
         };
         if committed.is_some_and(|last| nonce <= last) {
@@ -700,6 +706,47 @@ mod tests {
             .filter(|t| t.transaction().signer == other.key.public_key())
             .count();
         assert_eq!(from_other, 3);
+    }
+
+    /// A party with many fresh keys (anyone can make them; a subject registers itself) takes
+    /// one share of a busy pool, the public's, however many keys it uses: a member still
+    /// fills its own share, and blocks serve the member and the public in turn.
+    #[test]
+    fn a_sybil_with_many_fresh_keys_takes_one_share() {
+        let mut pool = Mempool::new(MempoolLimits {
+            transactions_max: 40,
+            ..MempoolLimits::default()
+        });
+        let member = Signer::from_seed(1);
+        for n in 1..=10 {
+            pool.insert(tx(&member, n), of(1)).unwrap();
+        }
+        let sybils: Vec<Signer> = (100..160).map(Signer::from_seed).collect();
+        let admitted = sybils
+            .iter()
+            .filter(|key| match pool.insert(tx(key, 1), at(0)) {
+                Ok(()) => true,
+                Err(MempoolError::OverShare) => false,
+                Err(other) => panic!("unexpected refusal {other}"),
+            })
+            .count();
+        // Two owners are pending, so each has half of the pool.
+        assert_eq!(admitted, 20);
+        assert_eq!(
+            pool.precheck(&sybils[59].key.public_key(), 1, 100, 0, 0),
+            Ok(()),
+            "a key holding nothing passes the cheap checks; its owner's share refuses it"
+        );
+        for n in 11..=20 {
+            pool.insert(tx(&member, n), of(1)).unwrap();
+        }
+        assert_eq!(pool.len(), 40);
+        let block = pool.select(8, usize::MAX, &BTreeMap::new());
+        let from_member = block
+            .iter()
+            .filter(|t| t.transaction().signer == member.key.public_key())
+            .count();
+        assert_eq!(from_member, 4);
     }
 
     #[derive(Clone, Debug)]

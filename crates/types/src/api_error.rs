@@ -73,7 +73,7 @@ api_errors! {
     27 NonceTooFarAhead 429 "nonce_too_far_ahead" "The signer has as many transactions in flight as the node allows one signer (`mempool.nonce_window` past its last accepted nonce); retry after the `Retry-After` seconds, from this transaction on, in nonce order.",
     28 TransactionDuplicate 409 "transaction_duplicate" "This very transaction is already pending.",
     29 MempoolFull 429 "mempool_full" "The node holds as many pending transactions as it may; retry after the `Retry-After` seconds, from this transaction on, in nonce order.",
-    30 ShareExceeded 429 "share_exceeded" "The mempool is busy and the signer's institution (or, for a key no institution owns, the key) holds its equal share of it; retry after the `Retry-After` seconds, from this transaction on, in nonce order.",
+    30 ShareExceeded 429 "share_exceeded" "The mempool is busy and the signer's institution (or, for a key no institution owns, the public: all such keys together) holds its equal share of it; retry after the `Retry-After` seconds, from this transaction on, in nonce order.",
     31 NonceGap 409 "nonce_gap" "The nonce is not the signer's next after its pending transactions: an earlier one was refused or not yet submitted. Submit from the earliest one not admitted, in nonce order.",
     // Reading the ledger.
     40 AccountUnknown 404 "account_unknown" "The signing key has signed nothing on this ledger.",
