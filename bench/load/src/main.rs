@@ -95,6 +95,14 @@ struct BenchArgs {
     /// Validators of the bench's own devnet.
     #[arg(long, default_value_t = 4)]
     validators: usize,
+    /// `blocks.interval_ms` of the bench's own devnet: how long a busy chain waits between
+    /// blocks (default: the node's, 500).
+    #[arg(long)]
+    block_interval_ms: Option<u64>,
+    /// `blocks.transactions_max` of the bench's own devnet: the most transactions a validator
+    /// puts in a block it proposes (default: the node's, 10,000).
+    #[arg(long)]
+    block_transactions_max: Option<usize>,
     /// API port of validator 0 (default: 8080 with `--dir`, else 18080).
     #[arg(long)]
     base_port: Option<u16>,
@@ -199,7 +207,7 @@ fn main() -> anyhow::Result<()> {
         None => {
             let dir = std::env::temp_dir().join(format!("credence-bench-{}", std::process::id()));
             let base_port = args.base_port.unwrap_or(18_080);
-            let own = start_devnet(&dir, args.validators, base_port)?;
+            let own = start_devnet(&dir, args.validators, base_port, &args)?;
             (dir, base_port, Some(own))
         }
     };
@@ -232,9 +240,14 @@ fn main() -> anyhow::Result<()> {
 
 /// Starts a fresh devnet of `validators` in `dir` from this binary, and waits until it has
 /// finalised a block.
-fn start_devnet(dir: &std::path::Path, validators: usize, base_port: u16) -> anyhow::Result<Local> {
+fn start_devnet(
+    dir: &std::path::Path,
+    validators: usize,
+    base_port: u16,
+    args: &BenchArgs,
+) -> anyhow::Result<Local> {
     let binary = std::env::current_exe().context("locating this binary")?;
-    let local = Local::start(
+    let local = Local::start_configured(
         &binary,
         &Plan {
             dir: dir.to_path_buf(),
@@ -243,6 +256,15 @@ fn start_devnet(dir: &std::path::Path, validators: usize, base_port: u16) -> any
             base_port,
             genesis_time: layout::now()?,
             epoch_length_blocks: layout::EPOCH_LENGTH_BLOCKS,
+        },
+        |node| {
+            if let Some(interval) = args.block_interval_ms {
+                node.blocks.interval_ms = interval;
+                node.blocks.empty_interval_ms = node.blocks.empty_interval_ms.max(interval);
+            }
+            if let Some(most) = args.block_transactions_max {
+                node.blocks.transactions_max = most;
+            }
         },
     )?;
     eprintln!("started {validators} validators in {}", dir.display());

@@ -3,6 +3,7 @@
 
 use crate::layout::{self, LayoutError, Plan};
 use credence_client::{ClientError, NodeClient};
+use credence_node::config::{NodeConfig, NodeFile};
 use nix::{sys::signal, unistd::Pid};
 use std::{
     path::{Path, PathBuf},
@@ -166,6 +167,16 @@ impl Local {
     /// Writes a new network as `plan` says (replacing whatever is in its directory) and
     /// starts its validators with `binary`.
     pub fn start(binary: &Path, plan: &Plan) -> Result<Self, LayoutError> {
+        Self::start_configured(binary, plan, |_| {})
+    }
+
+    /// [`Local::start`], each validator's node file changed by `configure` before it starts
+    /// (a test's small mempool, a bench's block interval).
+    pub fn start_configured(
+        binary: &Path,
+        plan: &Plan,
+        configure: impl Fn(&mut NodeFile),
+    ) -> Result<Self, LayoutError> {
         if plan.dir.exists() {
             std::fs::remove_dir_all(&plan.dir).map_err(|source| LayoutError::Io {
                 path: plan.dir.clone(),
@@ -173,15 +184,16 @@ impl Local {
             })?;
         }
         layout::write(plan)?;
-        let validators = (0..plan.validators)
-            .map(|index| Validator::start(binary, &plan.dir, index, "node.log"))
-            .collect::<Result<_, _>>()?;
-        Ok(Self {
-            dir: plan.dir.clone(),
-            base_port: plan.base_port,
-            validators,
-            keep: false,
-        })
+        for index in 0..plan.validators {
+            let path = layout::node_config_path(&plan.dir, index);
+            let mut config = NodeConfig::load(&path).map_err(|error| LayoutError::Parse {
+                path: path.clone(),
+                message: error.to_string(),
+            })?;
+            configure(&mut config.node);
+            layout::write_node_file(&path, &config.node)?;
+        }
+        Self::start_laid_out(binary, &plan.dir, plan.base_port)
     }
 
     /// Starts the validators of the network already laid out in `dir` (whose validator 0's

@@ -7,7 +7,7 @@ use credence_client::{
 };
 use credence_crypto::{EncryptionSecret, SigningKey};
 use credence_devnet::{Local, Plan, layout};
-use credence_node::config::{NodeConfig, NodeFile};
+use credence_node::config::NodeFile;
 use credence_types::{EncryptionKey, SignedTransaction, SubjectId, genesis::ChainId};
 use std::{
     path::{Path, PathBuf},
@@ -49,22 +49,19 @@ impl Network {
         configure: impl Fn(&mut NodeFile),
     ) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let plan = Plan {
-            dir: dir.path().join("devnet"),
-            validators: count,
-            chain_id: "credence-devnet".to_string(),
-            base_port: 20_000 + (std::process::id() % 500) as u16 * 8,
-            genesis_time: layout::now().unwrap(),
-            epoch_length_blocks,
-        };
-        layout::write(&plan).unwrap();
-        for index in 0..count {
-            let path = layout::node_config_path(&plan.dir, index);
-            let mut config = NodeConfig::load(&path).unwrap();
-            configure(&mut config.node);
-            layout::write_node_file(&path, &config.node).unwrap();
-        }
-        let local = Local::start_laid_out(Path::new(BINARY), &plan.dir, plan.base_port).unwrap();
+        let local = Local::start_configured(
+            Path::new(BINARY),
+            &Plan {
+                dir: dir.path().join("devnet"),
+                validators: count,
+                chain_id: "credence-devnet".to_string(),
+                base_port: 20_000 + (std::process::id() % 500) as u16 * 8,
+                genesis_time: layout::now().unwrap(),
+                epoch_length_blocks,
+            },
+            configure,
+        )
+        .unwrap();
         local
             .wait_for_height(2, Duration::from_secs(60))
             .await
