@@ -18,6 +18,7 @@ pub mod consensus;
 pub mod fuzzing;
 pub mod mempool;
 pub mod metrics;
+pub mod pace;
 pub mod refusal;
 pub mod run;
 pub mod service;

@@ -326,9 +326,7 @@ impl Mempool {
             None => match via {
                 Via::Client(known) => (
                     Some(known.nonce),
-                    known
-                        .institution
-                        .map_or(Owner::Public, Owner::Institution),
+                    known.institution.map_or(Owner::Public, Owner::Institution),
                 ),
                 Via::Gossip => (None, Owner::Public),
             },

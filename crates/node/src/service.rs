@@ -7,6 +7,7 @@ use crate::{
     consensus::block::BlockLimits,
     mempool::{Known, Mempool, MempoolError, Via},
     metrics::Metrics,
+    pace::Pace,
     refusal::{Refusal, Refusals},
 };
 use commonware_runtime::Clock;
@@ -186,6 +187,8 @@ pub struct Node<E: commonware_storage::Context + commonware_runtime::Spawner> {
     pub halted: tokio::sync::watch::Sender<Option<String>>,
     /// The most recent committed blocks, newest last, for the API.
     pub recent: Mutex<std::collections::VecDeque<BlockSummary>>,
+    /// The pace of recent block executions, which bounds this node's proposals.
+    pace: Mutex<Pace>,
     /// Proposals this node refused to vote for, by rule.
     pub refusals: Refusals,
     /// What this node does to its proposals as a Byzantine leader (simulation only).
@@ -217,6 +220,22 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
 
     /// The recent committed blocks, locked. Taken over if poisoned: the queue only ever
     /// gains or loses whole block summaries.
+    fn pace(&self) -> std::sync::MutexGuard<'_, Pace> {
+        // The pace is one number a panicking holder cannot leave half-written.
+        self.pace
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Records that executing a block of `transactions` ran from `executing` until now.
+    fn paced(&self, clock: &impl Clock, transactions: usize, executing: SystemTime) {
+        let took = clock
+            .current()
+            .duration_since(executing)
+            .unwrap_or_default();
+        self.pace().observe(transactions, took);
+    }
+
     fn recent_blocks(&self) -> std::sync::MutexGuard<'_, std::collections::VecDeque<BlockSummary>> {
         self.recent
             .lock()
@@ -244,6 +263,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
             gossip,
             halted,
             recent: Mutex::new(std::collections::VecDeque::new()),
+            pace: Mutex::new(Pace::default()),
             refusals: Refusals::default(),
             #[cfg(feature = "byzantine")]
             tamper: std::sync::OnceLock::new(),
@@ -659,11 +679,16 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         }
         let pending = chain.pending_nonces(&parent_digest).ok()?;
         let (transactions_max, bytes_max) = self.settings.proposal_room();
+        let transactions_max = self.pace().cap(transactions_max);
         let mut transactions = self.pool().select(transactions_max, bytes_max, &pending);
         let time = child_time(parent, now(clock));
+        let executing = clock.current();
         let mut executed = self
             .execute_proposal(&chain, parent, time, &transactions)
             .await?;
+        // The pace is of execution alone: waiting for the chain (a commit holding it) or
+        // reading signers' nonces is not what a bigger block makes longer.
+        self.paced(clock, transactions.len(), executing);
         // A transaction that would use up no nonce (not its signer's next, or for another
         // chain) changes nothing and makes the block refused: leave it out. Leaving out
         // transactions that changed nothing leaves every other one the same state, so the
@@ -862,8 +887,10 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         if chain.is_executed(&header.digest()) {
             return Ok(Ok(()));
         }
+        let executing = clock.current();
         let executed = chain.execute(header, &transactions).await?;
         drop(chain);
+        self.paced(clock, transactions.len(), executing);
         if let Some(refusal) = executed
             .outcome
             .receipts
