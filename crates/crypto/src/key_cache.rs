@@ -2,10 +2,10 @@
 //! a signature (its `R`) instead of two.
 //!
 //! Verifying an Ed25519 signature decompresses two curve points: the signer's key and the
-//! signature's `R`. Decompression is a field exponentiation, as costly as a fifth of the
-//! verification itself, and signers repeat: a furnisher signs thousands of transactions a
-//! block, and a validator verifies each of them. So a validator keeps the keys it has
-//! decompressed.
+//! signature's `R`. Decompression is a field exponentiation (the key's alone was about 4%
+//! of a validator's CPU in `mixed`, against about 35% for all of verification), and signers
+//! repeat: a furnisher signs thousands of transactions a block, and a validator verifies
+//! each of them. So a validator keeps the keys it has decompressed.
 //!
 //! The cache is bounded: two generations of at most `capacity` keys each. A key found in the
 //! older generation moves to the younger; when the younger is full, the older is dropped and

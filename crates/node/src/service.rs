@@ -218,8 +218,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
             .expect("no mempool operation panics while holding the lock")
     }
 
-    /// The recent committed blocks, locked. Taken over if poisoned: the queue only ever
-    /// gains or loses whole block summaries.
+    /// The pace of recent executions, locked.
     fn pace(&self) -> std::sync::MutexGuard<'_, Pace> {
         // The pace is one number a panicking holder cannot leave half-written.
         self.pace
@@ -236,6 +235,8 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         self.pace().observe(transactions, took);
     }
 
+    /// The recent committed blocks, locked. Taken over if poisoned: the queue only ever
+    /// gains or loses whole block summaries.
     fn recent_blocks(&self) -> std::sync::MutexGuard<'_, std::collections::VecDeque<BlockSummary>> {
         self.recent
             .lock()
