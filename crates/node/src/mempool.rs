@@ -14,9 +14,10 @@
 //!   Gossiped copies are kept past a gap (gossip can lose a message): their origin holds the
 //!   run, and a block fills the gap ([`Via::Gossip`]);
 //! - **fair shares**: once the pool is half full, an owner — an institution with all its
-//!   keys, or the public: every key no institution owns, together — holding at least an equal share of the pool among
-//!   the owners with transactions pending is refused ([`MempoolError::OverShare`]) until its
-//!   share drains, so one member's month-end batch cannot crowd out everyone else's;
+//!   keys, or the public: every key no institution owns, together — holding at least an
+//!   equal share of the pool among the owners with transactions pending is refused
+//!   ([`MempoolError::OverShare`]) until its share drains, so one member's month-end batch
+//!   cannot crowd out everyone else's, nor one party's many fresh keys;
 //! - [`Mempool::select`] returns, per signer, a run of consecutive nonces starting exactly at
 //!   the signer's next nonce on the block's parent, so a block never carries a transaction
 //!   before its predecessor (which the ledger would reject, and a client would have to
@@ -556,6 +557,14 @@ mod tests {
         picked
     }
 
+    /// How many of `block`'s transactions `signer` signed.
+    fn signed_by(block: &[VerifiedTransaction], signer: &Signer) -> usize {
+        block
+            .iter()
+            .filter(|t| t.transaction().signer == signer.key.public_key())
+            .count()
+    }
+
     #[test]
     fn selection_starts_at_each_signers_next_nonce_round_robin() {
         let (a, b) = (Signer::from_seed(1), Signer::from_seed(2));
@@ -699,11 +708,7 @@ mod tests {
         }
         // Blocks alternate between the two members, however many keys the first uses.
         let block = pool.select(6, usize::MAX, &BTreeMap::new());
-        let from_other = block
-            .iter()
-            .filter(|t| t.transaction().signer == other.key.public_key())
-            .count();
-        assert_eq!(from_other, 3);
+        assert_eq!(signed_by(&block, &other), 3);
     }
 
     /// A party with many fresh keys (anyone can make them; a subject registers itself) takes
@@ -740,11 +745,7 @@ mod tests {
         }
         assert_eq!(pool.len(), 40);
         let block = pool.select(8, usize::MAX, &BTreeMap::new());
-        let from_member = block
-            .iter()
-            .filter(|t| t.transaction().signer == member.key.public_key())
-            .count();
-        assert_eq!(from_member, 4);
+        assert_eq!(signed_by(&block, &member), 4);
     }
 
     #[derive(Clone, Debug)]
