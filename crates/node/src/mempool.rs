@@ -137,17 +137,16 @@ impl Queue {
     fn run_end(&self, committed: u64) -> u64 {
         let start = committed.saturating_add(1);
         let (Some((first, _)), Some((last, _))) = (
-            self.transactions.range(start..).next(),
+            self.transactions.first_key_value(),
             self.transactions.last_key_value(),
         ) else {
             return committed;
         };
-        if *first != start {
-            return committed;
-        }
-        // Usually the whole queue is the run: no walk needed.
+        // Usually the whole queue is the run: no walk needed. Only when it starts at `start`:
+        // a queue still holding nonces at or below `committed` (gossip kept them before the
+        // committed nonce was known) counts them in its length.
         let held = u64::try_from(self.transactions.len()).unwrap_or(u64::MAX);
-        if last.saturating_sub(*first).saturating_add(1) == held {
+        if *first == start && last.saturating_sub(*first).saturating_add(1) == held {
             return *last;
         }
         self.transactions
@@ -637,6 +636,26 @@ mod tests {
         pool.settle(&c.key.public_key(), 2);
         assert_eq!(pool.select(10, usize::MAX, &BTreeMap::new()).len(), 2);
         pool.insert(tx(&c, 5), at(2)).unwrap();
+    }
+
+    /// A queue that gossip filled before its signer's committed nonce was known can still
+    /// hold nonces at or below it; the run after the committed nonce must not count them,
+    /// or a client would be told its next nonce lies past a gap (found by the proptest
+    /// below: gossiped 1, 3 and 5 with 2 committed made the run end at 5, not 3).
+    #[test]
+    fn a_stale_gossiped_nonce_does_not_lengthen_the_run() {
+        let c = Signer::from_seed(3);
+        let mut pool = Mempool::new(MempoolLimits::default());
+        for nonce in [1, 3, 5] {
+            pool.insert(tx(&c, nonce), GOSSIP).unwrap();
+        }
+        let queue = &pool.by_signer[&c.key.public_key()];
+        assert_eq!(queue.run_end(2), 3);
+        assert_eq!(queue.run_end(0), 1);
+        assert_eq!(queue.run_end(4), 5);
+        assert_eq!(queue.run_end(5), 5);
+        pool.insert(tx(&c, 4), at(2)).unwrap();
+        assert_eq!(pool.select(10, usize::MAX, &BTreeMap::new()).len(), 3);
     }
 
     #[test]
