@@ -120,6 +120,13 @@ pub struct Known {
     pub institution: Option<InstitutionId>,
 }
 
+impl Known {
+    /// Whose share the signer's transactions count against.
+    pub fn owner(&self) -> Owner {
+        self.institution.map_or(Owner::Public, Owner::Institution)
+    }
+}
+
 /// One signer's pending transactions.
 #[derive(Debug)]
 struct Queue {
@@ -272,6 +279,17 @@ impl Mempool {
         Ok(())
     }
 
+    /// The share check of [`Mempool::precheck`] for a signer the pool holds nothing of (or
+    /// holds under another owner), once what committed state says of it is read: the API
+    /// runs it before verifying the signature, so a party minting fresh keys is refused for
+    /// the price of a read, not of a verification. `ahead` is as for `precheck`.
+    pub fn precheck_owner(&self, owner: Owner, ahead: usize) -> Result<(), MempoolError> {
+        if self.over_share(owner, self.len().saturating_add(ahead)) {
+            return Err(MempoolError::OverShare);
+        }
+        Ok(())
+    }
+
     /// Whether a pool holding `held` transactions of `bytes` has room for one more of
     /// `size` bytes.
     fn has_room(&self, held: usize, bytes: usize, size: usize) -> bool {
@@ -324,10 +342,7 @@ impl Mempool {
                 (queue.committed, queue.owner)
             }
             None => match via {
-                Via::Client(known) => (
-                    Some(known.nonce),
-                    known.institution.map_or(Owner::Public, Owner::Institution),
-                ),
+                Via::Client(known) => (Some(known.nonce), known.owner()),
                 Via::Gossip => (None, Owner::Public),
             },
         };

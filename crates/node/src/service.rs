@@ -25,7 +25,7 @@ use credence_types::{
 };
 use futures::lock::Mutex as AsyncMutex;
 use std::{
-    collections::BTreeSet,
+    collections::{BTreeMap, BTreeSet},
     num::NonZeroUsize,
     sync::{Arc, Mutex},
     time::{Duration, SystemTime, UNIX_EPOCH},
@@ -385,9 +385,10 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
     ///
     /// The cheap checks come first, so a busy node refuses before spending work: size,
     /// decoding, chain id, then the mempool's room, the owner's share and what the pool
-    /// knows of the nonce ([`Mempool::precheck`]). Only then are the survivors' signatures
-    /// verified, as one batch, and their nonces checked against committed state — read from
-    /// the store only for a signer the pool does not know. Once one of a signer's
+    /// knows of the nonce ([`Mempool::precheck`]). A signer the pool does not know is read
+    /// from the store next, and refused if its owner holds its share
+    /// ([`Mempool::precheck_owner`]). Only then are the survivors' signatures verified, as
+    /// one batch, and their nonces checked against committed state. Once one of a signer's
     /// transactions is refused, its later ones in the same submission are refused as a
     /// [`MempoolError::NonceGap`] without any work: admitting them would leave them waiting
     /// behind the refused one.
@@ -422,6 +423,38 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
                 }
             }
         }
+        // Signers the pool knows nothing of are read before their signatures are checked,
+        // and refused if their owner holds its share: a party minting fresh keys costs the
+        // node a read each, not a verification.
+        let read = self.read_strangers(&candidates).await;
+        {
+            let pool = self.pool();
+            let mut ahead = 0usize;
+            candidates.retain(|(index, signed)| {
+                let (signer, nonce) = (signed.transaction.signer, signed.transaction.nonce);
+                let refusal = match (stopped.get(&signer), read.get(&signer)) {
+                    (Some(expected), _) if nonce > *expected => Some(
+                        MempoolError::NonceGap {
+                            expected: *expected,
+                        }
+                        .into(),
+                    ),
+                    (_, Some(Err(error))) => Some(SubmitError::Unavailable(error.clone())),
+                    (_, Some(Ok(known))) => pool
+                        .precheck_owner(known.owner(), ahead)
+                        .err()
+                        .map(SubmitError::from),
+                    (_, None) => None,
+                };
+                let Some(error) = refusal else {
+                    ahead += 1;
+                    return true;
+                };
+                stop(&mut stopped, &error, signer, nonce);
+                answers[*index] = Some(Err(error));
+                false
+            });
+        }
         let (indices, signed): (Vec<usize>, Vec<SignedTransaction>) =
             candidates.into_iter().unzip();
         let verified = self.verifier.verify_each(signed);
@@ -431,6 +464,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
                 Ok(verified) => {
                     let transaction = verified.transaction();
                     let (signer, nonce) = (transaction.signer, transaction.nonce);
+                    let stranger = read.get(&signer).and_then(|known| known.as_ref().ok());
                     // Stopped at an earlier nonce (the prechecks stop signers too, at any
                     // position of the batch).
                     let answer = match stopped.get(&signer) {
@@ -438,7 +472,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
                             expected: *expected,
                         }
                         .into()),
-                        _ => self.admit(verified).await,
+                        _ => self.admit(verified, stranger.copied()).await,
                     };
                     if let Err(error) = &answer {
                         stop(&mut stopped, error, signer, nonce);
@@ -535,12 +569,40 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
             .clamp(1, RETRY_AFTER_MAX_SECS)
     }
 
+    /// What committed state says of each signer of `candidates` the pool does not know (the
+    /// chain locked for each read in turn, so block execution is not held up by a large
+    /// batch): a store failure is answered for that signer alone.
+    async fn read_strangers(
+        &self,
+        candidates: &[(usize, SignedTransaction)],
+    ) -> BTreeMap<PublicKey, Result<Known, String>> {
+        let strangers: BTreeSet<PublicKey> = {
+            let pool = self.pool();
+            candidates
+                .iter()
+                .map(|(_, signed)| signed.transaction.signer)
+                .filter(|signer| pool.known(signer).is_none())
+                .collect()
+        };
+        let mut read = BTreeMap::new();
+        for signer in strangers {
+            let known = known_signer(&*self.chain.lock().await, &signer).await;
+            read.insert(signer, known);
+        }
+        read
+    }
+
     /// Checks a verified transaction's nonce and adds it to the mempool. The signer's
-    /// committed nonce is read from the store only if the pool does not know it.
-    async fn admit(&self, verified: VerifiedTransaction) -> Result<Digest, SubmitError> {
+    /// committed nonce is the pool's if it knows it, else `read` (what the batch read before
+    /// verifying), else read from the store now.
+    async fn admit(
+        &self,
+        verified: VerifiedTransaction,
+        read: Option<Known>,
+    ) -> Result<Digest, SubmitError> {
         let transaction = verified.transaction();
         let (signer, nonce) = (transaction.signer, transaction.nonce);
-        let pooled = self.pool().known(&signer);
+        let pooled = self.pool().known(&signer).or(read);
         let known = match pooled {
             Some(known) => known,
             None => {

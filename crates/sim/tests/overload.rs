@@ -6,12 +6,13 @@
 #![allow(clippy::unwrap_used)]
 
 use commonware_runtime::{Runner as _, deterministic};
+use credence_ledger::testkit::Signer;
 use credence_node::{
     mempool::{MempoolError, MempoolLimits},
     service::SubmitError,
 };
 use credence_sim::{Config, OrFail as _, for_each_seed, runtime};
-use credence_types::SignedTransaction;
+use credence_types::{Payload, ProposalId, SignedTransaction};
 use std::{collections::VecDeque, time::Duration};
 
 mod common;
@@ -126,4 +127,75 @@ fn overload_at_twice_capacity_loses_nothing() {
         common::report("overload_at_twice_capacity_loses_nothing", seed, &summary);
         eprintln!("  {busy} refused as busy, {gaps} behind them; all resubmitted and finalised");
     });
+}
+
+/// A party minting fresh keys (anyone can make them) while the public holds its share of a
+/// busy pool: each new key is refused as the public's share is, before its signature is
+/// checked — a forged signature under a fresh key is answered `OverShare`, not
+/// `BadSignature`, so the flood costs the validator a state read a key, not a verification.
+/// The member's transactions are untouched, and everything admitted is finalised.
+#[test]
+fn a_sybils_fresh_keys_are_refused_before_their_signatures_are_checked() {
+    for_each_seed(
+        "a_sybils_fresh_keys_are_refused_before_their_signatures_are_checked",
+        0..2,
+        |seed| {
+            let (consortium, reference) = credence_sim::Consortium::new(VALIDATORS).unwrap();
+            let chain = reference.chain_id();
+            let approve = |signer: &Signer, nonce: u64| {
+                signer
+                    .sign_with_nonce(&chain, nonce, Payload::ApproveGovernance(ProposalId(nonce)))
+                    .into_signed()
+            };
+            let member: Vec<SignedTransaction> = (1..=4)
+                .map(|nonce| approve(&reference.members[0].signer, nonce))
+                .collect();
+            let sybils: Vec<SignedTransaction> = (0..8)
+                .map(|i| approve(&Signer::from_seed(50_000 + i), 1))
+                .collect();
+            let mut forged = approve(&Signer::from_seed(60_000), 1);
+            forged.signature.0[0] ^= 1;
+            let mut config = Config::default().with_mempool(MempoolLimits {
+                transactions_max: 12,
+                bytes_max: 64 << 20,
+                per_signer_max: 12,
+            });
+            for index in 0..VALIDATORS {
+                config = config.with_propose_transactions_max(index, 1);
+            }
+            let summary = deterministic::Runner::new(runtime(seed)).start(|context| async move {
+                let consortium = consortium;
+                let mut sim = common::start(context, consortium, config).await;
+                let mut batch = member.clone();
+                batch.extend(sybils.iter().cloned());
+                let answers = sim.submit_batch_to(0, &batch).await;
+                assert!(answers[..4].iter().all(Result::is_ok), "{answers:?}");
+                // Two owners pending (the member and the public): the public has half of
+                // the pool, six; the rest of the flood is refused as its share.
+                let admitted = answers[4..].iter().filter(|a| a.is_ok()).count();
+                assert_eq!(admitted, 6, "{answers:?}");
+                assert!(
+                    answers[4..].iter().all(|a| a.is_ok()
+                        || matches!(a, Err(SubmitError::Mempool(MempoolError::OverShare)))),
+                    "{answers:?}"
+                );
+                let answer = sim.submit_batch_to(0, &[forged]).await;
+                assert!(
+                    matches!(
+                        answer[..],
+                        [Err(SubmitError::Mempool(MempoolError::OverShare))]
+                    ),
+                    "a fresh key was refused as {answer:?}, not as the public's share"
+                );
+                sim.settle_and_verify(0, Duration::from_secs(120))
+                    .await
+                    .or_fail()
+            });
+            common::report(
+                "a_sybils_fresh_keys_are_refused_before_their_signatures_are_checked",
+                seed,
+                &summary,
+            );
+        },
+    );
 }
