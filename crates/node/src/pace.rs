@@ -14,12 +14,16 @@
 //! Which transactions a leader proposes is its own choice, never part of validity: the
 //! verifiers check the network's bounds only, so this cannot split the network.
 
+use crate::consensus::LEADER_TIMEOUT;
 use std::time::Duration;
 
 /// The time a proposal's execution may take, a quarter of the leader timeout: the block
 /// must still travel, be executed by every validator (on a busy machine, more slowly than
 /// by its proposer), be voted on, and be committed.
-pub const PROPOSAL_BUDGET: Duration = Duration::from_millis(500);
+pub const PROPOSAL_BUDGET: Duration = match LEADER_TIMEOUT.checked_div(4) {
+    Some(budget) => budget,
+    None => panic!("a quarter of the leader timeout"),
+};
 
 /// A block is never capped below this many transactions by its pace: one slow block (a
 /// pause, a cold cache) must not starve the next.

@@ -75,6 +75,10 @@ pub mod channels {
     pub const MEMPOOL: u64 = 5;
 }
 
+/// How long a view waits for its leader's proposal, unless a test sets otherwise: the bound
+/// a proposer's pace keeps its blocks' execution well within ([`crate::pace`]).
+pub const LEADER_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// How to run the engine: everything here must be the same on every validator, except the
 /// signer, the partition prefix and the cache size.
 #[derive(Clone, Debug)]
@@ -110,7 +114,7 @@ impl EngineConfig {
             signer,
             partition_prefix,
             block_limits,
-            leader_timeout: Duration::from_secs(2),
+            leader_timeout: LEADER_TIMEOUT,
             certification_timeout: Duration::from_secs(3),
             timeout_retry: Duration::from_secs(2),
             cache_pages: NZUsize!(8_192),
