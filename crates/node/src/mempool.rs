@@ -268,9 +268,7 @@ impl Mempool {
         if queue.transactions.len() >= self.limits.per_signer_max {
             return Err(MempoolError::Full);
         }
-        if self.over_share(queue.owner, held) {
-            return Err(MempoolError::OverShare);
-        }
+        self.precheck_owner(queue.owner, ahead)?;
         // A nonce already pending is left to `insert`, which tells the same transaction
         // again (a client's retry) from another one.
         if queue.committed.is_some_and(|last| nonce <= last) {

@@ -402,6 +402,8 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         let mut stopped: std::collections::HashMap<PublicKey, u64> =
             std::collections::HashMap::new();
         let mut candidates: Vec<(usize, SignedTransaction)> = Vec::new();
+        // Signers of candidates the pool knows nothing of.
+        let mut strangers = BTreeSet::new();
         {
             let pool = self.pool();
             let (mut ahead, mut ahead_bytes) = (0usize, 0usize);
@@ -412,6 +414,10 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
                     Ok(signed) => {
                         ahead += 1;
                         ahead_bytes = ahead_bytes.saturating_add(bytes.len());
+                        let signer = signed.transaction.signer;
+                        if pool.known(&signer).is_none() {
+                            strangers.insert(signer);
+                        }
                         candidates.push((index, signed));
                     }
                     Err((signer, error)) => {
@@ -426,7 +432,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         // Signers the pool knows nothing of are read before their signatures are checked,
         // and refused if their owner holds its share: a party minting fresh keys costs the
         // node a read each, not a verification.
-        let read = self.read_strangers(&candidates).await;
+        let read = self.read_strangers(strangers).await;
         {
             let pool = self.pool();
             let mut ahead = 0usize;
@@ -569,21 +575,13 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
             .clamp(1, RETRY_AFTER_MAX_SECS)
     }
 
-    /// What committed state says of each signer of `candidates` the pool does not know (the
+    /// What committed state says of each of `strangers`, signers the pool does not know (the
     /// chain locked for each read in turn, so block execution is not held up by a large
     /// batch): a store failure is answered for that signer alone.
     async fn read_strangers(
         &self,
-        candidates: &[(usize, SignedTransaction)],
+        strangers: BTreeSet<PublicKey>,
     ) -> BTreeMap<PublicKey, Result<Known, String>> {
-        let strangers: BTreeSet<PublicKey> = {
-            let pool = self.pool();
-            candidates
-                .iter()
-                .map(|(_, signed)| signed.transaction.signer)
-                .filter(|signer| pool.known(signer).is_none())
-                .collect()
-        };
         let mut read = BTreeMap::new();
         for signer in strangers {
             let known = known_signer(&*self.chain.lock().await, &signer).await;
@@ -646,9 +644,12 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         if fresh.is_empty() {
             return true;
         }
+        // Verified before the pool is locked again: a large batch must not hold up
+        // submissions and the proposer for the length of its verification.
+        let verified = self.verifier.verify_each(fresh);
         let mut honest = true;
         let mut pool = self.pool();
-        for verified in self.verifier.verify_each(fresh) {
+        for verified in verified {
             match verified {
                 // Duplicates, conflicts, gaps, stale nonces and a full pool are normal under
                 // gossip.

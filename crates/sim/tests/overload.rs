@@ -164,10 +164,9 @@ fn a_sybils_fresh_keys_are_refused_before_their_signatures_are_checked() {
                 config = config.with_propose_transactions_max(index, 1);
             }
             let summary = deterministic::Runner::new(runtime(seed)).start(|context| async move {
-                let consortium = consortium;
                 let mut sim = common::start(context, consortium, config).await;
-                let mut batch = member.clone();
-                batch.extend(sybils.iter().cloned());
+                let mut batch = member;
+                batch.extend(sybils);
                 let answers = sim.submit_batch_to(0, &batch).await;
                 assert!(answers[..4].iter().all(Result::is_ok), "{answers:?}");
                 // Two owners pending (the member and the public): the public has half of
