@@ -17,6 +17,6 @@ pub mod execute;
 pub mod proof;
 mod view;
 
-pub use db::{Pending, Store, StoreConfig, StoreError};
+pub use db::{FLOOR_STRIDE, Pending, Store, StoreConfig, StoreError};
 pub use execute::execute;
 pub use proof::{ProofError, StateProof, verify};

@@ -155,6 +155,106 @@ fn the_genesis_root_is_pinned() {
     });
 }
 
+/// A key of the synthetic tables the floor tests write.
+fn synthetic_key(n: u64) -> StateKey {
+    let mut key = [0u8; KEY_LEN];
+    key[0] = 0x7e;
+    key[KEY_LEN - 8..].copy_from_slice(&n.to_be_bytes());
+    StateKey(key)
+}
+
+/// Block `height` of a synthetic stream over `keys` keys: `updates` keys drawn from a hash
+/// (so some stay live for many blocks) written, and every seventh drawn deleted instead.
+fn synthetic_block(height: u64, keys: u64, updates: u64) -> credence_ledger::ChangeSet {
+    (0..updates)
+        .map(|i| {
+            let draw = Digest::of("floor", &[&height.to_be_bytes(), &i.to_be_bytes()]);
+            let n = u64::from_be_bytes(draw.0[..8].try_into().unwrap()) % keys;
+            let value = (i % 7 != 6).then(|| height.to_be_bytes().repeat(8));
+            (synthetic_key(n), value)
+        })
+        .collect()
+}
+
+/// Commits `blocks` synthetic blocks over `keys` keys on a fresh store, calling `each` with
+/// the store and the height after each commit; returns the last root.
+async fn synthetic_chain(
+    context: &deterministic::Context,
+    config: &StoreConfig,
+    (keys, updates, blocks): (u64, u64, u64),
+    mut each: impl FnMut(&Store<deterministic::Context>, u64),
+) -> Digest {
+    let mut store = Store::open(context.child("store"), config).await.unwrap();
+    let genesis: credence_ledger::ChangeSet = (0..keys)
+        .map(|n| (synthetic_key(n), Some(vec![0; 64])))
+        .collect();
+    let mut header = Block::genesis(TimestampMs(0), Digest::default()).header;
+    let mut root = store.commit_changes(&genesis, &header).await.unwrap();
+    for height in 1..=blocks {
+        header.height = credence_types::Height(height);
+        root = store
+            .commit_changes(&synthetic_block(height, keys, updates), &header)
+            .await
+            .unwrap();
+        each(&store, height);
+    }
+    root
+}
+
+/// The state root after 40 blocks that update, create and delete keys: it pins what the
+/// genesis root cannot, how each batch advances the inactivity floor
+/// (`credence_store::FLOOR_STRIDE`). A change is a protocol change: validators that differ
+/// in it disagree on every root. (The ledger's own workload cannot pin it: its sealed
+/// payloads are encrypted afresh each run.)
+const FLOOR_ROOT: &str = "72188acff898e7ff02ef1b63bc5476627cf6e38b8fc47b606c5e0e6c4bc51b01";
+
+#[test]
+fn the_floor_policy_is_pinned_by_the_root_of_a_busy_history() {
+    deterministic::Runner::seeded(5).start(|context| async move {
+        let config = StoreConfig::small("test");
+        let root = synthetic_chain(&context, &config, (200, 30, 40), |_, _| {}).await;
+        assert_eq!(root.to_string(), FLOOR_ROOT);
+    });
+}
+
+/// Disk stays proportional to the live state however long the chain runs: under a stream
+/// of blocks that update scattered keys (the floor must move every key still live to pass
+/// it), the log the store retains stays within a fixed multiple of the keys it holds.
+#[test]
+fn disk_stays_proportional_to_the_live_state() {
+    const KEYS: u64 = 1_000;
+    const UPDATES: u64 = 60;
+    const BLOCKS: u64 = 600;
+    deterministic::Runner::seeded(6).start(|context| async move {
+        let config = StoreConfig::small("test");
+        let mut most = 0;
+        synthetic_chain(
+            &context,
+            &config,
+            (KEYS, UPDATES, BLOCKS),
+            |store, height| {
+                if height % config.maintenance_interval == 0 {
+                    most = most.max(store.operations().unwrap());
+                }
+            },
+        )
+        .await;
+        // At most KEYS live: about FLOOR_STRIDE + 1 operations a live key once the floor
+        // keeps pace, plus what one maintenance interval appends, plus one blob that
+        // pruning keeps whole.
+        let stride = credence_store::FLOOR_STRIDE as u64;
+        let bound = (stride + 2) * KEYS
+            + config.maintenance_interval * (UPDATES + UPDATES.div_ceil(stride) + 2)
+            + config.items_per_blob.get();
+        assert!(
+            most <= bound,
+            "the store kept {most} operations for {KEYS} keys at most (bound {bound})"
+        );
+        // And it did prune: without a floor, the log would hold every update.
+        assert!(most < BLOCKS * UPDATES / 4, "{most}");
+    });
+}
+
 #[test]
 fn speculation_on_pending_blocks_gives_the_committed_roots() {
     deterministic::Runner::seeded(4).start(|context| async move {
