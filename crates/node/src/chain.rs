@@ -158,6 +158,15 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Chain<E> {
         *digest == self.tip.digest || self.pending.contains_key(digest)
     }
 
+    /// Whether the block of `header` needs no executing here: it is pending, or at or below
+    /// the committed tip's height (the tip itself, one of its ancestors, or on a fork
+    /// finality has abandoned). A walk back through a block's ancestry stops at the first
+    /// such block; checking only [`Chain::is_executed`] let a walk that a commit overtook
+    /// (the tip moving past the block it had just looked at) run on to genesis.
+    pub fn needs_no_execution(&self, header: &BlockHeader) -> bool {
+        header.height <= self.tip.header.height || self.pending.contains_key(&header.digest())
+    }
+
     /// The pending blocks from the tip (exclusive) to `parent` (inclusive), oldest first.
     fn lineage(&self, parent: &Digest) -> Result<Vec<&Executed>, ChainError> {
         let mut chain = Vec::new();

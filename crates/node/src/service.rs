@@ -673,12 +673,17 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
     /// header. They are notarised or finalised, so a mismatch means this node diverged.
     pub async fn catch_up(&self, blocks: Vec<Block>) -> Result<(), ChainError> {
         for block in blocks {
+            // Committed meanwhile (the walk that found it missing raced a commit): neither
+            // verified nor executed again.
+            if self.chain.lock().await.needs_no_execution(&block.header) {
+                continue;
+            }
             let transactions = self
                 .verifier
                 .verify(block.transactions.as_slice().to_vec())
                 .map_err(|_| ChainError::InvalidFinalized(block.header.height))?;
             let mut chain = self.chain.lock().await;
-            if chain.is_executed(&block.header.digest()) {
+            if chain.needs_no_execution(&block.header) {
                 continue;
             }
             let executed = chain.execute(&block.header, &transactions).await?;

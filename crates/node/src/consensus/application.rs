@@ -57,8 +57,8 @@ impl<E> App<E>
 where
     E: commonware_storage::Context + Spawner,
 {
-    /// Walks `ancestry` back to a block this node has executed and executes the ones after
-    /// it, oldest first. Returns the header of the ancestry's first block (the parent of the
+    /// Walks `ancestry` back to a block this node needs not execute (executed, or at or
+    /// below its committed tip) and executes the ones after it, oldest first. Returns the header of the ancestry's first block (the parent of the
     /// block being built or verified), or `None` if the ancestry ran out first.
     async fn execute_ancestry(
         &self,
@@ -74,7 +74,7 @@ where
                 .chain
                 .lock()
                 .await
-                .is_executed(&block.header.digest())
+                .needs_no_execution(&block.header)
             {
                 break;
             }
