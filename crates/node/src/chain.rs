@@ -288,3 +288,69 @@ pub fn child_time(parent: &BlockHeader, now: TimestampMs) -> TimestampMs {
         .saturating_add(credence_types::block::MAX_TIME_STEP_MS);
     TimestampMs(now.0.clamp(earliest, latest))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use commonware_runtime::{Runner as _, Supervisor as _, deterministic};
+    use credence_types::block::transactions_root;
+
+    /// An empty block on `parent`, a second later, with the root execution gives it.
+    async fn empty_child(
+        chain: &Chain<deterministic::Context>,
+        parent: &BlockHeader,
+    ) -> (Block, Executed) {
+        let header = BlockHeader {
+            parent: parent.digest(),
+            height: parent.height.next().unwrap(),
+            time: TimestampMs(parent.time.0 + 1_000),
+            transactions_root: transactions_root(std::iter::empty()),
+            transaction_count: 0,
+            ..*parent
+        };
+        let executed = chain.execute(&header, &[]).await.unwrap();
+        let block = Block {
+            header: executed.header,
+            transactions: Default::default(),
+        };
+        (block, executed)
+    }
+
+    /// A leader walking back through its parent's ancestry while commits land: the blocks
+    /// the walk saw as not yet executed are committed by the time it executes them, and the
+    /// first of them is no longer the tip. Executing it again fails (its parent is neither
+    /// the tip nor pending: the "parent block 000…0 has not been executed" that made
+    /// leaders abstain), so the walk must count it as done.
+    #[test]
+    fn blocks_a_commit_overtook_need_no_execution() {
+        let genesis = credence_ledger::testkit::Chain::new().genesis;
+        deterministic::Runner::seeded(1).start(|context| async move {
+            let mut chain = Chain::open(
+                context.child("chain"),
+                &StoreConfig::small("chain"),
+                &genesis,
+            )
+            .await
+            .unwrap();
+            let tip = chain.tip().header;
+            let (first, executed) = empty_child(&chain, &tip).await;
+            chain.keep(executed);
+            let (second, executed) = empty_child(&chain, &first.header).await;
+            chain.keep(executed);
+            let (third, _) = empty_child(&chain, &second.header).await;
+            assert!(chain.needs_no_execution(&first.header));
+            assert!(!chain.needs_no_execution(&third.header), "not kept");
+
+            chain.commit(&first, |_| None).await.unwrap();
+            chain.commit(&second, |_| None).await.unwrap();
+            assert!(!chain.is_executed(&first.header.digest()));
+            assert!(matches!(
+                chain.execute(&first.header, &[]).await,
+                Err(ChainError::UnknownParent(_))
+            ));
+            assert!(chain.needs_no_execution(&first.header));
+            assert!(chain.needs_no_execution(&second.header));
+            assert!(!chain.needs_no_execution(&third.header));
+        });
+    }
+}
