@@ -140,6 +140,11 @@ struct BenchArgs {
     /// PostgreSQL is installed).
     #[arg(long)]
     no_baseline: bool,
+    /// Keep the bench's own devnet's directory (each validator's `node.log` and data)
+    /// after the run instead of removing it, and print where it is: what a run's latency
+    /// spikes are read from.
+    #[arg(long, conflicts_with = "dir")]
+    keep: bool,
     /// Draw the `mixed` run over time to this SVG file.
     #[arg(long)]
     chart: Option<PathBuf>,
@@ -201,16 +206,19 @@ fn main() -> anyhow::Result<()> {
             args.inquiry_subjects,
         )
     };
-    // The bench's own devnet lives until the run ends, then stops and is removed.
+    // The bench's own devnet lives until the run ends, then stops and is removed (kept
+    // with `--keep`).
     let (dir, base_port, _own) = match args.dir {
         Some(dir) => (dir, args.base_port.unwrap_or(8080), None),
         None => {
             let dir = std::env::temp_dir().join(format!("credence-bench-{}", std::process::id()));
             let base_port = args.base_port.unwrap_or(18_080);
-            let own = start_devnet(&dir, args.validators, base_port, &args)?;
+            let mut own = start_devnet(&dir, args.validators, base_port, &args)?;
+            own.keep = args.keep;
             (dir, base_port, Some(own))
         }
     };
+    let kept = args.keep.then(|| dir.clone());
     let summary = run(
         &Options {
             dir,
@@ -234,6 +242,9 @@ fn main() -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
         table::print(&summary);
+    }
+    if let Some(dir) = kept {
+        eprintln!("kept the devnet's directory: {}", dir.display());
     }
     Ok(())
 }

@@ -58,8 +58,9 @@ where
     E: commonware_storage::Context + Spawner,
 {
     /// Walks `ancestry` back to a block this node needs not execute (executed, or at or
-    /// below its committed tip) and executes the ones after it, oldest first. Returns the header of the ancestry's first block (the parent of the
-    /// block being built or verified), or `None` if the ancestry ran out first.
+    /// below its committed tip) and executes the ones after it, oldest first. Returns the
+    /// header of the ancestry's first block (the parent of the block being built or
+    /// verified), or `None` if the ancestry ran out first.
     async fn execute_ancestry(
         &self,
         mut ancestry: impl Ancestry<ChainBlock>,
