@@ -41,6 +41,12 @@ use limits::Limits;
 use std::{path::PathBuf, time::Duration};
 use world::{Target, World};
 
+/// jemalloc, not the system's allocator: a validator allocates and frees small buffers on
+/// every thread for every transaction, which glibc's `malloc` served with about a tenth of the
+/// node's CPU (ARCHITECTURE.md, "Memory allocation").
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Benchmark Credence beside this machine's limits and a centralised bureau.
 ///
 /// Example: `credence-bench --quick` (under 3 minutes), or `credence-bench --scenario
