@@ -90,6 +90,10 @@ pub struct Committed {
     pub outcome: Arc<BlockOutcome>,
     /// The transactions, in order.
     pub transactions: Arc<Vec<VerifiedTransaction>>,
+    /// Whether the block was executed by the commit itself: this node had not executed it
+    /// before it was finalised (it never saw the proposal, or its verification was cut short),
+    /// so its signatures were checked and its rules run a second time on the commit's path.
+    pub executed_at_commit: bool,
 }
 
 /// The chain: committed state and pending blocks.
@@ -231,12 +235,14 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Chain<E> {
     }
 
     /// Commits a finalised block, which must be the child of the tip. Executes it first if
-    /// this node has not (it may have missed the proposal), verifying its signatures with
-    /// `verify`.
+    /// this node has not (it may have missed the proposal), its transactions verified by
+    /// `verify` (`None`: a signature does not verify).
     pub async fn commit(
         &mut self,
         block: &Block,
-        verify: impl FnOnce(Vec<SignedTransaction>) -> Option<Vec<VerifiedTransaction>>,
+        verify: impl FnOnce(
+            &[SignedTransaction],
+        ) -> Result<Option<Vec<VerifiedTransaction>>, ChainError>,
     ) -> Result<Committed, ChainError> {
         let digest = block.header.digest();
         if block.header.height.0 != self.tip.header.height.0.saturating_add(1)
@@ -247,12 +253,12 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Chain<E> {
                 got: block.header.height,
             });
         }
-        let executed = match self.pending.remove(&digest) {
-            Some(executed) => executed,
+        let (executed, executed_at_commit) = match self.pending.remove(&digest) {
+            Some(executed) => (executed, false),
             None => {
-                let transactions = verify(block.transactions.as_slice().to_vec())
+                let transactions = verify(block.transactions.as_slice())?
                     .ok_or(ChainError::InvalidFinalized(block.header.height))?;
-                self.execute(&block.header, &transactions).await?
+                (self.execute(&block.header, &transactions).await?, true)
             }
         };
         if executed.header.state_root != block.header.state_root {
@@ -275,6 +281,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Chain<E> {
             digest,
             outcome: executed.outcome,
             transactions: executed.transactions,
+            executed_at_commit,
         })
     }
 }
@@ -341,8 +348,8 @@ mod tests {
             assert!(chain.needs_no_execution(&first.header));
             assert!(!chain.needs_no_execution(&third.header), "not kept");
 
-            chain.commit(&first, |_| None).await.unwrap();
-            chain.commit(&second, |_| None).await.unwrap();
+            chain.commit(&first, |_| Ok(None)).await.unwrap();
+            chain.commit(&second, |_| Ok(None)).await.unwrap();
             assert!(!chain.is_executed(&first.header.digest()));
             assert!(matches!(
                 chain.execute(&first.header, &[]).await,

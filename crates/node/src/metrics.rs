@@ -19,6 +19,7 @@ pub struct Metrics {
     mempool_transactions: Gauge,
     execution_seconds: Histogram,
     commit_seconds: Histogram,
+    executed_at_commit: Counter,
     deadlines_failed: Counter,
     proposals_refused: Counter,
     submissions_busy: Counter,
@@ -46,6 +47,10 @@ impl Metrics {
                 "commit_seconds",
                 "time to commit a finalised block durably",
                 SECONDS,
+            ),
+            executed_at_commit: context.counter(
+                "executed_at_commit",
+                "finalised blocks this node had not executed before committing them (executed twice over the network's work)",
             ),
             deadlines_failed: context.counter(
                 "deadlines_failed",
@@ -93,6 +98,9 @@ impl Metrics {
         self.finalized_transactions
             .inc_by(u64::try_from(count).unwrap_or(u64::MAX));
         self.commit_seconds.observe(elapsed.as_secs_f64());
+        if committed.executed_at_commit {
+            self.executed_at_commit.inc();
+        }
         let failed = committed
             .outcome
             .events

@@ -678,10 +678,14 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
             if self.chain.lock().await.needs_no_execution(&block.header) {
                 continue;
             }
+            let hashes: Vec<Digest> = block
+                .transactions
+                .iter()
+                .map(SignedTransaction::hash)
+                .collect();
             let transactions = self
-                .verifier
-                .verify(block.transactions.as_slice().to_vec())
-                .map_err(|_| ChainError::InvalidFinalized(block.header.height))?;
+                .verified_transactions(block.transactions.as_slice(), &hashes)?
+                .ok_or(ChainError::InvalidFinalized(block.header.height))?;
             let mut chain = self.chain.lock().await;
             if chain.needs_no_execution(&block.header) {
                 continue;
@@ -841,6 +845,53 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         }
     }
 
+    /// A block's transactions (`hashes` theirs), verified: those this node verified on
+    /// admission are taken from its mempool, and only the others are verified here, as one
+    /// batch. `None` if a signature does not verify. Every path that executes a block takes
+    /// its signatures from here: proposals checked, ancestors caught up, and finalised blocks
+    /// this node had not executed.
+    fn verified_transactions(
+        &self,
+        transactions: &[SignedTransaction],
+        hashes: &[Digest],
+    ) -> Result<Option<Vec<VerifiedTransaction>>, ChainError> {
+        let mut verified = Vec::with_capacity(transactions.len());
+        let mut unverified = Vec::new();
+        {
+            let pool = self.pool();
+            for (index, (signed, hash)) in transactions.iter().zip(hashes).enumerate() {
+                match pool.get(hash) {
+                    Some(transaction) => verified.push(Some(transaction)),
+                    None => {
+                        verified.push(None);
+                        unverified.push((index, signed.clone()));
+                    }
+                }
+            }
+        }
+        if !unverified.is_empty() {
+            let (indices, signed): (Vec<usize>, Vec<SignedTransaction>) =
+                unverified.into_iter().unzip();
+            let Ok(checked) = self.verifier.verify(signed) else {
+                return Ok(None);
+            };
+            for (index, transaction) in indices.into_iter().zip(checked) {
+                if let Some(slot) = verified.get_mut(index) {
+                    *slot = Some(transaction);
+                }
+            }
+        }
+        // Batch verification answers every transaction it is given, and `hashes` are the
+        // block's own, so every slot is filled; one left empty is this node's bug, not the
+        // block's fault.
+        match verified.into_iter().collect::<Option<Vec<_>>>() {
+            Some(verified) if verified.len() == transactions.len() => Ok(Some(verified)),
+            _ => Err(ChainError::Invariant(
+                "signature verification answers every transaction of a block",
+            )),
+        }
+    }
+
     async fn keep(&self, executed: Executed) {
         self.chain.lock().await.keep(executed);
     }
@@ -916,39 +967,10 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         }
         sleep_until(clock, header.time).await;
 
-        // Signatures: those this node verified on admission are in its mempool.
-        let mut transactions = Vec::with_capacity(hashes.len());
-        let mut unverified = Vec::new();
-        {
-            let pool = self.pool();
-            for (index, (signed, hash)) in block.transactions.iter().zip(&hashes).enumerate() {
-                match pool.get(hash) {
-                    Some(verified) => transactions.push(Some(verified)),
-                    None => {
-                        transactions.push(None);
-                        unverified.push((index, signed.clone()));
-                    }
-                }
-            }
-        }
-        if !unverified.is_empty() {
-            let (indices, signed): (Vec<usize>, Vec<SignedTransaction>) =
-                unverified.into_iter().unzip();
-            let Ok(verified) = self.verifier.verify(signed) else {
-                return Ok(Err(Refusal::SignatureInvalid));
-            };
-            for (index, verified) in indices.into_iter().zip(verified) {
-                if let Some(slot) = transactions.get_mut(index) {
-                    *slot = Some(verified);
-                }
-            }
-        }
-        // Batch verification answers every transaction it is given, so every slot is filled;
-        // one left empty is this node's bug, not the block's fault.
-        let Some(transactions) = transactions.into_iter().collect::<Option<Vec<_>>>() else {
-            return Err(ChainError::Invariant(
-                "signature verification answers every transaction of a block",
-            ));
+        let Some(transactions) =
+            self.verified_transactions(block.transactions.as_slice(), &hashes)?
+        else {
+            return Ok(Err(Refusal::SignatureInvalid));
         };
 
         let started = clock.current();
@@ -987,7 +1009,10 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
                 return Ok(());
             }
             let committed = chain
-                .commit(block, |signed| self.verifier.verify(signed).ok())
+                .commit(block, |signed| {
+                    let hashes: Vec<Digest> = signed.iter().map(SignedTransaction::hash).collect();
+                    self.verified_transactions(signed, &hashes)
+                })
                 .await?;
             // Settle the mempool before a proposer can see the new tip, so it never selects
             // a transaction this block used up.

@@ -408,7 +408,7 @@ where
 
     let wrapper = Inline::new(
         runtime.child("application"),
-        application::App::new(Arc::clone(&node)),
+        application::App::new(Arc::clone(&node), runtime.child("verification")),
         marshal_mailbox.clone(),
         book.epocher.clone(),
     );
