@@ -7,7 +7,10 @@ use super::{
     orchestrator::Orchestrator,
     transitions::Transitions,
 };
-use crate::{chain::ChainError, service::Node};
+use crate::{
+    chain::ChainError,
+    service::{Node, sleep_until},
+};
 use commonware_actor::Feedback;
 use commonware_consensus::{
     Application, Reporter,
@@ -20,6 +23,7 @@ use commonware_runtime::{Clock, Spawner};
 use commonware_utils::{Acknowledgement as _, acknowledgement::Exact};
 use credence_types::{
     Block, BlockHeader, PublicKey,
+    block::MAX_TIME_STEP_MS,
     epoch::{EpochRecord, EpochValidator, Roster},
     state::StateKey,
 };
@@ -154,12 +158,21 @@ where
             Err(error) => self.stall(&error).await,
         };
         let leader = key_bytes(&context.leader);
-        // In a task of its own, which runs to the end even if consensus stops waiting for the
-        // verdict: a validator that lags is told to move on once the others have notarised the
-        // block, and would then verify and execute the block again to commit it (the work it
-        // had done was dropped with the waiting), falling further behind. Finished, the block
-        // is kept executed for its commit. The runtime of the request is not used: its
-        // children end with it.
+        // A timestamp ahead of this node's clock, within the step a block may take, is waited
+        // out here, in the request: waiting is not work, and a proposal nobody waits for any
+        // more must keep nothing alive (a Byzantine leader's blocks timed minutes ahead would
+        // otherwise each hold a task, and the block, for those minutes). A larger step is
+        // refused at once by the check below.
+        let time = block.inner().block().header.time;
+        if time.0 <= parent.time.0.saturating_add(MAX_TIME_STEP_MS) {
+            sleep_until(&runtime, time).await;
+        }
+        // Then in a task of its own, which runs to the end even if consensus stops waiting for
+        // the verdict: a validator that lags is told to move on once the others have
+        // notarised the block, and would then verify and execute the block again to commit it
+        // (the work it had done was dropped with the waiting), falling further behind.
+        // Finished, the block is kept executed for its commit. The runtime of the request is
+        // not used: its children end with it.
         drop(runtime);
         let node = Arc::clone(&self.node);
         let verification = self
@@ -329,7 +342,7 @@ mod tests {
     use commonware_runtime::{Runner as _, Supervisor as _, deterministic};
     use credence_store::StoreConfig;
     use credence_types::{TimestampMs, block::transactions_root};
-    use futures::{Stream, future::Either};
+    use futures::Stream;
     use std::{
         collections::VecDeque,
         pin::Pin,
@@ -364,16 +377,17 @@ mod tests {
         Digested::precomputed(block, digest)
     }
 
-    /// A validator whose consensus moved on while it was still verifying a proposal (the
-    /// others notarised it first, so marshal stopped waiting and dropped the verification)
-    /// must still end with the block executed: otherwise committing it verifies and executes
-    /// it a second time, and a validator that lags falls further behind. Before the fix, a
-    /// lagging validator executed 1 to 4 of about 90 blocks twice in a 20-second `mixed` run
-    /// at 9,500/s (the metric `executed_at_commit`).
-    #[test]
-    fn a_verification_consensus_stopped_waiting_for_still_leaves_its_block_executed() {
-        let genesis = credence_ledger::testkit::Chain::new().genesis;
-        deterministic::Runner::seeded(1).start(|context| async move {
+    /// A node over a fresh chain, and proposals on its tip by one leader.
+    struct Harness {
+        context: deterministic::Context,
+        node: Arc<Node<deterministic::Context>>,
+        leader: ed25519::PublicKey,
+        made: std::cell::Cell<u64>,
+    }
+
+    impl Harness {
+        async fn new(context: deterministic::Context) -> Self {
+            let genesis = credence_ledger::testkit::Chain::new().genesis;
             let leader = ed25519::PrivateKey::from_seed(7).public_key();
             let parts = Parts {
                 genesis: genesis.clone(),
@@ -394,82 +408,168 @@ mod tests {
                 verifier: Verifier::sequential(),
             };
             let node = validator::open(&context, parts).await.unwrap().node;
+            Self {
+                context,
+                node,
+                leader,
+                made: std::cell::Cell::new(0),
+            }
+        }
 
-            // Proposals on the tip, each timed a second ahead of this node's clock: verifying
-            // one waits that second out, and consensus gives up waiting first.
-            let tip = node.chain.lock().await.tip();
-            let proposer = key_bytes(&leader);
-            let proposal = |at: SystemTime| {
-                let node = Arc::clone(&node);
-                async move {
-                    let now = at
-                        .duration_since(SystemTime::UNIX_EPOCH)
-                        .unwrap()
-                        .as_millis();
-                    let stub = BlockHeader {
-                        parent: tip.digest,
-                        height: tip.header.height.next().unwrap(),
-                        time: TimestampMs(
-                            u64::try_from(now).unwrap().max(tip.header.time.0) + 1_000,
-                        ),
-                        proposer,
-                        transactions_root: transactions_root(std::iter::empty()),
-                        transaction_count: 0,
-                        ..tip.header
-                    };
-                    let executed = node.chain.lock().await.execute(&stub, &[]).await.unwrap();
-                    Block {
-                        header: executed.header,
-                        transactions: Default::default(),
-                    }
-                }
+        /// An empty proposal on the tip, timed `ahead` of the node's clock (each a
+        /// millisecond later than the last, so no two are the same block), with its ancestry
+        /// as marshal hands it over.
+        async fn proposal(&self, ahead: Duration) -> (Block, Blocks) {
+            let tip = self.node.chain.lock().await.tip();
+            let now = self
+                .context
+                .current()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap()
+                .saturating_add(ahead)
+                .as_millis();
+            self.made.set(self.made.get() + 1);
+            let time = u64::try_from(now).unwrap().max(tip.header.time.0) + self.made.get();
+            let stub = BlockHeader {
+                parent: tip.digest,
+                height: tip.header.height.next().unwrap(),
+                time: TimestampMs(time),
+                proposer: key_bytes(&self.leader),
+                transactions_root: transactions_root(std::iter::empty()),
+                transaction_count: 0,
+                ..tip.header
             };
-            let after = |block: &Block| {
-                SystemTime::UNIX_EPOCH + Duration::from_millis(block.header.time.0 + 1_000)
+            let executed = self
+                .node
+                .chain
+                .lock()
+                .await
+                .execute(&stub, &[])
+                .await
+                .unwrap();
+            let block = Block {
+                header: executed.header,
+                transactions: Default::default(),
             };
-            let gives_up =
-                |context: &deterministic::Context| context.sleep(Duration::from_millis(10));
-
-            // The hazard: the node's own verification, dropped before it finishes, leaves
-            // nothing executed.
-            let block = proposal(context.current()).await;
-            let direct = node.verify(&context, &block, &tip.header, &proposer);
-            let answered =
-                futures::future::select(Box::pin(direct), Box::pin(gives_up(&context))).await;
-            assert!(matches!(answered, Either::Right(_)), "still waiting");
-            drop(answered);
-            context.sleep_until(after(&block)).await;
-            assert!(!node.chain.lock().await.is_executed(&block.header.digest()));
-
-            // Through the application, as consensus asks: the verification finishes anyway.
-            let block = proposal(context.current()).await;
             let parent = Block {
                 header: tip.header,
                 transactions: Default::default(),
             };
-            let request = Context {
-                round: Round::new(Epoch::new(0), View::new(1)),
-                leader: leader.clone(),
-                parent: (View::new(0), to_engine(&tip.digest)),
-            };
             let ancestry = Blocks(VecDeque::from([digested(block.clone()), digested(parent)]));
-            let mut app = App::new(Arc::clone(&node), context.child("verification"));
-            let asked = app.verify(
-                (context.child("request"), request.clone()),
-                ancestry.clone(),
+            (block, ancestry)
+        }
+
+        /// What consensus passes with a verification request of a proposal on the tip.
+        async fn request(&self) -> Context<sha256::Digest, ed25519::PublicKey> {
+            let tip = self.node.chain.lock().await.tip();
+            Context {
+                round: Round::new(Epoch::new(0), View::new(1)),
+                leader: self.leader.clone(),
+                parent: (View::new(0), to_engine(&tip.digest)),
+            }
+        }
+
+        /// Sleeps until the node's clock has reached `block`'s time.
+        async fn reach(&self, block: &Block) {
+            sleep_until(&self.context, block.header.time).await;
+        }
+
+        fn is_executed(&self, block: &Block) -> impl std::future::Future<Output = bool> + '_ {
+            let digest = block.header.digest();
+            async move { self.node.chain.lock().await.is_executed(&digest) }
+        }
+    }
+
+    /// A validator whose consensus moved on while it was still verifying a proposal (the
+    /// others notarised it first, so marshal stopped waiting and dropped the verification)
+    /// must still end with the block executed: otherwise committing it verifies and executes
+    /// it a second time, and a validator that lags falls further behind. Before the fix, a
+    /// lagging validator executed 1 to 4 of about 90 blocks twice in a 20-second `mixed` run
+    /// at 9,500/s (the metric `executed_at_commit`). Here the verification is held up on the
+    /// chain's lock, as by a commit in progress, when consensus gives up on it.
+    #[test]
+    fn a_verification_consensus_stopped_waiting_for_still_leaves_its_block_executed() {
+        deterministic::Runner::seeded(1).start(|context| async move {
+            let h = Harness::new(context.child("harness")).await;
+            let request = h.request().await;
+            let pause = || context.sleep(Duration::from_millis(10));
+
+            // The hazard: the node's own verification, dropped while it waits for the chain,
+            // leaves nothing executed.
+            let (block, ancestry) = h.proposal(Duration::ZERO).await;
+            h.reach(&block).await;
+            let parent = ancestry.0[1].inner().block().header;
+            let held = h.node.chain.lock().await;
+            let mut direct =
+                Box::pin(
+                    h.node
+                        .verify(&context, &block, &parent, &block.header.proposer),
+                );
+            assert!(
+                futures::poll!(&mut direct).is_pending(),
+                "waits for the chain"
             );
-            let answered =
-                futures::future::select(Box::pin(asked), Box::pin(gives_up(&context))).await;
-            assert!(matches!(answered, Either::Right(_)), "still waiting");
-            drop(answered);
-            context.sleep_until(after(&block)).await;
-            assert!(node.chain.lock().await.is_executed(&block.header.digest()));
+            drop(direct);
+            drop(held);
+            pause().await;
+            assert!(!h.is_executed(&block).await);
+
+            // Through the application, as consensus asks: the verification finishes anyway.
+            let (block, ancestry) = h.proposal(Duration::ZERO).await;
+            h.reach(&block).await;
+            let mut app = App::new(Arc::clone(&h.node), context.child("verification"));
+            let mut asked =
+                Box::pin(app.verify((context.child("request"), request.clone()), ancestry));
+            assert!(
+                futures::poll!(&mut asked).is_pending(),
+                "handed to its task"
+            );
+            let held = h.node.chain.lock().await;
+            pause().await;
+            drop(asked);
+            drop(held);
+            pause().await;
+            assert!(h.is_executed(&block).await);
 
             // And a verification consensus waits for is answered as before.
+            let (block, ancestry) = h.proposal(Duration::ZERO).await;
+            h.reach(&block).await;
             assert!(
                 app.verify((context.child("again"), request), ancestry)
                     .await
             );
+        });
+    }
+
+    /// A Byzantine leader may time its block up to `MAX_TIME_STEP_MS` ahead; a verifier
+    /// waits that out rather than refuse it. The wait must end with consensus's interest: if
+    /// it ran in the verification's own task, every such proposal would keep a task and its
+    /// block alive for minutes after its view was over.
+    #[test]
+    fn a_proposal_timed_ahead_keeps_nothing_alive_once_consensus_stops_waiting() {
+        deterministic::Runner::seeded(1).start(|context| async move {
+            let h = Harness::new(context.child("harness")).await;
+            let request = h.request().await;
+            let ahead = Duration::from_millis(MAX_TIME_STEP_MS / 2);
+            let (block, ancestry) = h.proposal(ahead).await;
+            let mut app = App::new(Arc::clone(&h.node), context.child("verification"));
+            let mut asked = Box::pin(app.verify(
+                (context.child("request"), request.clone()),
+                ancestry.clone(),
+            ));
+            assert!(futures::poll!(&mut asked).is_pending());
+            context.sleep(Duration::from_millis(10)).await;
+            drop(asked);
+            h.reach(&block).await;
+            context.sleep(Duration::from_secs(1)).await;
+            assert!(!h.is_executed(&block).await, "nothing went on verifying it");
+
+            // Asked again once its time has come, it verifies.
+            assert!(
+                app.verify((context.child("again"), request), ancestry)
+                    .await
+            );
+            assert!(h.is_executed(&block).await);
         });
     }
 }
