@@ -357,6 +357,19 @@ pub async fn sleep_until(clock: &impl Clock, at: TimestampMs) {
     }
 }
 
+/// Sleeps until `header`'s time if it is within the step a block may take after `parent`.
+/// A larger step is not waited for: the block is refused for it, at once.
+pub async fn wait_for_block_time(clock: &impl Clock, header: &BlockHeader, parent: &BlockHeader) {
+    if header.time.0 <= parent.time.0.saturating_add(MAX_TIME_STEP_MS) {
+        sleep_until(clock, header.time).await;
+    }
+}
+
+/// The hashes of a block's transactions, in block order.
+fn transaction_hashes(transactions: &[SignedTransaction]) -> Vec<Digest> {
+    transactions.iter().map(SignedTransaction::hash).collect()
+}
+
 fn system_time(at: TimestampMs) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(at.0)
 }
@@ -678,11 +691,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
             if self.chain.lock().await.needs_no_execution(&block.header) {
                 continue;
             }
-            let hashes: Vec<Digest> = block
-                .transactions
-                .iter()
-                .map(SignedTransaction::hash)
-                .collect();
+            let hashes = transaction_hashes(block.transactions.as_slice());
             let transactions = self
                 .verified_transactions(block.transactions.as_slice(), &hashes)?
                 .ok_or(ChainError::InvalidFinalized(block.header.height))?;
@@ -953,11 +962,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         if block.encode_size() > self.settings.block_limits.bytes_max {
             return Ok(Err(Refusal::BlockTooLarge));
         }
-        let hashes: Vec<Digest> = block
-            .transactions
-            .iter()
-            .map(SignedTransaction::hash)
-            .collect();
+        let hashes = transaction_hashes(block.transactions.as_slice());
         let unique: BTreeSet<&Digest> = hashes.iter().collect();
         if unique.len() != hashes.len() {
             return Ok(Err(Refusal::DuplicateTransaction));
@@ -965,7 +970,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
         if !block.commits_to(&hashes) {
             return Ok(Err(Refusal::TransactionsRootMismatch));
         }
-        sleep_until(clock, header.time).await;
+        wait_for_block_time(clock, header, parent).await;
 
         let Some(transactions) =
             self.verified_transactions(block.transactions.as_slice(), &hashes)?
@@ -1010,8 +1015,7 @@ impl<E: commonware_storage::Context + commonware_runtime::Spawner> Node<E> {
             }
             let committed = chain
                 .commit(block, |signed| {
-                    let hashes: Vec<Digest> = signed.iter().map(SignedTransaction::hash).collect();
-                    self.verified_transactions(signed, &hashes)
+                    self.verified_transactions(signed, &transaction_hashes(signed))
                 })
                 .await?;
             // Settle the mempool before a proposer can see the new tip, so it never selects

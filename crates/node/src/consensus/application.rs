@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{
     chain::ChainError,
-    service::{Node, sleep_until},
+    service::{Node, wait_for_block_time},
 };
 use commonware_actor::Feedback;
 use commonware_consensus::{
@@ -23,7 +23,6 @@ use commonware_runtime::{Clock, Spawner};
 use commonware_utils::{Acknowledgement as _, acknowledgement::Exact};
 use credence_types::{
     Block, BlockHeader, PublicKey,
-    block::MAX_TIME_STEP_MS,
     epoch::{EpochRecord, EpochValidator, Roster},
     state::StateKey,
 };
@@ -163,10 +162,7 @@ where
         // more must keep nothing alive (a Byzantine leader's blocks timed minutes ahead would
         // otherwise each hold a task, and the block, for those minutes). A larger step is
         // refused at once by the check below.
-        let time = block.inner().block().header.time;
-        if time.0 <= parent.time.0.saturating_add(MAX_TIME_STEP_MS) {
-            sleep_until(&runtime, time).await;
-        }
+        wait_for_block_time(&runtime, &block.inner().block().header, &parent).await;
         // Then in a task of its own, which runs to the end even if consensus stops waiting for
         // the verdict: a validator that lags is told to move on once the others have
         // notarised the block, and would then verify and execute the block again to commit it
@@ -334,20 +330,23 @@ mod tests {
     use crate::{
         consensus::block::BlockLimits,
         mempool::MempoolLimits,
-        service::{Settings, Verifier},
+        service::{self, Settings, Verifier},
         validator::{self, Parts},
     };
     use commonware_consensus::types::{Epoch, Round, View};
     use commonware_cryptography::{Signer as _, ed25519};
     use commonware_runtime::{Runner as _, Supervisor as _, deterministic};
     use credence_store::StoreConfig;
-    use credence_types::{TimestampMs, block::transactions_root};
+    use credence_types::{
+        TimestampMs,
+        block::{MAX_TIME_STEP_MS, transactions_root},
+    };
     use futures::Stream;
     use std::{
         collections::VecDeque,
         pin::Pin,
         task::{Context as TaskContext, Poll},
-        time::{Duration, SystemTime},
+        time::Duration,
     };
 
     /// An ancestry as marshal hands one over: the block, then its ancestors, newest first.
@@ -421,15 +420,10 @@ mod tests {
         /// as marshal hands it over.
         async fn proposal(&self, ahead: Duration) -> (Block, Blocks) {
             let tip = self.node.chain.lock().await.tip();
-            let now = self
-                .context
-                .current()
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .unwrap()
-                .saturating_add(ahead)
-                .as_millis();
+            let ahead = u64::try_from(ahead.as_millis()).unwrap();
+            let now = service::now(&self.context).0.saturating_add(ahead);
             self.made.set(self.made.get() + 1);
-            let time = u64::try_from(now).unwrap().max(tip.header.time.0) + self.made.get();
+            let time = now.max(tip.header.time.0) + self.made.get();
             let stub = BlockHeader {
                 parent: tip.digest,
                 height: tip.header.height.next().unwrap(),
@@ -471,12 +465,15 @@ mod tests {
 
         /// Sleeps until the node's clock has reached `block`'s time.
         async fn reach(&self, block: &Block) {
-            sleep_until(&self.context, block.header.time).await;
+            service::sleep_until(&self.context, block.header.time).await;
         }
 
-        fn is_executed(&self, block: &Block) -> impl std::future::Future<Output = bool> + '_ {
-            let digest = block.header.digest();
-            async move { self.node.chain.lock().await.is_executed(&digest) }
+        async fn is_executed(&self, block: &Block) -> bool {
+            self.node
+                .chain
+                .lock()
+                .await
+                .is_executed(&block.header.digest())
         }
     }
 
