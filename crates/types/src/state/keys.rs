@@ -36,10 +36,36 @@ use std::fmt;
 /// Width of every state key, in bytes: a tag and up to 47 bytes of id, zero-padded.
 pub const KEY_LEN: usize = 48;
 
-/// A key in ledger state.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A key in ledger state. Keys order as their bytes do, which is the store's order and
+/// every range proof's.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct StateKey(pub [u8; KEY_LEN]);
 crate::byte_array_newtype!(StateKey, 48);
+
+const _: () = assert!(KEY_LEN.is_multiple_of(8), "a key compares as whole words");
+
+/// Byte order, compared a word at a time. The derived order calls `memcmp` for every
+/// comparison, and executing a block searches ordered maps of keys (the block's writes, the
+/// state it loaded) for every read and write of every transaction.
+impl Ord for StateKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let (ours, _) = self.0.as_chunks::<8>();
+        let (theirs, _) = other.0.as_chunks::<8>();
+        for (a, b) in ours.iter().zip(theirs) {
+            let order = u64::from_be_bytes(*a).cmp(&u64::from_be_bytes(*b));
+            if order.is_ne() {
+                return order;
+            }
+        }
+        std::cmp::Ordering::Equal
+    }
+}
+
+impl PartialOrd for StateKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 /// The tables of ledger state, by key tag. Tags are part of the format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -583,6 +609,36 @@ impl fmt::Display for Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Keys of a few tables whose bytes often agree for a long prefix, so that every word
+    /// of the comparison decides some pairs.
+    fn key() -> impl Strategy<Value = StateKey> {
+        (
+            proptest::sample::select(vec![0x00u8, 0x11, 0x7f, 0x80, 0xff]),
+            proptest::collection::vec(proptest::sample::select(vec![0u8, 1, 0x7f, 0x80, 0xff]), 47),
+        )
+            .prop_map(|(tag, rest)| {
+                let mut bytes = [0u8; KEY_LEN];
+                bytes[0] = tag;
+                bytes[1..].copy_from_slice(&rest);
+                StateKey(bytes)
+            })
+    }
+
+    proptest! {
+        /// The store, range proofs and the ledger's maps must agree on the order of keys:
+        /// the word-wise comparison is byte order, exactly.
+        #[test]
+        fn keys_order_as_their_bytes(a in key(), b in key(), shared in 0usize..=KEY_LEN) {
+            // Share a prefix of random length, so that equal words are common.
+            let mut b = b;
+            b.0[..shared].copy_from_slice(&a.0[..shared]);
+            prop_assert_eq!(a.cmp(&b), a.0.cmp(&b.0));
+            prop_assert_eq!(a.partial_cmp(&b), Some(a.0.cmp(&b.0)));
+            prop_assert_eq!(a.cmp(&b) == std::cmp::Ordering::Equal, a == b);
+        }
+    }
 
     /// The bytes the store's index keys on: the tag and the next eight.
     fn indexed(key: &StateKey) -> [u8; 9] {
