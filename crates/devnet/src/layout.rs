@@ -170,13 +170,14 @@ pub fn write(plan: &Plan) -> Result<(), LayoutError> {
     ceremony::write_json(&network_path, &network)?;
 
     for i in 0..plan.validators {
-        write_node(&plan.dir, i, plan.base_port)?;
+        write_node(&plan.dir, i, plan.base_port, plan.validators)?;
     }
     Ok(())
 }
 
-/// Writes validator `i`'s directory: its configuration and its operator token.
-fn write_node(dir: &Path, i: usize, base_port: u16) -> Result<(), LayoutError> {
+/// Writes validator `i`'s directory: its configuration and its operator token. `sharing` is
+/// how many validators this machine runs, this one included.
+fn write_node(dir: &Path, i: usize, base_port: u16, sharing: usize) -> Result<(), LayoutError> {
     let node_dir = dir.join(format!("node-{i}"));
     std::fs::create_dir_all(&node_dir).map_err(io(&node_dir))?;
     let node = NodeFile {
@@ -191,8 +192,8 @@ fn write_node(dir: &Path, i: usize, base_port: u16) -> Result<(), LayoutError> {
         metrics_listen: Some(loopback(base_port, 2_000 + i, "metrics")?),
         blocks: Default::default(),
         mempool: Default::default(),
-        store: credence_node::config::StoreSection { cache_mib: 64 },
-        worker_threads: 2,
+        store: Default::default(),
+        worker_threads: shared_worker_threads(sharing),
         console: ConsoleSection {
             operator_token_file: Some(PathBuf::from(OPERATOR_TOKEN_FILE)),
         },
@@ -242,8 +243,20 @@ pub fn add_validator(dir: &Path, base_port: u16) -> Result<Joiner, LayoutError> 
         Roles::of(&[Role::Validator, Role::Furnisher, Role::Lender]),
         Some(p2p_address(base_port, index)?),
     )?;
-    write_node(dir, index, base_port)?;
+    write_node(dir, index, base_port, index + 1)?;
     Ok(Joiner { index, institution })
+}
+
+/// Worker threads for each of `sharing` validators run on this machine: its cores divided
+/// between them, rounded down, and at least one each.
+///
+/// A node's default (two, for a validator on its own 2-core host) would give four devnet
+/// validators on two cores sixteen busy threads (each node's runtime workers and as many
+/// verification threads), and the switching between them cost about a twentieth of the
+/// devnet's capacity (measured in ARCHITECTURE.md, "A devnet shares one machine").
+pub fn shared_worker_threads(sharing: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    (cores / sharing.max(1)).clamp(1, credence_node::config::WORKER_THREADS_MAX)
 }
 
 /// Most validators a generated network has: the protocol's bound.
@@ -283,4 +296,28 @@ pub fn network_file(dir: &Path) -> Result<NetworkFile, LayoutError> {
         path,
         message: e.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validators_sharing_a_machine_split_its_cores() {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let most = credence_node::config::WORKER_THREADS_MAX;
+        assert_eq!(shared_worker_threads(1), cores.min(most));
+        for sharing in 1..=VALIDATORS_MAX {
+            let threads = shared_worker_threads(sharing);
+            assert!(
+                (1..=most).contains(&threads),
+                "{sharing} validators: {threads}"
+            );
+            // Never more threads than cores, unless there are more validators than cores.
+            assert!(
+                threads * sharing <= cores.max(sharing),
+                "{sharing}: {threads}"
+            );
+        }
+    }
 }

@@ -118,6 +118,9 @@ fn default_threads() -> usize {
     2
 }
 
+/// Most worker threads a node's runtime may have.
+pub const WORKER_THREADS_MAX: usize = 64;
+
 /// `[blocks]`: how this node builds blocks.
 #[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -284,8 +287,12 @@ impl NodeConfig {
         if node.store.cache_mib < 4 {
             return Err(invalid(here, "store.cache_mib", "must be at least 4"));
         }
-        if !(1..=64).contains(&node.worker_threads) {
-            return Err(invalid(here, "worker_threads", "must be 1..=64"));
+        if !(1..=WORKER_THREADS_MAX).contains(&node.worker_threads) {
+            return Err(invalid(
+                here,
+                "worker_threads",
+                &format!("must be 1..={WORKER_THREADS_MAX}"),
+            ));
         }
         if node.p2p_listen == node.api_listen {
             return Err(invalid(here, "api_listen", "must differ from p2p_listen"));
