@@ -74,7 +74,8 @@ impl<'s, S: StateRead + ?Sized> Exec<'s, S> {
 
     /// Reads and decodes the object under `key`.
     pub(crate) fn load<T: Read<Cfg = ()>>(&self, key: &StateKey) -> Result<Option<T>, StateError> {
-        crate::state::decode_stored(key, self.overlay.get(key)?)
+        self.overlay
+            .read(key, |stored| crate::state::decode_stored(key, stored))?
     }
 
     /// Reads the object under `key`, rejecting with `missing` when there is none.
@@ -88,7 +89,7 @@ impl<'s, S: StateRead + ?Sized> Exec<'s, S> {
 
     /// Whether anything is stored under `key`.
     pub(crate) fn exists(&self, key: &StateKey) -> Result<bool, StateError> {
-        Ok(self.overlay.get(key)?.is_some())
+        self.overlay.read(key, |stored| stored.is_some())
     }
 
     /// Stores `value` under `key`.

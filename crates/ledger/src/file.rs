@@ -93,10 +93,14 @@ impl KnownState {
 }
 
 impl StateRead for KnownState {
-    fn get(&self, key: &StateKey) -> Result<Option<Vec<u8>>, StateError> {
+    fn read<R>(
+        &self,
+        key: &StateKey,
+        read: impl FnOnce(Option<&[u8]>) -> R,
+    ) -> Result<R, StateError> {
         self.values
             .get(key)
-            .cloned()
+            .map(|value| read(value.as_deref()))
             .ok_or(StateError::NotLoaded(*key))
     }
 

@@ -46,8 +46,18 @@ pub enum StateError {
 
 /// Read access to committed state.
 pub trait StateRead {
-    /// The value under `key`.
-    fn get(&self, key: &StateKey) -> Result<Option<Vec<u8>>, StateError>;
+    /// Calls `read` with the value under `key` (`None`: nothing is stored there), borrowed
+    /// from where it is kept: the rules decode values in place instead of copying them out.
+    fn read<R>(
+        &self,
+        key: &StateKey,
+        read: impl FnOnce(Option<&[u8]>) -> R,
+    ) -> Result<R, StateError>;
+
+    /// The value under `key`, copied out.
+    fn get(&self, key: &StateKey) -> Result<Option<Vec<u8>>, StateError> {
+        self.read(key, |value| value.map(<[u8]>::to_vec))
+    }
 
     /// Up to `limit` entries with `start <= key < end`, in key order.
     fn range(
@@ -61,11 +71,11 @@ pub trait StateRead {
 /// Decodes the object `stored` under `key`, if any: bytes that do not decode are corrupt state.
 pub fn decode_stored<T: commonware_codec::Read<Cfg = ()>>(
     key: &StateKey,
-    stored: Option<Vec<u8>>,
+    stored: Option<&[u8]>,
 ) -> Result<Option<T>, StateError> {
     stored
         .map(|bytes| {
-            credence_types::codec::decode(&bytes).map_err(|_| StateError::Corrupt { key: *key })
+            credence_types::codec::decode(bytes).map_err(|_| StateError::Corrupt { key: *key })
         })
         .transpose()
 }
@@ -75,13 +85,17 @@ pub fn load<T: commonware_codec::Read<Cfg = ()>, S: StateRead + ?Sized>(
     state: &S,
     key: &StateKey,
 ) -> Result<Option<T>, StateError> {
-    decode_stored(key, state.get(key)?)
+    state.read(key, |stored| decode_stored(key, stored))?
 }
 
 /// In-memory state: what tests and the reference model use, and the shape of a snapshot.
 impl StateRead for BTreeMap<StateKey, Vec<u8>> {
-    fn get(&self, key: &StateKey) -> Result<Option<Vec<u8>>, StateError> {
-        Ok(BTreeMap::get(self, key).cloned())
+    fn read<R>(
+        &self,
+        key: &StateKey,
+        read: impl FnOnce(Option<&[u8]>) -> R,
+    ) -> Result<R, StateError> {
+        Ok(read(BTreeMap::get(self, key).map(Vec::as_slice)))
     }
 
     fn range(
@@ -166,14 +180,16 @@ impl<'s, S: StateRead + ?Sized> Overlay<'s, S> {
         }
     }
 
-    pub(crate) fn get(&self, key: &StateKey) -> Result<Option<Vec<u8>>, StateError> {
-        if let Some(value) = self.transaction.get(key) {
-            return Ok(value.clone());
+    /// Calls `read` with the value under `key`, from the newest layer that has one.
+    pub(crate) fn read<R>(
+        &self,
+        key: &StateKey,
+        read: impl FnOnce(Option<&[u8]>) -> R,
+    ) -> Result<R, StateError> {
+        match self.transaction.get(key).or_else(|| self.block.get(key)) {
+            Some(value) => Ok(read(value.as_deref())),
+            None => self.base.read(key, read),
         }
-        if let Some(value) = self.block.get(key) {
-            return Ok(value.clone());
-        }
-        self.base.get(key)
     }
 
     pub(crate) fn put(&mut self, key: StateKey, value: Vec<u8>) {
@@ -246,8 +262,13 @@ mod tests {
             .collect();
         assert_eq!(got, vec![0, 44, 5, 6]);
         overlay.rollback_transaction();
-        assert_eq!(overlay.get(&key(3)).unwrap(), Some(vec![3]));
-        assert_eq!(overlay.get(&key(2)).unwrap(), None);
+        let get = |n| {
+            overlay
+                .read(&key(n), |value| value.map(<[u8]>::to_vec))
+                .unwrap()
+        };
+        assert_eq!(get(3), Some(vec![3]));
+        assert_eq!(get(2), None);
         let changes = overlay.into_changes();
         assert_eq!(changes.len(), 2);
     }

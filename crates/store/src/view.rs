@@ -82,9 +82,16 @@ impl Loaded {
 }
 
 impl StateRead for Loaded {
-    fn get(&self, key: &StateKey) -> Result<Option<Vec<u8>>, StateError> {
+    fn read<R>(
+        &self,
+        key: &StateKey,
+        read: impl FnOnce(Option<&[u8]>) -> R,
+    ) -> Result<R, StateError> {
         let loaded = lock(&self.keys);
-        loaded.get(key).cloned().ok_or(StateError::NotLoaded(*key))
+        loaded
+            .get(key)
+            .map(|value| read(value.as_deref()))
+            .ok_or(StateError::NotLoaded(*key))
     }
 
     fn range(

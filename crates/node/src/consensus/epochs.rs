@@ -233,7 +233,7 @@ where
         .get(&key)
         .await
         .map_err(|e| EngineError::Storage(e.to_string()))?;
-    credence_ledger::state::decode_stored(&key, stored)
+    credence_ledger::state::decode_stored(&key, stored.as_deref())
         .map_err(|e| EngineError::Storage(e.to_string()))
 }
 
