@@ -48,6 +48,8 @@ pub enum StateError {
 pub trait StateRead {
     /// Calls `read` with the value under `key` (`None`: nothing is stored there), borrowed
     /// from where it is kept: the rules decode values in place instead of copying them out.
+    /// `read` runs while the value is borrowed (for the store's loaded state, under its
+    /// lock), so it must not read this state again.
     fn read<R>(
         &self,
         key: &StateKey,
