@@ -74,8 +74,7 @@ impl<'s, S: StateRead + ?Sized> Exec<'s, S> {
 
     /// Reads and decodes the object under `key`.
     pub(crate) fn load<T: Read<Cfg = ()>>(&self, key: &StateKey) -> Result<Option<T>, StateError> {
-        self.overlay
-            .read(key, |stored| crate::state::decode_stored(key, stored))?
+        crate::state::load(&self.overlay, key)
     }
 
     /// Reads the object under `key`, rejecting with `missing` when there is none.

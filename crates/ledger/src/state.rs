@@ -182,18 +182,6 @@ impl<'s, S: StateRead + ?Sized> Overlay<'s, S> {
         }
     }
 
-    /// Calls `read` with the value under `key`, from the newest layer that has one.
-    pub(crate) fn read<R>(
-        &self,
-        key: &StateKey,
-        read: impl FnOnce(Option<&[u8]>) -> R,
-    ) -> Result<R, StateError> {
-        match self.transaction.get(key).or_else(|| self.block.get(key)) {
-            Some(value) => Ok(read(value.as_deref())),
-            None => self.base.read(key, read),
-        }
-    }
-
     pub(crate) fn put(&mut self, key: StateKey, value: Vec<u8>) {
         self.transaction.insert(key, Some(value));
     }
@@ -213,8 +201,28 @@ impl<'s, S: StateRead + ?Sized> Overlay<'s, S> {
         self.transaction.clear();
     }
 
+    pub(crate) fn into_changes(mut self) -> ChangeSet {
+        self.commit_transaction();
+        self.block
+    }
+}
+
+/// The block's state as its rules see it: each layer hides what lies below it.
+impl<S: StateRead + ?Sized> StateRead for Overlay<'_, S> {
+    /// The value from the newest layer that has one.
+    fn read<R>(
+        &self,
+        key: &StateKey,
+        read: impl FnOnce(Option<&[u8]>) -> R,
+    ) -> Result<R, StateError> {
+        match self.transaction.get(key).or_else(|| self.block.get(key)) {
+            Some(value) => Ok(read(value.as_deref())),
+            None => self.base.read(key, read),
+        }
+    }
+
     /// Up to `limit` live entries with `start <= key < end`, merging the layers.
-    pub(crate) fn range(
+    fn range(
         &self,
         start: &StateKey,
         end: &StateKey,
@@ -228,11 +236,6 @@ impl<'s, S: StateRead + ?Sized> Overlay<'s, S> {
             .base
             .range(start, end, widened_limit(&layers, start, end, limit))?;
         Ok(merge_range(base, &layers, start, end, limit))
-    }
-
-    pub(crate) fn into_changes(mut self) -> ChangeSet {
-        self.commit_transaction();
-        self.block
     }
 }
 
